@@ -1,0 +1,88 @@
+"""The book model: plain, frozen data with no I/O, so every stage can be handed a copy safely.
+
+A :class:`Book` is front matter, a body of :class:`Part` s and loose chapters, and back matter.
+A :class:`Chapter` is one source file; a part's page is generated from the part and its
+optional ``intro`` chapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+from octavo.config import Config
+
+
+class Kind(str, Enum):
+    FRONT = "front"
+    CHAPTER = "chapter"
+    PART_INTRO = "part-intro"
+    BACK = "back"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One Markdown file: its text without front matter, and where that text starts in the file."""
+
+    id: str
+    source: str  # path relative to the book folder, with forward slashes
+    text: str
+    kind: Kind = Kind.CHAPTER
+    title: str | None = None  # from front matter; otherwise the first heading is used
+    number: str | None = None  # "4", or "2.1" for a nested mdBook chapter; None if unnumbered
+    level: int = 0  # nesting depth in an mdBook SUMMARY.md
+    first_line: int = 1  # line of the file where ``text`` starts (after the front matter)
+    part: int | None = None  # index of the part this chapter belongs to
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    title: str
+    number: int
+    chapters: tuple[Chapter, ...]
+    intro: Chapter | None = None
+
+
+@dataclass(frozen=True)
+class Book:
+    config: Config
+    front: tuple[Chapter, ...] = ()
+    body: tuple[Part | Chapter, ...] = ()
+    back: tuple[Chapter, ...] = ()
+    cover: str | None = None  # book-relative path of the cover image
+    styles: tuple[str, ...] = field(default=())  # book-relative paths of the book's own sheets
+
+    def chapters(self) -> Iterator[Chapter]:
+        """Every source file in reading order, part intros included."""
+        yield from self.front
+        for item in self.body:
+            if isinstance(item, Part):
+                if item.intro is not None:
+                    yield item.intro
+                yield from item.chapters
+            else:
+                yield item
+        yield from self.back
+
+    def parts(self) -> Iterator[Part]:
+        return (item for item in self.body if isinstance(item, Part))
+
+    @property
+    def title(self) -> str:
+        return self.config.meta.title
+
+
+@dataclass(frozen=True)
+class Source:
+    """A chapter as it stands in the outline, before its file is read."""
+
+    path: str  # as written, relative to ``base``
+    kind: Kind
+    base: str = ""  # book-relative folder the path is relative to
+    title: str | None = None
+    level: int = 0
+    numbered: bool = True
+    part: int | None = None

@@ -1,0 +1,260 @@
+"""A book folder -> a :class:`~octavo.book.Book`: outline, chapter files, front matter.
+
+Three ways to find the reading order, in this order: the native outline in ``book.toml``
+(``chapters``, or ``front``/``[[book.parts]]``/``back``), an mdBook ``SUMMARY.md``, or the
+folder's ``*.md`` files in file-name order. Every problem is collected, then reported together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from octavo import summary
+from octavo.book import Book, Chapter, Kind, Part, Source
+from octavo.config import Config, Metadata, default_identifier, load_config
+from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
+from octavo.paths import OutsideBook, book_relative, slugify
+from octavo.transforms.numbering import number_chapters
+
+RESERVED_IDS = {"cover", "titlepage", "copyright", "toc", "nav", "index", "search"}
+FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang"}
+MAX_CHAPTER_BYTES = 64 * 1024 * 1024
+
+
+def load_book(root: Path) -> tuple[Book, list[Diagnostic]]:
+    """Load the book in ``root``; raises :class:`BookError` with every problem if it can't be built."""
+    if not root.is_dir():
+        raise BookError([error("book.missing", f"no book folder at {root}", str(root),
+                               hint="give the folder that holds book.toml and the chapters")])
+    config, problems = load_config(root)
+    if config is None or has_errors(problems):
+        raise BookError(problems)
+    sources, parts, more = _outline(root, config)
+    problems += more
+    chapters, more = _read_all(root, sources)
+    problems += more
+    if not chapters and not has_errors(problems):
+        problems.append(error("book.empty", "the book has no chapters", "book.toml" if config.has_file else "",
+                              hint="list chapters in book.toml or add .md files to the folder"))
+    if has_errors(problems):
+        raise BookError(problems)
+    book = _assemble(config, chapters, parts)
+    book, more = _finish_metadata(root, book)
+    problems += more
+    if has_errors(problems):
+        raise BookError(problems)
+    return number_chapters(book), problems
+
+
+def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[Diagnostic]]:
+    outline = config.outline
+    if outline.explicit:
+        sources = [Source(p, Kind.FRONT) for p in outline.front]
+        sources += [Source(p, Kind.CHAPTER) for p in outline.chapters or ()]
+        for index, part in enumerate(outline.parts):
+            if part.intro:
+                sources.append(Source(part.intro, Kind.PART_INTRO, part=index))
+            sources += [Source(p, Kind.CHAPTER, part=index) for p in part.chapters]
+        sources += [Source(p, Kind.BACK) for p in outline.back]
+        return sources, [p.title for p in outline.parts], []
+    src = outline.src or "src"
+    if (root / src / "SUMMARY.md").is_file():
+        return summary.read(root, src)
+    names = sorted(p.name for p in root.glob("*.md") if p.is_file())
+    return [Source(name, Kind.CHAPTER) for name in names if name != "SUMMARY.md"], [], []
+
+
+def _read_all(root: Path, sources: list[Source]) -> tuple[list[Chapter], list[Diagnostic]]:
+    chapters: list[Chapter] = []
+    problems: list[Diagnostic] = []
+    seen: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    where = "book.toml" if (root / "book.toml").is_file() else ""
+    for source in sources:
+        try:
+            path = book_relative(root, source.base, source.path)
+        except OutsideBook:
+            problems.append(error("outline.outside", f"'{source.path}' is outside the book folder", where,
+                                  hint="chapters must live inside the folder that holds book.toml"))
+            continue
+        if path in seen:
+            problems.append(error("outline.duplicate", f"'{path}' is listed twice in the outline", where,
+                                  hint="a chapter can appear only once; remove one of the entries"))
+            continue
+        seen[path] = path
+        chapter, more = read_chapter(root, path, source)
+        problems += more
+        if chapter is None:
+            continue
+        chapter, more = _unique_id(chapter, chapter.id != slugify(Path(path).stem, "chapter"), ids)
+        problems += more
+        chapters.append(chapter)
+    return chapters, problems
+
+
+def read_chapter(root: Path, path: str, source: Source) -> tuple[Chapter | None, list[Diagnostic]]:
+    """Read one chapter file: encoding, front matter and id; ``None`` if it cannot be used."""
+    file = root / path
+    if not file.is_file():
+        hint = "check the spelling in the outline, or create the file"
+        return None, [error("chapter.missing", f"chapter file '{path}' does not exist", path, hint=hint)]
+    if file.stat().st_size > MAX_CHAPTER_BYTES:
+        limit = MAX_CHAPTER_BYTES // 2**20
+        return None, [error("chapter.size", f"chapter is larger than the {limit} MiB limit", path,
+                            hint="split it into several chapter files")]
+    text, problems = decode(file.read_bytes(), path)
+    if text is None:
+        return None, problems
+    meta, body, first_line, more = split_front_matter(text, path)
+    problems += more
+    if not body.strip():
+        problems.append(warning("chapter.empty", "chapter is empty", path, hint="write some text or remove it"))
+    return _chapter_from(path, body, first_line, meta, source, problems)
+
+
+def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], source: Source,
+                  problems: list[Diagnostic]) -> tuple[Chapter | None, list[Diagnostic]]:
+    title = meta.get("title", source.title)
+    chapter_id = meta.get("id")
+    if chapter_id is not None and (not isinstance(chapter_id, str) or slugify(chapter_id, "") != chapter_id):
+        problems.append(error("front-matter.id", f"id '{chapter_id}' must be lowercase letters, digits and "
+                              "hyphens", path, 2, hint=f"try id: {slugify(str(chapter_id))}"))
+        chapter_id = None
+    number = meta.get("number")
+    return Chapter(
+        id=chapter_id or slugify(Path(path).stem, "chapter"),
+        source=path,
+        text=body,
+        kind=source.kind,
+        title=str(title) if title is not None else None,
+        number=str(number) if number not in (None, False) else None,
+        level=source.level,
+        first_line=first_line,
+        part=source.part,
+        draft=bool(meta.get("draft", False)),
+    ), problems
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 (a BOM is accepted) with CRLF folded to LF; bad bytes are reported as line:col."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [error("chapter.encoding", f"not valid UTF-8 (byte {exc.start}: {exc.reason})", path, line,
+                            col=col, hint="save the file as UTF-8")]
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        return None, [error("chapter.nul", "the file contains NUL bytes; is it a text file?", path, line)]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(---|\.\.\.)[ \t]*(\n|\Z)", re.S)
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int, list[Diagnostic]]:
+    """YAML between ``---`` lines at the very top; returns (meta, body, body's first line, problems)."""
+    if not text.startswith("---"):
+        return {}, text, 1, []
+    match = FRONT_MATTER.match(text)
+    if match is None:
+        if re.match(r"\A---[ \t]*\n", text) and re.search(r"^\w[\w-]*:", text[4:200], re.M):
+            return {}, text, 1, [error("front-matter.unclosed", "front matter is never closed", path, 1,
+                                       hint="end the YAML block with a line of three dashes: ---")]
+        return {}, text, 1, []
+    first_line = text.count("\n", 0, match.end()) + 1
+    body = text[match.end():]
+    try:
+        meta = yaml.safe_load(match.group(1) or "") or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return {}, body, first_line, [error("front-matter.yaml", f"invalid YAML front matter: {reason}", path,
+                                            line, hint="values with ':' or '#' need quotes")]
+    if not isinstance(meta, dict):
+        return {}, body, first_line, [error("front-matter.yaml", "front matter must be key: value lines", path, 2)]
+    return meta, body, first_line, []
+
+
+def _unique_id(chapter: Chapter, explicit: bool, ids: dict[str, str]) -> tuple[Chapter, list[Diagnostic]]:
+    """Explicit ids must be unique; derived ones fall back to the path, then to a counter."""
+    if chapter.id in ids and explicit:
+        other = ids[chapter.id]
+        return chapter, [error("chapter.id", f"chapter id '{chapter.id}' is also used by '{other}'",
+                               chapter.source, hint="set a different id: in the front matter of one of them")]
+    base = chapter.id
+    if base in ids:
+        base = slugify(chapter.source.rsplit(".", 1)[0], "chapter")
+    if base in RESERVED_IDS or base.startswith("part-"):
+        base = f"chapter-{base}"
+    new_id, n = base, 1
+    while new_id in ids:
+        n += 1
+        new_id = f"{base}-{n}"
+    ids[new_id] = chapter.source
+    return replace(chapter, id=new_id), []
+
+
+def _assemble(config: Config, chapters: Iterable[Chapter], part_titles: list[str]) -> Book:
+    front = tuple(c for c in chapters if c.kind is Kind.FRONT)
+    back = tuple(c for c in chapters if c.kind is Kind.BACK)
+    body: list[Part | Chapter] = []
+    for chapter in chapters:
+        if chapter.kind in (Kind.FRONT, Kind.BACK) or chapter.draft:
+            continue
+        if chapter.part is None:
+            body.append(chapter)
+            continue
+        index = chapter.part
+        while len([b for b in body if isinstance(b, Part)]) <= index:
+            n = len([b for b in body if isinstance(b, Part)])
+            body.append(Part(id=f"part-{n + 1}", title=part_titles[n], number=n + 1, chapters=()))
+        part = next(b for b in body if isinstance(b, Part) and b.number == index + 1)
+        position = body.index(part)
+        if chapter.kind is Kind.PART_INTRO:
+            body[position] = replace(part, intro=replace(chapter, id=part.id))
+        else:
+            body[position] = replace(part, chapters=(*part.chapters, chapter))
+    return Book(config=config, front=front, body=tuple(body), back=back)
+
+
+def _finish_metadata(root: Path, book: Book) -> tuple[Book, list[Diagnostic]]:
+    """Title for a folder without book.toml; the cover's path checked once, here."""
+    meta: Metadata = book.config.meta
+    problems: list[Diagnostic] = []
+    if not meta.title:
+        first = next(book.chapters(), None)
+        heading = first_heading(first.text) if first else None
+        title = (first.title if first else None) or heading or root.resolve().name
+        meta = replace(meta, title=title, identifier=meta.identifier or default_identifier(title, meta.authors))
+    cover = None
+    if meta.cover:
+        try:
+            cover = book_relative(root, "", meta.cover)
+            if not (root / cover).is_file():
+                problems.append(error("cover.missing", f"cover image '{meta.cover}' does not exist", "book.toml"))
+        except OutsideBook:
+            problems.append(error("cover.outside", f"cover '{meta.cover}' is outside the book folder", "book.toml"))
+    config = replace(book.config, meta=meta)
+    return replace(book, config=config, cover=cover), problems
+
+
+def first_heading(text: str) -> str | None:
+    """The first ATX heading outside code fences, as plain text (for a title-less folder)."""
+    fenced = False
+    for line in text.splitlines():
+        if re.match(r"^\s{0,3}(```|~~~)", line):
+            fenced = not fenced
+        match = None if fenced else re.match(r"^\s{0,3}#{1,6}\s+(.*?)(\s+#+)?\s*$", line)
+        if match:
+            return re.sub(r"[*_`]", "", match.group(1)).strip()
+    return None

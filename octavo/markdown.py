@@ -1,0 +1,258 @@
+"""One configured markdown-it parser; ebook markup comes from its render rules.
+
+CommonMark plus tables, footnotes, attributes, definition lists, smart punctuation in the
+book's language, and ``{#id .class}`` after a heading. Footnotes become EPUB 3 noterefs and
+``aside`` notes, a paragraph holding one image becomes a ``figure``, and links and images carry
+their source line (``data-line``) so that later checks can point at ``file:line``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attrs
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from octavo.paths import slugify
+
+QUOTES: dict[str, str | list[str]] = {
+    "en": "“”‘’",
+    "de": "„“‚‘",
+    "fr": ["«\u202f", "\u202f»", "‹\u202f", "\u202f›"],
+    "es": "«»“”",
+    "it": "«»“”",
+    "nl": "“”‘’",
+    "pt": "«»“”",
+    "ru": "«»„“",
+    "sv": "””’’",
+    "pl": "„”«»",
+    "cs": "„“‚‘",
+    "da": "»«›‹",
+}
+SAFE_ATTR = re.compile(r"^(?:epub:)?[A-Za-z_][A-Za-z0-9_.-]*$")
+HEADING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+Env = dict[str, Any]
+
+
+@lru_cache(maxsize=8)
+def parser(language: str) -> MarkdownIt:
+    """The parser for a book language; built once per process and never changed after."""
+    quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+    md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.core.ruler.push("octavo_heading_attrs", heading_attrs)
+    md.core.ruler.push("octavo_safe_attrs", safe_attrs)
+    md.core.ruler.push("octavo_lines", inline_lines)
+    md.core.ruler.push("octavo_figures", figures)
+    for name, rule in RENDER_RULES.items():
+        md.add_render_rule(name, rule)
+    return md
+
+
+def to_xhtml(text: str, language: str, first_line: int = 1) -> tuple[str, Env]:
+    """Render Markdown to an XHTML fragment; ``env`` carries what the rules noticed."""
+    env: Env = {"first_line": first_line, "problems": [], "raw_html": False}
+    html = parser(language).render(text, env)
+    return html, env
+
+
+# Core rules: shape the token stream before rendering.
+
+
+def heading_attrs(state: StateCore) -> None:
+    """``## Title {#id .class}``: pandoc's heading attributes, which markdown-it lacks."""
+    for i, token in enumerate(state.tokens):
+        if token.type != "heading_open" or i + 1 >= len(state.tokens):
+            continue
+        inline = state.tokens[i + 1]
+        if token.map:
+            token.attrSet("data-line", str(state.env.get("first_line", 1) + token.map[0]))
+        last = inline.children[-1] if inline.children else None
+        if last is None or last.type != "text":
+            continue
+        match = HEADING_ATTRS.search(last.content)
+        if not match:
+            continue
+        try:
+            _, attrs = parse_attrs(match.group(1))
+        except ParseError:
+            continue
+        last.content = last.content[: match.start()]
+        for key, value in attrs.items():
+            token.attrSet(key, value)
+
+
+def safe_attrs(state: StateCore) -> None:
+    """Drop attribute names that are not well-formed XML or that run script (``on*``)."""
+    for token in _all_tokens(state.tokens):
+        if not token.attrs:
+            continue
+        for key in list(token.attrs):
+            name = str(key)
+            if not SAFE_ATTR.match(name) or name.lower().startswith(("on", "xmlns")):
+                del token.attrs[key]
+                if name.lower().startswith("on"):
+                    _problem(state.env, token, "html.script", f"removed the script attribute '{name}'")
+
+
+def inline_lines(state: StateCore) -> None:
+    """Give each inline child the source line it sits on, counting the breaks before it."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.map or not token.children:
+            continue
+        line = token.map[0]
+        for child in token.children:
+            child.meta["line"] = line
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "html_inline" or child.type == "text":
+                line += child.content.count("\n")
+
+
+def figures(state: StateCore) -> None:
+    """A paragraph whose only content is an image is a figure; the image title is its caption."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i], tokens[i + 1], tokens[i + 2]
+        if opening.type != "paragraph_open" or closing.type != "paragraph_close" or opening.hidden:
+            continue
+        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+        if len(children) == 1 and children[0].type == "image":
+            opening.meta["figure"] = children[0]
+            closing.meta["figure"] = children[0]
+
+
+def _all_tokens(tokens: Sequence[Token]) -> list[Token]:
+    found: list[Token] = []
+    for token in tokens:
+        found.append(token)
+        if token.children:
+            found.extend(_all_tokens(token.children))
+    return found
+
+
+def _problem(env: Env, token: Token, code: str, message: str) -> None:
+    line = token.meta.get("line", token.map[0] if token.map else 0)
+    env["problems"].append((code, message, env["first_line"] + line))
+
+
+# Render rules: the ebook markup.
+
+Rule = Any
+
+
+def _line(token: Token, env: Env) -> str:
+    line = token.meta.get("line", token.map[0] if token.map else None)
+    return "" if line is None else f' data-line="{env["first_line"] + line}"'
+
+
+def render_link_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    token = tokens[idx]
+    token.attrSet("data-line", str(env["first_line"] + token.meta.get("line", 0)))
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def render_image(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    token = tokens[idx]
+    token.attrs["alt"] = self.renderInlineAsText(token.children or [], options, env)
+    token.attrSet("data-line", str(env["first_line"] + token.meta.get("line", 0)))
+    if tokens is not None and "figure" in token.meta:
+        token.attrs.pop("title", None)
+    return str(self.renderToken(tokens, idx, options, env))
+
+
+def render_paragraph_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    image = tokens[idx].meta.get("figure")
+    if image is None:
+        return str(self.renderToken(tokens, idx, options, env))
+    image.meta["figure"] = True
+    return "<figure>\n"
+
+
+def render_paragraph_close(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    image = tokens[idx].meta.get("figure")
+    if image is None:
+        return str(self.renderToken(tokens, idx, options, env))
+    title = image.attrGet("title")
+    caption = f"\n<figcaption>{self.escape(str(title))}</figcaption>" if title else ""
+    return f"{caption}\n</figure>\n"
+
+
+def _note_label(token: Token) -> str:
+    label = token.meta.get("label")
+    return slugify(str(label), "") or str(token.meta["id"] + 1) if label is not None else str(token.meta["id"] + 1)
+
+
+def render_footnote_ref(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    token = tokens[idx]
+    label = _note_label(token)
+    number = token.meta["id"] + 1
+    ref_id = f"noteref-{label}" + (f"-{token.meta['subId'] + 1}" if token.meta.get("subId", 0) else "")
+    return (f'<sup class="noteref"><a href="#note-{label}" id="{ref_id}" epub:type="noteref" '
+            f'role="doc-noteref">{number}</a></sup>')
+
+
+def render_footnote_block_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    return '<section class="footnotes" epub:type="footnotes" role="doc-endnotes" aria-label="Notes">\n'
+
+
+def render_footnote_block_close(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    return "</section>\n"
+
+
+def render_footnote_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    token = tokens[idx]
+    label = _note_label(token)
+    env["note"] = (label, token.meta["id"] + 1)
+    return f'<aside id="note-{label}" class="footnote" epub:type="footnote" role="doc-footnote">\n'
+
+
+def render_footnote_close(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    env.pop("note", None)
+    return "</aside>\n"
+
+
+def render_footnote_anchor(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    """The way back to the call: the note's number, placed at the start of its first paragraph."""
+    return ""
+
+
+def render_note_paragraph(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    html = render_paragraph_open(self, tokens, idx, options, env)
+    note = env.pop("note", None)
+    if note is None:
+        return html
+    label, number = note
+    return (f'{html}<a class="note-number" href="#noteref-{label}" role="doc-backlink" '
+            f'title="Back to the text">{number}.</a> ')
+
+
+def render_html(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    env["raw_html"] = True
+    return tokens[idx].content
+
+
+RENDER_RULES: dict[str, Rule] = {
+    "link_open": render_link_open,
+    "image": render_image,
+    "paragraph_open": render_note_paragraph,
+    "paragraph_close": render_paragraph_close,
+    "footnote_ref": render_footnote_ref,
+    "footnote_block_open": render_footnote_block_open,
+    "footnote_block_close": render_footnote_block_close,
+    "footnote_open": render_footnote_open,
+    "footnote_close": render_footnote_close,
+    "footnote_anchor": render_footnote_anchor,
+    "html_block": render_html,
+    "html_inline": render_html,
+}

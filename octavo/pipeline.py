@@ -1,0 +1,96 @@
+"""The build, start to end: load -> render each chapter -> transforms -> one writer per output.
+
+Each stage hands the next a new value; nothing is shared and mutated. Writers receive the
+:class:`Assembled` book, read-only, and write into a staging folder; the outputs move into
+place together only when all of them are complete.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from octavo.book import Book
+from octavo.diagnostics import BookError, Diagnostic, has_errors
+from octavo.load import load_book
+from octavo.output import publish, staging
+from octavo.paths import slugify
+from octavo.render import RenderContext, RenderedChapter, render_chapter
+from octavo.transforms import toc, xrefs
+
+Writer = Callable[["Assembled", Path], Path]
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """Everything a writer needs, computed once, shared read-only by all writers."""
+
+    book: Book
+    rendered: Mapping[str, RenderedChapter]
+    xrefs: xrefs.XRefIndex
+    toc: tuple[toc.TocEntry, ...]
+    pages: tuple[toc.Page, ...]
+    built: datetime  # SOURCE_DATE_EPOCH when set, so two builds give the same bytes
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.book.title, "book")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    outputs: list[Path]
+    diagnostics: list[Diagnostic]
+
+
+def build_time() -> datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def assemble(root: Path, allow_remote: bool = False) -> tuple[Assembled, list[Diagnostic]]:
+    book, problems = load_book(root)
+    ctx = RenderContext(str(root), book.config.meta.language,
+                        {c.source: c.id for c in book.chapters()}, allow_remote)
+    rendered = {c.id: render_chapter(c, ctx) for c in book.chapters()}
+    for chapter in rendered.values():
+        problems += chapter.diagnostics
+    index, more = xrefs.index(rendered.values())
+    problems += more
+    entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))
+    pages = toc.pages(book, rendered, entries)
+    return Assembled(book, rendered, index, entries, tuple(pages), build_time()), problems
+
+
+def writers() -> dict[str, Writer]:
+    """Writers are imported when asked for, so an EPUB build never loads WeasyPrint."""
+
+    def epub(assembled: Assembled, dest: Path) -> Path:
+        from octavo.writers.epub import write_epub
+
+        return write_epub(assembled, dest)
+
+    return {"epub": epub}
+
+
+def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
+          strict: bool = False, allow_remote: bool = False) -> BuildResult:
+    """Build the book in ``root``; raises :class:`BookError` with every problem if it can't."""
+    assembled, problems = assemble(root, allow_remote)
+    if has_errors(problems, strict):
+        raise BookError(problems)
+    config = assembled.book.config
+    out = out_dir or (root / config.build.output if config.build.output else Path("dist"))
+    chosen = list(formats or config.build.formats)
+    available = writers()
+    with staging(out) as temp:
+        for name in chosen:
+            if name in available:
+                available[name](assembled, temp)
+        outputs = publish(temp, out)
+    return BuildResult(outputs, problems)

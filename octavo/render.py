@@ -1,0 +1,272 @@
+"""One chapter, on its own: Markdown -> safe XHTML with ids, resolved references and an index.
+
+:func:`render_chapter` is a plain function of picklable inputs (the chapter and a
+:class:`RenderContext`), so chapters can be rendered in any order, in other processes, and cached
+by content. What it needs to know about the rest of the book is only which source file is which
+chapter; whether a ``#fragment`` in another chapter exists is checked later, book-wide, by
+:mod:`octavo.transforms.xrefs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from octavo import markdown, sanitize
+from octavo.assets import check_image
+from octavo.book import Chapter
+from octavo.diagnostics import Diagnostic, error, warning
+from octavo.paths import OutsideBook, book_relative, is_url, slugify
+
+XREF = "octavo:"  # internal links are written octavo:<chapter-id>#<fragment> until a writer places them
+HEADINGS = {f"h{n}": n for n in range(1, 7)}
+ROLE_TO_EPUB_TYPE = {"doc-noteref": "noteref", "doc-footnote": "footnote", "doc-endnotes": "footnotes",
+                     "doc-backlink": "backlink"}
+WEB_SCHEMES = ("http:", "https:", "mailto:", "tel:", "ftp:")
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What one chapter needs from the book: small, picklable, the same for every chapter."""
+
+    root: str
+    language: str
+    chapter_ids: Mapping[str, str] = field(default_factory=dict)  # book path -> chapter id
+    allow_remote: bool = False
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+    html: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class XRef:
+    chapter: str
+    fragment: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    id: str
+    source: str
+    html: str
+    title: str
+    title_html: str
+    has_title_heading: bool
+    headings: tuple[Heading, ...] = ()
+    anchors: frozenset[str] = frozenset()
+    xrefs: tuple[XRef, ...] = ()
+    images: tuple[str, ...] = ()
+    notes: int = 0
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
+    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line)
+    problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
+    root = sanitize.parse(html, raw=env["raw_html"])
+    for removal in sanitize.clean(root):
+        problems.append(warning("html.unsafe", f"removed {removal.what}", chapter.source, removal.line,
+                                hint="books cannot run scripts; octavo removes them from every output"))
+    walker = _Walker(chapter, ctx)
+    walker.walk(root)
+    problems += walker.problems
+    headings = _assign_heading_ids(root)
+    _mark_epub_types(root)
+    title_heading = next((h for h in headings if h.level == 1), None)
+    title = chapter.title or (title_heading.text if title_heading else Path(chapter.source).stem)
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.attrib.pop("data-line", None)
+    anchors = frozenset(str(e.get("id")) for e in root.iter() if isinstance(e.tag, str) and e.get("id"))
+    return RenderedChapter(
+        id=chapter.id,
+        source=chapter.source,
+        html=sanitize.serialize(root),
+        title=title,
+        title_html=title_heading.html if title_heading and not chapter.title else _escape(title),
+        has_title_heading=title_heading is not None,
+        headings=tuple(headings),
+        anchors=anchors,
+        xrefs=tuple(walker.xrefs),
+        images=tuple(dict.fromkeys(walker.images)),
+        notes=len(env.get("footnotes", {}).get("list", {})),
+        diagnostics=tuple(problems),
+    )
+
+
+class _Walker:
+    """Resolves every link and image of one chapter, collecting problems with their lines."""
+
+    def __init__(self, chapter: Chapter, ctx: RenderContext) -> None:
+        self.chapter = chapter
+        self.ctx = ctx
+        self.root = Path(ctx.root)
+        self.base = chapter.source.rsplit("/", 1)[0] if "/" in chapter.source else ""
+        self.problems: list[Diagnostic] = []
+        self.xrefs: list[XRef] = []
+        self.images: list[str] = []
+
+    def walk(self, root: etree._Element) -> None:
+        for element in list(root.iter()):
+            if not isinstance(element.tag, str):
+                continue
+            local = etree.QName(element).localname
+            if local == "a" and element.get("href") is not None:
+                self.link(element)
+            elif local in ("img", "image", "source", "video", "audio", "track", "use"):
+                self.media(element)
+
+    def line(self, element: etree._Element) -> int | None:
+        for node in (element, *element.iterancestors()):
+            if node.get("data-line"):
+                return int(node.get("data-line", "0"))
+        return None
+
+    def link(self, element: etree._Element) -> None:
+        href = element.get("href", "").strip()
+        line = self.line(element)
+        if href.startswith("#") or not href:
+            fragment = href[1:]
+            element.set("href", f"{XREF}{self.chapter.id}#{fragment}")
+            self.xrefs.append(XRef(self.chapter.id, fragment, line))
+            return
+        if is_url(href):
+            if not href.lower().startswith(WEB_SCHEMES):
+                self.problems.append(warning("link.scheme", f"removed a link to '{href}'", self.chapter.source,
+                                             line, hint="links may point to web pages and chapters only"))
+                del element.attrib["href"]
+            return
+        target, _, fragment = href.partition("#")
+        try:
+            path = book_relative(self.root, self.base, target)
+        except OutsideBook:
+            self.problems.append(error("link.outside", f"link '{href}' leaves the book folder",
+                                       self.chapter.source, line, hint="link to chapters inside the book"))
+            del element.attrib["href"]
+            return
+        chapter_id = self.ctx.chapter_ids.get(path)
+        if chapter_id is None:
+            self._unlinked(element, href, path, line)
+            return
+        element.set("href", f"{XREF}{chapter_id}#{fragment}")
+        self.xrefs.append(XRef(chapter_id, fragment, line))
+
+    def _unlinked(self, element: etree._Element, href: str, path: str, line: int | None) -> None:
+        exists = (self.root / path).exists()
+        message = (f"link to '{href}', a file that is not a chapter of the book" if exists
+                   else f"link to '{href}', which does not exist")
+        hint = "add the file to the outline in book.toml" if path.endswith(".md") else \
+            "link to a chapter, or to a web address"
+        self.problems.append(warning("link.missing", message, self.chapter.source, line, hint=hint))
+        del element.attrib["href"]
+
+    def media(self, element: etree._Element) -> None:
+        for name in ("src", f"{{{sanitize.XLINK_NS}}}href", "href", "poster"):
+            value = element.get(name)
+            if value is None:
+                continue
+            line = self.line(element)
+            resolved, problem = _resolve_media(self.root, self.base, value, self.ctx.allow_remote)
+            if problem is not None:
+                self.problems.append(error(problem[0], problem[1], self.chapter.source, line, hint=problem[2]))
+                del element.attrib[name]
+                continue
+            if resolved is not None:
+                element.set(name, resolved)
+                self.images.append(resolved)
+        if etree.QName(element).localname == "img" and not element.get("alt"):
+            element.set("alt", "")
+            self.problems.append(warning("image.alt", "image has no alt text", self.chapter.source,
+                                         self.line(element), hint="describe the image: ![what it shows](path)"))
+
+
+def _resolve_media(root: Path, base: str, value: str, allow_remote: bool
+                   ) -> tuple[str | None, tuple[str, str, str] | None]:
+    """(book path, None) for a good local image; (None, problem) for anything else."""
+    if value.startswith("data:image/"):
+        return None, None
+    if value.startswith("#"):
+        return None, None
+    if is_url(value):
+        if allow_remote and value.lower().startswith(("http:", "https:")):
+            return None, None
+        return None, ("image.remote", f"image '{value}' is not a file in the book",
+                      "download it into the book folder, or build with --allow-remote")
+    try:
+        path = book_relative(root, base, value)
+    except OutsideBook:
+        return None, ("image.outside", f"image '{value}' is outside the book folder",
+                      "copy the image into the book folder")
+    problem = check_image(root, path)
+    if problem is not None:
+        return None, ("image.invalid", f"image '{value}': {problem}", "check the path and the file")
+    return path, None
+
+
+def _assign_heading_ids(root: etree._Element) -> list[Heading]:
+    """Every heading gets an id: its own, or a slug of its text made unique in the chapter."""
+    taken = {str(e.get("id")) for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    headings: list[Heading] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag not in HEADINGS:
+            continue
+        if _inside(element, "aside"):
+            continue
+        clean = _plain_heading(element)
+        text = " ".join("".join(clean.itertext()).split())
+        ident = element.get("id")
+        if not ident:
+            base = slugify(text)
+            ident, n = base, 1
+            while ident in taken:
+                n += 1
+                ident = f"{base}-{n}"
+            taken.add(ident)
+            element.set("id", ident)
+        line = element.get("data-line")
+        headings.append(Heading(HEADINGS[element.tag], ident, text, sanitize.serialize(clean),
+                                int(line) if line else None))
+    return headings
+
+
+def _inside(element: etree._Element, tag: str) -> bool:
+    return any(isinstance(a.tag, str) and etree.QName(a).localname == tag for a in element.iterancestors())
+
+
+def _plain_heading(element: etree._Element) -> etree._Element:
+    """A copy of a heading without its note calls, links or ids, to reuse in a contents list."""
+    copy = etree.fromstring(etree.tostring(element))
+    for note in copy.xpath(".//*[@role='doc-noteref']"):
+        parent = note.getparent()
+        sanitize.drop(parent if parent is not None and parent.tag == "sup" and len(parent) == 1 else note)
+    for anchor in copy.xpath(".//a"):
+        anchor.tag = "span"
+        anchor.attrib.clear()
+    for node in copy.iter():
+        if isinstance(node.tag, str):
+            node.attrib.pop("id", None)
+    copy.attrib.clear()
+    copy.tag = "div"
+    return copy
+
+
+def _mark_epub_types(root: etree._Element) -> None:
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            kind = ROLE_TO_EPUB_TYPE.get(element.get("role", ""))
+            if kind and not element.get(sanitize.EPUB_TYPE):
+                element.set(sanitize.EPUB_TYPE, kind)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,108 @@
+"""CSS in layers, later wins: octavo's base sheet, its sheet for the output, the ``[style]``
+variables of book.toml, the book's ``styles/book.css``, then the book's sheet for the output and
+any extra sheets it names. Each layer stays a file of its own, so a book's relative ``url()``
+(fonts, images) keeps working and a user can see where a rule comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from octavo.book import Book
+from octavo.diagnostics import Diagnostic, error
+from octavo.paths import OutsideBook, book_relative, is_url
+
+DEFAULTS = Path(__file__).resolve().parent.parent / "styles"
+URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    href: str  # where the sheet lives in an output, relative to the output's root
+    text: str
+    origin: str  # "default", "config" or the book-relative path
+
+
+@dataclass(frozen=True)
+class Styles:
+    sheets: tuple[Sheet, ...]
+    assets: tuple[str, ...]  # book-relative files the book's sheets refer to (fonts, images)
+
+
+def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
+    root = book.config.root
+    sheets = [Sheet(f"css/{name}", (DEFAULTS / name).read_text(encoding="utf-8"), "default")
+              for name in ("base.css", f"{output}.css") if (DEFAULTS / name).is_file()]
+    variables = variables_sheet(book)
+    if variables:
+        sheets.append(Sheet("css/variables.css", variables, "config"))
+    problems: list[Diagnostic] = []
+    wanted = ["styles/book.css", f"styles/{output}.css", *book.config.style.sheets]
+    assets: list[str] = []
+    for name in dict.fromkeys(wanted):
+        try:
+            path = book_relative(root, "", name)
+        except OutsideBook:
+            problems.append(error("style.outside", f"style sheet '{name}' is outside the book", "book.toml"))
+            continue
+        if not (root / path).is_file():
+            if name in book.config.style.sheets:
+                problems.append(error("style.missing", f"style sheet '{name}' does not exist", "book.toml"))
+            continue
+        text = (root / path).read_text(encoding="utf-8-sig")
+        found, more = _references(root, path, text)
+        assets += found
+        problems += more
+        sheets.append(Sheet(path, text, path))
+    return Styles(tuple(sheets), tuple(dict.fromkeys(assets))), problems
+
+
+def _references(root: Path, path: str, text: str) -> tuple[list[str], list[Diagnostic]]:
+    """Files a sheet pulls in with ``url()``; each must be inside the book."""
+    base = path.rsplit("/", 1)[0] if "/" in path else ""
+    found: list[str] = []
+    problems: list[Diagnostic] = []
+    for match in [*URL.finditer(text), *IMPORT.finditer(text)]:
+        target = match.group(2).strip()
+        line = text.count("\n", 0, match.start()) + 1
+        if target.startswith(("data:", "#")):
+            continue
+        if is_url(target):
+            problems.append(error("style.remote", f"'{target}' is not a file in the book", path, line,
+                                  hint="copy the file into the book folder and use a relative url()"))
+            continue
+        try:
+            resolved = book_relative(root, base, target)
+        except OutsideBook:
+            problems.append(error("style.outside", f"url '{target}' is outside the book folder", path, line))
+            continue
+        if not (root / resolved).is_file():
+            problems.append(error("style.missing", f"url '{target}' does not exist", path, line))
+            continue
+        found.append(resolved)
+    return found, problems
+
+
+VARIABLES = {
+    "body-font": "--body-font", "body-size": "--body-size", "heading-font": "--heading-font",
+    "line-height": "--line-height", "text-color": "--text-color", "accent-color": "--accent-color",
+    "page-size": "--page-size", "page-margins": "--page-margins",
+}
+
+
+def variables_sheet(book: Book) -> str | None:
+    """``[style]`` settings as CSS custom properties (and the two switches as rules)."""
+    values = dict(book.config.style.variables)
+    if not values:
+        return None
+    lines = [f"  {VARIABLES[key]}: {value};" for key, value in values.items() if key in VARIABLES]
+    css = ":root {\n" + "\n".join(lines) + "\n}\n"
+    if values.get("justify") in ("yes", "no"):
+        css += f"body {{ text-align: {'justify' if values['justify'] == 'yes' else 'left'}; }}\n"
+    if values.get("hyphenate") in ("yes", "no"):
+        hyphens = "auto" if values["hyphenate"] == "yes" else "manual"
+        css += f"p, li, dd {{ hyphens: {hyphens}; -webkit-hyphens: {hyphens}; }}\n"
+    return css

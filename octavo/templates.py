@@ -1,0 +1,84 @@
+"""The Jinja environment: the book's ``templates/`` first, then octavo's defaults.
+
+As in Pelican, a book template can replace a default file outright, or extend it through the
+``!default/`` prefix and override one block: ``{% extends "!default/epub/chapter.xhtml.j2" %}``.
+Autoescaping is on for every template whatever its extension (``select_autoescape`` would miss
+``.xhtml`` and ``.j2``), and an undefined variable is an error, never an empty string.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+
+from octavo.diagnostics import BookError, error
+
+DEFAULTS = Path(__file__).resolve().parent.parent / "templates"
+
+
+def environment(book_root: Path | None = None) -> Environment:
+    defaults = FileSystemLoader(DEFAULTS)
+    search: list[Any] = [PrefixLoader({"!default": defaults}, delimiter="/")]
+    if book_root is not None and (book_root / "templates").is_dir():
+        search.append(FileSystemLoader(book_root / "templates"))
+    search.append(defaults)
+    env = Environment(
+        loader=ChoiceLoader(search),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    return env
+
+
+def render(env: Environment, name: str, **context: Any) -> str:
+    """Render ``name``; a template problem becomes a diagnostic at the template's path and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateSyntaxError as exc:
+        raise BookError([error("template.syntax", exc.message or "syntax error", _path(exc.filename, name),
+                               exc.lineno)]) from None
+    except TemplateNotFound as exc:
+        raise BookError([error("template.missing", f"template '{exc.name}' not found", name,
+                               hint="check the name in {% extends %} or {% include %}")]) from None
+    except TemplateError as exc:
+        path, line = _template_frame(sys.exc_info()[2], name)
+        raise BookError([error("template.render", str(exc.message or exc), path, line,
+                               hint="variables a template can use are listed at the top of each default")]) from None
+    except RecursionError:
+        raise BookError([error("template.cycle", "templates include or extend each other in a cycle", name)]
+                        ) from None
+
+
+def _path(filename: str | None, fallback: str) -> str:
+    if not filename:
+        return fallback
+    path = Path(filename)
+    return str(path.relative_to(DEFAULTS.parent)) if path.is_relative_to(DEFAULTS.parent) else str(path)
+
+
+def _template_frame(tb: TracebackType | None, name: str) -> tuple[str, int | None]:
+    """The innermost template frame of a traceback, as (path, line)."""
+    found: tuple[str, int | None] = (name, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".html", ".xhtml", ".xml")) and Path(filename).is_file():
+            found = (_path(filename, name), tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,65 @@
+"""Cross-references, book-wide: check every ``file.md#fragment`` and place links per output.
+
+Chapters are rendered on their own with internal links written ``octavo:<chapter>#<fragment>``.
+Once all are rendered, :func:`index` knows every id of every chapter; it reports links to ids
+that exist nowhere, and lets a same-chapter ``#id`` that lives in another chapter find it (as
+happens when one long source is split into chapters). Each writer then calls :func:`relink`
+with its own idea of where a chapter lives (``ch.xhtml#id``, ``ch.html#id``, ``#ch--id``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from html import escape
+
+from octavo.diagnostics import Diagnostic, warning
+from octavo.render import XREF, RenderedChapter
+
+PLACEHOLDER = re.compile(re.escape(f'href="{XREF}') + r'([^"#]*)#([^"]*)"')
+UrlFor = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class XRefIndex:
+    anchors: Mapping[str, frozenset[str]]  # chapter id -> the ids in it
+    owners: Mapping[str, str]  # id -> the one chapter that has it (ids found in several are left out)
+
+    def resolve(self, chapter: str, fragment: str) -> tuple[str, str]:
+        """Where ``chapter#fragment`` really is; an unknown fragment falls back to the chapter's top."""
+        if not fragment or fragment in self.anchors.get(chapter, ()):
+            return chapter, fragment
+        owner = self.owners.get(fragment)
+        return (owner, fragment) if owner else (chapter, "")
+
+
+def index(rendered: Iterable[RenderedChapter], page_of: Mapping[str, str] | None = None
+          ) -> tuple[XRefIndex, list[Diagnostic]]:
+    """Index all ids and report the links that point nowhere."""
+    chapters = list(rendered)
+    anchors = {c.id: c.anchors for c in chapters}
+    count: dict[str, list[str]] = {}
+    for chapter in chapters:
+        for anchor in chapter.anchors:
+            count.setdefault(anchor, []).append(chapter.id)
+    owners = {anchor: ids[0] for anchor, ids in count.items() if len(ids) == 1}
+    xref_index = XRefIndex(anchors, owners)
+    problems: list[Diagnostic] = []
+    for chapter in chapters:
+        for ref in chapter.xrefs:
+            if ref.fragment and xref_index.resolve(ref.chapter, ref.fragment)[1] != ref.fragment:
+                problems.append(warning("link.fragment", f"link to '#{ref.fragment}', which is not an id in "
+                                        f"chapter '{ref.chapter}'", chapter.source, ref.line,
+                                        hint="give the heading an id, e.g. ## Title {#" + ref.fragment + "}"))
+    return xref_index, problems
+
+
+def relink(html: str, xref_index: XRefIndex, url_for: UrlFor) -> str:
+    """Replace each ``octavo:`` placeholder by the output's own URL for that chapter and id."""
+
+    def place(match: re.Match[str]) -> str:
+        chapter, fragment = xref_index.resolve(match.group(1), match.group(2))
+        return f'href="{escape(url_for(chapter, fragment))}"'
+
+    return PLACEHOLDER.sub(place, html)

@@ -1,0 +1,1 @@
+"""One writer per output; each takes the assembled book and a staging folder."""

@@ -1,0 +1,189 @@
+"""EPUB 3 through ebooklib, with every page rendered from our own templates.
+
+ebooklib assembles the package (OPF, manifest, spine); the pages, the navigation document and
+the NCX are ours, because ebooklib's own would be regenerated without our markup. Its traps are
+handled here: write errors are raised (``raise_exceptions``), the spine's ``toc="ncx"`` points at
+a real NCX, the cover stays in the linear reading order, and the zip is rewritten with fixed
+order, times and attributes so that two builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ebooklib import epub  # type: ignore[import-untyped]
+
+from octavo import __version__, styles, templates
+from octavo.assets import media_type
+from octavo.diagnostics import BookError, has_errors
+from octavo.transforms.toc import Page, TocEntry
+from octavo.writers.common import images, page_body
+
+if TYPE_CHECKING:
+    from octavo.pipeline import Assembled
+
+XHTML = "application/xhtml+xml"
+ZIP_EPOCH = datetime(1980, 1, 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    name: str
+    content: str
+    properties: tuple[str, ...] = ()
+
+
+def url_for(page: str, fragment: str) -> str:
+    return f"{page}.xhtml" + (f"#{fragment}" if fragment else "")
+
+
+def write_epub(assembled: Assembled, dest: Path) -> Path:
+    sheets, problems = styles.layers(assembled.book, "epub")
+    if has_errors(problems):
+        raise BookError(problems)
+    documents = render_documents(assembled, [s.href for s in sheets.sheets])
+    package = _package(assembled, documents, sheets)
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, package, {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False})
+    path = dest / f"{assembled.slug}.epub"
+    reproducible_zip(buffer.getvalue(), path, assembled.built)
+    return path
+
+
+def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
+    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX."""
+    env = templates.environment(assembled.book.config.root)
+    meta = assembled.book.config.meta
+    common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for}
+
+    def page(name: str, template: str, title: str, **extra: Any) -> Document:
+        content = templates.render(env, template, title=title, **common, **extra)
+        return Document(name, f"{name}.xhtml", content, ("svg",) if "<svg" in content else ())
+
+    docs: list[Document] = []
+    if assembled.book.cover:
+        docs.append(page("cover", "epub/cover.xhtml.j2", "Cover", cover=assembled.book.cover))
+    docs.append(page("titlepage", "epub/titlepage.xhtml.j2", meta.title))
+    docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
+    docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
+    for item in assembled.pages:
+        template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
+        docs.append(page(item.id, template, item.title, page=item, body=page_body(assembled, item, url_for)))
+    nav = templates.render(env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc,
+                           landmarks=_landmarks(assembled.book.cover, assembled.pages), **common)
+    docs.append(Document("nav", "nav.xhtml", nav, ("nav",)))
+    ncx = templates.render(env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc),
+                           depth=_depth(assembled.toc))
+    docs.append(Document("ncx", "toc.ncx", ncx))
+    return docs
+
+
+def _landmarks(cover: str | None, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:
+    marks = [("cover", "cover.xhtml", "Cover")] if cover else []
+    marks += [("titlepage", "titlepage.xhtml", "Title page"), ("toc", "toc.xhtml", "Contents")]
+    body = next((p for p in pages if p.kind in ("chapter", "part")), None)
+    if body is not None:
+        marks.append(("bodymatter", url_for(body.id, ""), "Start of content"))
+    return marks
+
+
+def _ncx_points(entries: tuple[TocEntry, ...]) -> list[dict[str, Any]]:
+    counter = iter(range(1, 1_000_000))
+
+    def points(items: tuple[TocEntry, ...]) -> list[dict[str, Any]]:
+        return [{"id": f"np-{next(counter)}", "label": e.label, "src": url_for(e.page, e.fragment),
+                 "children": points(e.children)} for e in items]
+
+    return points(entries)
+
+
+def _depth(entries: tuple[TocEntry, ...]) -> int:
+    return 1 + max((_depth(e.children) for e in entries), default=0) if entries else 0
+
+
+def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles) -> epub.EpubBook:
+    package = epub.EpubBook()
+    _metadata(package, assembled)
+    root = assembled.book.config.root
+    for doc in documents:
+        media = "application/x-dtbncx+xml" if doc.id == "ncx" else XHTML
+        item = epub.EpubItem(uid=doc.id if doc.id in ("nav", "ncx") else f"x-{doc.id}", file_name=doc.name,
+                             media_type=media, content=doc.content.encode("utf-8"))
+        item.properties = list(doc.properties)
+        package.add_item(item)
+        if doc.id not in ("nav", "ncx"):
+            package.spine.append(item)
+    for number, sheet in enumerate(sheets.sheets, 1):
+        package.add_item(epub.EpubItem(uid=f"css-{number}", file_name=sheet.href, media_type="text/css",
+                                       content=sheet.text.encode("utf-8")))
+    files = dict.fromkeys([*images(assembled), *sheets.assets])
+    if assembled.book.cover:
+        cover = epub.EpubItem(uid="cover-image", file_name=assembled.book.cover,
+                              media_type=media_type(assembled.book.cover), content=(root / assembled.book.cover)
+                              .read_bytes())
+        cover.properties = ["cover-image"]
+        package.add_item(cover)
+        files.pop(assembled.book.cover, None)
+    for number, path in enumerate(files, 1):
+        package.add_item(epub.EpubItem(uid=f"file-{number}", file_name=path, media_type=media_type(path),
+                                       content=(root / path).read_bytes()))
+    return package
+
+
+def _metadata(package: epub.EpubBook, assembled: Assembled) -> None:
+    meta = assembled.book.config.meta
+    package.set_identifier(meta.identifier)
+    package.set_title(meta.title)
+    package.set_language(meta.language)
+    for number, author in enumerate(meta.authors, 1):
+        package.add_author(author, role="aut", uid=f"creator-{number}")
+    for name, value in (("description", meta.description), ("publisher", meta.publisher),
+                        ("date", meta.date), ("rights", meta.rights)):
+        if value:
+            package.add_metadata("DC", name, value)
+    for subject in meta.subjects:
+        package.add_metadata("DC", "subject", subject)
+    package.metadata[epub.NAMESPACES["OPF"]]["generator"] = [
+        ("", {"name": "generator", "content": f"octavo {__version__}"})]
+    if assembled.book.cover:
+        package.add_metadata("OPF", "cover", "", {"name": "cover", "content": "cover-image"})
+    for prop, value in _accessibility(assembled):
+        package.add_metadata("OPF", prop, value, {"property": prop})
+
+
+def _accessibility(assembled: Assembled) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata, stated from what the book actually contains."""
+    has_images = bool(images(assembled)) or assembled.book.cover is not None
+    has_tables = any("<table" in p.chapter.html for p in assembled.pages if p.chapter)
+    modes = ["textual", *(["visual"] if has_images else [])]
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if has_images:
+        features.append("alternativeText")
+    if has_tables:
+        features.append("table")
+    summary = ("This publication has a navigable table of contents, a logical reading order and "
+               "structured headings" + (", and text alternatives for its images" if has_images else "") + ".")
+    result = [("schema:accessMode", m) for m in modes]
+    result += [("schema:accessibilityFeature", f) for f in features]
+    result += [("schema:accessibilityHazard", "none"), ("schema:accessModeSufficient", "textual"),
+               ("schema:accessibilitySummary", summary)]
+    return result
+
+
+def reproducible_zip(data: bytes, path: Path, when: datetime) -> None:
+    """Rewrite ebooklib's zip: ``mimetype`` first and stored, fixed times and permissions."""
+    stamp = max(when.replace(tzinfo=None), ZIP_EPOCH).timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w") as target:
+        names = source.namelist()
+        for name in ["mimetype", *[n for n in names if n != "mimetype"]]:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            target.writestr(info, source.read(name), compresslevel=9)
