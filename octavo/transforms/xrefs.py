@@ -55,11 +55,16 @@ def index(rendered: Iterable[RenderedChapter], page_of: Mapping[str, str] | None
     return xref_index, problems
 
 
-def relink(html: str, xref_index: XRefIndex, url_for: UrlFor) -> str:
-    """Replace each ``octavo:`` placeholder by the output's own URL for that chapter and id."""
+def relink(html: str, xref_index: XRefIndex, url_for: UrlFor, current: str | None = None) -> str:
+    """Replace each ``octavo:`` placeholder by the output's own URL for that chapter and id.
+
+    A link within ``current`` (the page being written) stays a bare ``#id``.
+    """
 
     def place(match: re.Match[str]) -> str:
         chapter, fragment = xref_index.resolve(match.group(1), match.group(2))
+        if chapter == current and fragment:
+            return f'href="#{escape(fragment)}"'
         return f'href="{escape(url_for(chapter, fragment))}"'
 
     return PLACEHOLDER.sub(place, html)

