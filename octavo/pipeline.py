@@ -75,7 +75,17 @@ def writers() -> dict[str, Writer]:
 
         return write_epub(assembled, dest)
 
-    return {"epub": epub}
+    def pdf(assembled: Assembled, dest: Path) -> Path:
+        from octavo.writers.pdf import write_pdf
+
+        return write_pdf(assembled, dest)
+
+    def web(assembled: Assembled, dest: Path) -> Path:
+        from octavo.writers.web import write_web
+
+        return write_web(assembled, dest)
+
+    return {"epub": epub, "pdf": pdf, "web": web}
 
 
 def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
@@ -86,7 +96,7 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
         raise BookError(problems)
     config = assembled.book.config
     out = out_dir or (root / config.build.output if config.build.output else Path("dist"))
-    chosen = list(formats or config.build.formats)
+    chosen = [f for f in ("epub", "pdf", "web") if f in (formats or config.build.formats)]
     available = writers()
     with staging(out) as temp:
         for name in chosen:
