@@ -15,6 +15,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError
@@ -48,8 +49,11 @@ def parser(language: str) -> MarkdownIt:
     """The parser for a book language; built once per process and never changed after."""
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
     md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes})
-    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    # markdown-it's "replacements" would also turn (c), (r) and (tm) into symbols, which breaks
+    # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
+    md.enable(["table", "strikethrough", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
     md.core.ruler.push("octavo_heading_attrs", heading_attrs)
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
@@ -67,6 +71,21 @@ def to_xhtml(text: str, language: str, first_line: int = 1) -> tuple[str, Env]:
 
 
 # Core rules: shape the token stream before rendering.
+
+
+DASHES = ((re.compile(r"(?<!-)---(?!-)"), "\u2014"), (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
+          (re.compile(r"\.\.\."), "\u2026"))
+
+
+def dashes(state: StateCore) -> None:
+    """``---`` to an em dash, ``--`` to an en dash, ``...`` to an ellipsis, in text only (never in code)."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        for child in token.children:
+            if child.type == "text" and ("--" in child.content or "..." in child.content):
+                for pattern, char in DASHES:
+                    child.content = pattern.sub(char, child.content)
 
 
 def heading_attrs(state: StateCore) -> None:
@@ -128,8 +147,11 @@ def figures(state: StateCore) -> None:
             continue
         children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
         if len(children) == 1 and children[0].type == "image":
-            opening.meta["figure"] = children[0]
-            closing.meta["figure"] = children[0]
+            image = children[0]
+            image.meta["figure"] = True
+            opening.meta["figure"] = image
+            closing.meta["figure"] = image
+            closing.meta["caption"] = image.attrGet("title")
 
 
 def _all_tokens(tokens: Sequence[Token]) -> list[Token]:
@@ -166,7 +188,7 @@ def render_image(self: Rule, tokens: Sequence[Token], idx: int, options: Any, en
     token = tokens[idx]
     token.attrs["alt"] = self.renderInlineAsText(token.children or [], options, env)
     token.attrSet("data-line", str(env["first_line"] + token.meta.get("line", 0)))
-    if tokens is not None and "figure" in token.meta:
+    if "figure" in token.meta:
         token.attrs.pop("title", None)
     return str(self.renderToken(tokens, idx, options, env))
 
@@ -175,7 +197,6 @@ def render_paragraph_open(self: Rule, tokens: Sequence[Token], idx: int, options
     image = tokens[idx].meta.get("figure")
     if image is None:
         return str(self.renderToken(tokens, idx, options, env))
-    image.meta["figure"] = True
     return "<figure>\n"
 
 
@@ -183,8 +204,8 @@ def render_paragraph_close(self: Rule, tokens: Sequence[Token], idx: int, option
     image = tokens[idx].meta.get("figure")
     if image is None:
         return str(self.renderToken(tokens, idx, options, env))
-    title = image.attrGet("title")
-    caption = f"\n<figcaption>{self.escape(str(title))}</figcaption>" if title else ""
+    title = tokens[idx].meta.get("caption")
+    caption = f"\n<figcaption>{escapeHtml(str(title))}</figcaption>" if title else ""
     return f"{caption}\n</figure>\n"
 
 
@@ -198,7 +219,8 @@ def render_footnote_ref(self: Rule, tokens: Sequence[Token], idx: int, options: 
     label = _note_label(token)
     number = token.meta["id"] + 1
     ref_id = f"noteref-{label}" + (f"-{token.meta['subId'] + 1}" if token.meta.get("subId", 0) else "")
-    return (f'<sup class="noteref"><a href="#note-{label}" id="{ref_id}" epub:type="noteref" '
+    # A word joiner keeps the call on the word's line yet apart from it in extracted text ("Scott 40").
+    return (f'\u2060<sup class="noteref"><a href="#note-{label}" id="{ref_id}" epub:type="noteref" '
             f'role="doc-noteref">{number}</a></sup>')
 
 
@@ -237,9 +259,18 @@ def render_note_paragraph(self: Rule, tokens: Sequence[Token], idx: int, options
             f'title="Back to the text">{number}.</a> ')
 
 
+SUSPECT = re.compile(r"(?i)<\s*(script|style|iframe|object|embed|applet|frame|base|meta|link|form|input|"
+                     r"button|select|textarea|template|noscript)\b|\son\w+\s*=|javascript:|vbscript:|data:text")
+
+
 def render_html(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
+    """Raw HTML passes through to the sanitizer; pieces that look unsafe are noted with their line."""
+    token = tokens[idx]
     env["raw_html"] = True
-    return tokens[idx].content
+    if SUSPECT.search(token.content):
+        line = token.meta.get("line", token.map[0] if token.map else 0)
+        env.setdefault("raw_suspects", []).append((env["first_line"] + line, token.content))
+    return token.content
 
 
 RENDER_RULES: dict[str, Rule] = {

@@ -74,9 +74,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     root = sanitize.parse(html, raw=env["raw_html"])
-    for removal in sanitize.clean(root):
-        problems.append(warning("html.unsafe", f"removed {removal.what}", chapter.source, removal.line,
-                                hint="books cannot run scripts; octavo removes them from every output"))
+    problems += _unsafe_html(chapter.source, env.get("raw_suspects", []), sanitize.clean(root))
     walker = _Walker(chapter, ctx)
     walker.walk(root)
     problems += walker.problems
@@ -102,6 +100,21 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         notes=len(env.get("footnotes", {}).get("list", {})),
         diagnostics=tuple(problems),
     )
+
+
+def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[sanitize.Removal]
+                 ) -> list[Diagnostic]:
+    """One warning per removal, at the line of the raw HTML it came from where that is known."""
+    hint = "books cannot run scripts; octavo removes them from every output"
+    located: list[tuple[int | None, str]] = []
+    for line, content in suspects:
+        located += [(line, r.what) for r in sanitize.clean(sanitize.parse(content, raw=True))]
+    unplaced = [r.what for r in removed]
+    for _, what in located:
+        if what in unplaced:
+            unplaced.remove(what)
+    located += [(None, what) for what in unplaced]
+    return [warning("html.unsafe", f"removed {what}", source, line, hint=hint) for line, what in located]
 
 
 class _Walker:

@@ -1,0 +1,52 @@
+"""Chapter rendering against fixture files (title / Markdown / expected XHTML), as markdown-it-py does.
+
+Set OCTAVO_REGEN=1 to rewrite the expected blocks from the current output, then review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from octavo.book import Chapter
+from octavo.render import RenderContext, render_chapter
+
+FIXTURES = Path(__file__).parent / "fixtures" / "render.txt"
+
+
+def read_cases(path: Path) -> list[tuple[str, str, str]]:
+    """Cases are three blocks each (title, input, expected), every block ended by a line '.'."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line == ".":
+            blocks.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    return [(blocks[i].strip(), blocks[i + 1], blocks[i + 2]) for i in range(0, len(blocks) - 2, 3)]
+
+
+def render(markdown: str, tmp_path: Path) -> str:
+    (tmp_path / "images").mkdir(exist_ok=True)
+    (tmp_path / "images" / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    chapter = Chapter(id="one", source="one.md", text=markdown + "\n")
+    ctx = RenderContext(str(tmp_path), "en", {"one.md": "one", "two.md": "two"})
+    return render_chapter(chapter, ctx).html.strip()
+
+
+CASES = read_cases(FIXTURES)
+
+
+@pytest.mark.parametrize(("title", "markdown", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_fixture(title: str, markdown: str, expected: str, tmp_path: Path) -> None:
+    assert render(markdown, tmp_path) == expected.strip()
+
+
+def test_regenerate_fixtures(tmp_path: Path) -> None:
+    if not os.environ.get("OCTAVO_REGEN"):
+        pytest.skip("set OCTAVO_REGEN=1 to rewrite tests/unit/fixtures/render.txt")
+    parts = [f"{title}\n.\n{markdown}\n.\n{render(markdown, tmp_path)}\n.\n" for title, markdown, _ in CASES]
+    FIXTURES.write_text("\n".join(parts), encoding="utf-8")
