@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from octavo.config import Config
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     FRONT = "front"
     CHAPTER = "chapter"
     PART_INTRO = "part-intro"

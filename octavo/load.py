@@ -175,9 +175,10 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int, 
     try:
         meta = yaml.safe_load(match.group(1) or "") or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        # An unclosed bracket is only noticed at the end: point at where it was opened instead.
+        mark = getattr(exc, "context_mark" if "stream end" in reason else "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
         return {}, body, first_line, [error("front-matter.yaml", f"invalid YAML front matter: {reason}", path,
                                             line, hint="values with ':' or '#' need quotes")]
     if not isinstance(meta, dict):

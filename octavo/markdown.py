@@ -9,13 +9,13 @@ their source line (``data-line``) so that later checks can point at ``file:line`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError
@@ -163,7 +163,7 @@ def _all_tokens(tokens: Sequence[Token]) -> list[Token]:
     return found
 
 
-def _problem(env: Env, token: Token, code: str, message: str) -> None:
+def _problem(env: MutableMapping[str, Any], token: Token, code: str, message: str) -> None:
     line = token.meta.get("line", token.map[0] if token.map else 0)
     env["problems"].append((code, message, env["first_line"] + line))
 

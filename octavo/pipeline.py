@@ -20,6 +20,8 @@ from octavo.output import publish, staging
 from octavo.paths import slugify
 from octavo.render import RenderContext, RenderedChapter, render_chapter
 from octavo.transforms import toc, xrefs
+from octavo.transforms.toc import Page, TocEntry
+from octavo.transforms.xrefs import XRefIndex
 
 Writer = Callable[["Assembled", Path], Path]
 
@@ -30,9 +32,9 @@ class Assembled:
 
     book: Book
     rendered: Mapping[str, RenderedChapter]
-    xrefs: xrefs.XRefIndex
-    toc: tuple[toc.TocEntry, ...]
-    pages: tuple[toc.Page, ...]
+    xrefs: XRefIndex
+    toc: tuple[TocEntry, ...]
+    pages: tuple[Page, ...]
     built: datetime  # SOURCE_DATE_EPOCH when set, so two builds give the same bytes
 
     @property

@@ -74,7 +74,7 @@ def _with_default_namespaces(root: etree._Element) -> etree._Element:
 
 
 def _copy_tree(element: etree._Element, nsmap: dict[str | None, str]) -> etree._Element:
-    copy = etree.Element(element.tag, dict(element.attrib), nsmap=nsmap)  # type: ignore[arg-type]
+    copy = etree.Element(element.tag, dict(element.attrib), nsmap=nsmap)
     copy.text = element.text
     for child in element:
         if isinstance(child.tag, str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
 from octavo.book import Kind, Source
 from octavo.diagnostics import Diagnostic, notice, warning
 

@@ -110,7 +110,7 @@ def test_part_two_page_lists_its_chapters(sample_epub: Epub) -> None:
 
 
 def test_footnotes_link_both_ways(sample_epub: Epub) -> None:
-    href, doc = sample_epub.chapter_with_title("Technique 2: Maintaining a Relationship Focus")
+    _, doc = sample_epub.chapter_with_title("Technique 2: Maintaining a Relationship Focus")
     refs = doc.xpath("//x:a[@epub:type='noteref']", namespaces=NS)
     assert len(refs) >= 2
     for ref in refs:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ebooklib import epub  # type: ignore[import-untyped]
+from ebooklib import epub
 
 from octavo import __version__, styles, templates
 from octavo.assets import media_type

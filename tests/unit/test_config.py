@@ -1,0 +1,77 @@
+"""book.toml: typed settings, and every problem of the file reported at once with its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from octavo.config import default_identifier, load_config
+from octavo.diagnostics import Severity
+
+
+def config_of(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
+    (tmp_path / "book.toml").write_text(text, encoding="utf-8")
+    return load_config(tmp_path)
+
+
+def test_full_config(tmp_path: Path) -> None:
+    config, problems = config_of(tmp_path, """
+[book]
+title = "T"
+authors = "One Author"
+language = "en-GB"
+date = 2026-11-27
+front = ["p.md"]
+[[book.parts]]
+title = "Part I"
+chapters = ["a.md"]
+[build]
+toc-depth = 3
+formats = ["epub"]
+[site]
+header = "A header"
+footer = [{ title = "Community", url = "https://example.org" }]
+""")
+    assert problems == []
+    assert config.meta.authors == ("One Author",)
+    assert config.meta.date == "2026-11-27"
+    assert config.outline.front == ("p.md",)
+    assert config.outline.parts[0].chapters == ("a.md",)
+    assert config.build.toc_depth == 3 and config.build.formats == ("epub",)
+    assert config.site.footer[0].title == "Community"
+
+
+def test_identifier_is_derived_and_stable(tmp_path: Path) -> None:
+    first, _ = config_of(tmp_path, '[book]\ntitle = "Same"\nauthors = ["A"]\n')
+    second, _ = config_of(tmp_path, '[book]\ntitle = "Same"\nauthors = ["A"]\n')
+    assert first.meta.identifier == second.meta.identifier == default_identifier("Same", ("A",))
+    assert first.meta.identifier.startswith("urn:uuid:")
+
+
+def test_invalid_toml_reports_line_and_column(tmp_path: Path) -> None:
+    config, problems = config_of(tmp_path, '[book]\ntitle = "Unclosed\n')
+    assert config is None
+    assert problems[0].path == "book.toml" and problems[0].line == 2 and problems[0].col is not None
+    assert problems[0].code == "config.toml"
+
+
+def test_all_problems_reported_together(tmp_path: Path) -> None:
+    _, problems = config_of(tmp_path, '[book]\ntitle = "T"\nautors = ["x"]\nlanguage = "english!"\n'
+                                      '[build]\ntoc-depth = 0\n')
+    messages = [p.format() for p in problems]
+    assert len([p for p in problems if p.severity is Severity.ERROR]) == 3
+    assert any("unknown key 'book.autors'" in m and "did you mean 'authors'" in m for m in messages)
+    assert any(p.line == 3 for p in problems if "autors" in p.message)
+    assert any("BCP 47" in m for m in messages)
+    assert any("toc-depth" in m for m in messages)
+
+
+def test_missing_title(tmp_path: Path) -> None:
+    _, problems = config_of(tmp_path, '[book]\nauthors = ["x"]\n')
+    assert any("'book.title' is missing" in p.message for p in problems)
+
+
+def test_mdbook_tables_are_ignored_with_one_notice(tmp_path: Path) -> None:
+    _, problems = config_of(tmp_path, '[book]\ntitle = "T"\nsrc = "src"\n[output.html]\nx = 1\n'
+                                      '[preprocessor.links]\n[rust]\nedition = "2021"\n')
+    assert [p.severity for p in problems] == [Severity.NOTICE]
+    assert "[output], [preprocessor], [rust]" in problems[0].message
