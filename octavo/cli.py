@@ -82,3 +82,31 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
         click.echo(f"wrote {path}")
     if has_errors(result.diagnostics, strict):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("book", default="book", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.pass_context
+def check(ctx: click.Context, book: Path = Path("book"), output: Path | None = None) -> None:
+    """Build BOOK's EPUB, then validate it with EPUBCheck (and Ace where installed)."""
+    from octavo.check import run_ace, run_epubcheck, source_locator
+    from octavo.pipeline import build as run_build
+
+    try:
+        result = run_build(book, output, ["epub"])
+    except BookError as exc:
+        report(exc.diagnostics)
+        sys.exit(1)
+    epub = next(p for p in result.outputs if p.suffix == ".epub")
+    locator = source_locator(result.assembled, epub)
+    failed = False
+    for outcome in (run_epubcheck(epub, locator), run_ace(epub, locator)):
+        if not outcome.ran:
+            click.secho(f"{outcome.validator}: skipped: {outcome.reason}", err=True, fg="yellow")
+            continue
+        report(list(outcome.diagnostics))
+        failed = failed or has_errors(outcome.diagnostics)
+        verdict = "failed" if has_errors(outcome.diagnostics) else "passed"
+        click.echo(f"{outcome.validator}: {verdict} ({summary(list(outcome.diagnostics))})")
+    sys.exit(1 if failed else 0)

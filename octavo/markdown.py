@@ -263,14 +263,20 @@ SUSPECT = re.compile(r"(?i)<\s*(script|style|iframe|object|embed|applet|frame|ba
                      r"button|select|textarea|template|noscript)\b|\son\w+\s*=|javascript:|vbscript:|data:text")
 
 
+START_TAG = re.compile(r"^(\s*<[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
+
+
 def render_html(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
     """Raw HTML passes through to the sanitizer; pieces that look unsafe are noted with their line."""
     token = tokens[idx]
     env["raw_html"] = True
+    if token.type == "html_block":
+        line = token.map[0] if token.map else 0
+        env.setdefault("raw_blocks", []).append((env["first_line"] + line, token.content))
+    line = env["first_line"] + token.meta.get("line", token.map[0] if token.map else 0)
     if SUSPECT.search(token.content):
-        line = token.meta.get("line", token.map[0] if token.map else 0)
-        env.setdefault("raw_suspects", []).append((env["first_line"] + line, token.content))
-    return token.content
+        env.setdefault("raw_suspects", []).append((line, token.content))
+    return START_TAG.sub(rf'\1 data-line="{line}"', token.content, count=1)
 
 
 RENDER_RULES: dict[str, Rule] = {

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from octavo.book import Book
-from octavo.diagnostics import BookError, Diagnostic, has_errors
+from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
 from octavo.output import publish, staging
 from octavo.paths import slugify
@@ -46,6 +46,7 @@ class Assembled:
 class BuildResult:
     outputs: list[Path]
     diagnostics: list[Diagnostic]
+    assembled: Assembled
 
 
 def build_time() -> datetime:
@@ -100,9 +101,14 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
     out = out_dir or (root / config.build.output if config.build.output else Path("dist"))
     chosen = [f for f in ("epub", "pdf", "web") if f in (formats or config.build.formats)]
     available = writers()
-    with staging(out) as temp:
-        for name in chosen:
-            if name in available:
+    try:
+        with staging(out) as temp:
+            for name in chosen:
                 available[name](assembled, temp)
-        outputs = publish(temp, out)
-    return BuildResult(outputs, problems)
+            outputs = publish(temp, out)
+    except OSError as exc:
+        where = exc.filename or out
+        raise BookError([*problems, error("output.write", f"cannot write the outputs: {exc.strerror or exc}",
+                                          str(where), hint="check that the output folder is writable and the "
+                                          "disk has room; the previous outputs were left as they were")]) from None
+    return BuildResult(outputs, problems, assembled)

@@ -75,6 +75,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     root = sanitize.parse(html, raw=env["raw_html"])
     problems += _unsafe_html(chapter.source, env.get("raw_suspects", []), sanitize.clean(root))
+    problems += _malformed_html(chapter.source, env.get("raw_blocks", []))
     walker = _Walker(chapter, ctx)
     walker.walk(root)
     problems += walker.problems
@@ -115,6 +116,16 @@ def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[san
             unplaced.remove(what)
     located += [(None, what) for what in unplaced]
     return [warning("html.unsafe", f"removed {what}", source, line, hint=hint) for line, what in located]
+
+
+def _malformed_html(source: str, blocks: list[tuple[int, str]]) -> list[Diagnostic]:
+    problems = []
+    for line, content in blocks:
+        repaired = sanitize.repairs(content)
+        if repaired:
+            problems.append(warning("html.malformed", f"raw HTML was repaired ({repaired[0]})", source, line,
+                                    hint="close every tag you open; octavo writes the repaired markup"))
+    return problems
 
 
 class _Walker:

@@ -48,6 +48,15 @@ def parse(html: str, raw: bool) -> etree._Element:
     return _with_default_namespaces(root)
 
 
+def repairs(html: str) -> list[str]:
+    """What the HTML5 parser had to repair in a block of raw HTML (unclosed or stray tags)."""
+    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("lxml"), namespaceHTMLElements=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parser.parseFragment(html)
+    return [str(code).replace("-", " ") for _, code, _ in parser.errors]
+
+
 def _restore_prefixed(root: etree._Element) -> None:
     """html5lib spells ``epub:type`` as ``epubU0003Atype``; give it its namespace back."""
     for element in root.iter():

@@ -1,0 +1,144 @@
+"""The web edition's search index: every word of the book -> the sections it occurs in.
+
+A section is the top of a page (up to its first subheading) or a subheading with an id up to the
+next one; a footnote counts as part of the section that calls it. The index is an inverted word
+list rather than the sections' text, which keeps it to a fraction of the book (the 7 MB diary of
+Pepys gives about 0.6 MB) while letting a reader find any word, by prefix, in any section.
+
+It is written as a script, ``window.octavoSearch = {...};``, so that it loads from ``file://``
+where ``fetch()`` is refused, and ``octavo.js`` loads it only when the search box is first used,
+so reading a page never pays for it. The format, kept in step with ``octavo.js``:
+
+``pages``    ``[[file, title], ...]`` in reading order
+``sections`` ``[[page index, fragment or "", heading or ""], ...]`` in reading order
+``words``    every indexed word, sorted, joined by single spaces
+``postings`` for each word, the ascending section numbers it occurs in, as gaps from the previous
+             number (the first counted from -1), each gap written in base 32 with the most
+             significant digits first: all digits but the last from ``CONTINUE``, the last from
+             ``FINAL``, so a gap below 32 is one character and no separator is needed.
+
+Words are folded as the script folds a query: lower case, NFKD with the combining accents of
+U+0300-U+036F removed, split on anything that is not a letter or a digit; single letters are
+left out (digits are kept).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from octavo.sanitize import EPUB_NS
+from octavo.transforms.toc import Page
+
+if TYPE_CHECKING:
+    from octavo.pipeline import Assembled
+
+FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
+CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
+WORD = re.compile(r"[^\W_]+")
+ACCENTS = re.compile("[\u0300-\u036f]")
+HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+
+
+@dataclass
+class Section:
+    page: int
+    fragment: str
+    title: str
+    texts: list[str] = field(default_factory=list)
+
+
+def write_index(assembled: Assembled, file_of: Callable[[str], str], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(index_script(assembled.pages, file_of), encoding="utf-8")
+
+
+def index_script(pages: Iterable[Page], file_of: Callable[[str], str]) -> str:
+    page_list: list[list[str]] = []
+    sections: list[Section] = []
+    for number, page in enumerate(pages):
+        page_list.append([file_of(page.id), page.title])
+        sections += page_sections(page, number)
+    postings: dict[str, list[int]] = {}
+    for number, section in enumerate(sections):
+        for word in words(" ".join(section.texts)):
+            postings.setdefault(word, []).append(number)
+    ordered = sorted(postings, key=lambda w: w.encode("utf-16-be"))  # the order of JavaScript's "<"
+    data = {
+        "pages": page_list,
+        "sections": [[s.page, s.fragment, s.title] for s in sections],
+        "words": " ".join(ordered),
+        "postings": [encode(postings[w]) for w in ordered],
+    }
+    return "window.octavoSearch = " + json.dumps(data, separators=(",", ":")) + ";\n"
+
+
+def words(text: str) -> set[str]:
+    folded = ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower()))
+    return {w for w in WORD.findall(folded) if len(w) > 1 or w.isdigit()}
+
+
+def encode(numbers: Iterable[int]) -> str:
+    out: list[str] = []
+    previous = -1
+    for number in numbers:
+        gap, previous = number - previous, number
+        digits = FINAL[gap % 32]
+        gap //= 32
+        while gap:
+            digits = CONTINUE[gap % 32] + digits
+            gap //= 32
+        out.append(digits)
+    return "".join(out)
+
+
+def page_sections(page: Page, number: int) -> list[Section]:
+    """The page's sections with their text; a part page's top holds its title and intro."""
+    sections = [Section(number, "", "", [page.title])]
+    if page.chapter is None:
+        return sections
+    root = etree.fromstring(f'<div xmlns:epub="{EPUB_NS}">{page.chapter.html}</div>'.encode())
+    walker = _Walker(sections)
+    walker.visit(root, in_aside=False)
+    for aside in walker.notes:
+        backlink = next(iter(aside.xpath(".//*[@role='doc-backlink']/@href")), "")
+        owner = walker.noterefs.get(str(backlink).rpartition("#")[2], 0)
+        sections[owner].texts.append(" ".join(aside.itertext()))
+    return sections
+
+
+class _Walker:
+    """Hands each piece of text to the section it is in; footnotes are set aside for later."""
+
+    def __init__(self, sections: list[Section]) -> None:
+        self.sections = sections
+        self.notes: list[etree._Element] = []
+        self.noterefs: dict[str, int] = {}
+
+    def visit(self, element: etree._Element, in_aside: bool) -> None:
+        tag = etree.QName(element).localname
+        if tag == "section" and "footnotes" in (element.get("class") or "").split():
+            self.notes += [e for e in element if isinstance(e.tag, str)]
+            return
+        ident = element.get("id")
+        if tag in HEADINGS and ident and not in_aside:
+            text = element.xpath(".//text()[not(ancestor::*[@role='doc-noteref'])]")
+            title = " ".join("".join(str(t) for t in text).split())
+            self.sections.append(Section(self.sections[0].page, ident, title))
+        elif ident and element.get("role") == "doc-noteref":
+            self.noterefs[ident] = len(self.sections) - 1
+        texts = self.sections[-1].texts
+        if element.text:
+            texts.append(element.text)
+        for child in element:
+            if isinstance(child.tag, str):
+                self.visit(child, in_aside or tag == "aside")
+            if child.tail:
+                self.sections[-1].texts.append(child.tail)

@@ -1,0 +1,77 @@
+"""A failed, interrupted or crashed build leaves the previous outputs as they were, and no temp files."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, copy_book
+
+from octavo.cli import main
+from octavo.diagnostics import BookError
+from octavo.pipeline import build
+from octavo.writers import epub as epub_writer
+
+
+@pytest.fixture()
+def built(tmp_path: Path) -> tuple[Path, Path, bytes]:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    build(book, out, ["epub"])
+    return book, out, (out / "inner-leadership.epub").read_bytes()
+
+
+def failing_zip(exc: BaseException) -> Any:
+    """A zip writer that writes half a file, then fails the way the disk or the user would make it."""
+
+    def write(data: bytes, path: Path, when: Any) -> None:
+        path.write_bytes(data[: len(data) // 2])
+        raise exc
+
+    return write
+
+
+def assert_untouched(out: Path, before: bytes) -> None:
+    assert (out / "inner-leadership.epub").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["inner-leadership.epub"], "no temporary files are left"
+
+
+def test_full_disk_is_a_clear_error(built: tuple[Path, Path, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    book, out, before = built
+    monkeypatch.setattr(epub_writer, "reproducible_zip", failing_zip(OSError(errno.ENOSPC, "No space left on device")))
+    with pytest.raises(BookError) as caught:
+        build(book, out, ["epub"])
+    assert "No space left on device" in caught.value.diagnostics[-1].message
+    assert_untouched(out, before)
+
+
+def test_interrupt_exits_130_and_keeps_outputs(built: tuple[Path, Path, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    book, out, before = built
+    monkeypatch.setattr(epub_writer, "reproducible_zip", failing_zip(KeyboardInterrupt()))
+    result = CliRunner().invoke(main, ["build", str(book), "-f", "epub", "-o", str(out)])
+    assert result.exit_code == 130
+    assert_untouched(out, before)
+
+
+def test_crash_is_reported_without_traceback(built: tuple[Path, Path, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    book, out, before = built
+    monkeypatch.setattr(epub_writer, "reproducible_zip", failing_zip(RuntimeError("boom")))
+    result = CliRunner().invoke(main, ["build", str(book), "-f", "epub", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "internal error" in result.output and "Traceback" not in result.output
+    assert_untouched(out, before)
+    debug = CliRunner().invoke(main, ["--debug", "build", str(book), "-f", "epub", "-o", str(out)])
+    log = Path(debug.output.split("traceback written to ")[1].split()[0])
+    assert "RuntimeError: boom" in log.read_text(encoding="utf-8")
+
+
+def test_output_path_that_is_a_file(built: tuple[Path, Path, bytes], tmp_path: Path) -> None:
+    book, _, _ = built
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(book), "-f", "epub", "-o", str(blocker / "dist")])
+    assert result.exit_code == 1
+    assert "cannot write the outputs" in result.output
