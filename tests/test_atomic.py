@@ -48,7 +48,8 @@ def test_full_disk_is_a_clear_error(built: tuple[Path, Path, bytes], monkeypatch
     assert_untouched(out, before)
 
 
-def test_interrupt_exits_130_and_keeps_outputs(built: tuple[Path, Path, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_exits_130_and_keeps_outputs(built: tuple[Path, Path, bytes],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     book, out, before = built
     monkeypatch.setattr(epub_writer, "reproducible_zip", failing_zip(KeyboardInterrupt()))
     result = CliRunner().invoke(main, ["build", str(book), "-f", "epub", "-o", str(out)])

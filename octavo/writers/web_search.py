@@ -82,7 +82,7 @@ def index_script(pages: Iterable[Page], file_of: Callable[[str], str]) -> str:
 
 def words(text: str) -> set[str]:
     folded = ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower()))
-    return {w for w in WORD.findall(folded) if len(w) > 1 or w.isdigit()}
+    return {w for w in set(WORD.findall(folded)) if len(w) > 1 or w.isdigit()}
 
 
 def encode(numbers: Iterable[int]) -> str:
