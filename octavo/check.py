@@ -9,6 +9,7 @@ is not installed is reported as skipped, never as passed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -85,27 +87,34 @@ def run_epubcheck(epub: Path, locator: Mapping[str, tuple[str, list[tuple[int, i
 
 
 def run_ace(epub: Path, locator: Mapping[str, tuple[str, list[tuple[int, int]]]]) -> Outcome:
-    ace = shutil.which("ace")
+    ace = shutil.which("ace-puppeteer") or shutil.which("ace")
     if ace is None:
         return Outcome("Ace by DAISY", False, reason="'ace' is not installed (npm install -g @daisy/ace)")
+    env = dict(os.environ)
+    if shutil.which("chromium") and "PUPPETEER_EXECUTABLE_PATH" not in env:
+        env["PUPPETEER_EXECUTABLE_PATH"] = str(shutil.which("chromium"))
     with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run([ace, "--silent", "--outdir", out, "--force", str(epub)], capture_output=True,
-                              text=True, timeout=600, check=False)
+        done = subprocess.run([ace, "--silent", "--force", "--outdir", out, str(epub)], capture_output=True,
+                              text=True, timeout=600, check=False, env=env)
         report = Path(out) / "report.json"
         if not report.is_file():
-            return Outcome("Ace by DAISY", False, reason=f"ace did not produce a report: {done.stderr[-300:]}")
+            return Outcome("Ace by DAISY", False, reason=f"ace produced no report: {done.stderr.strip()[-300:]}")
         data = json.loads(report.read_text(encoding="utf-8"))
+    return Outcome("Ace by DAISY", True, tuple(_ace_failures(data, locator)))
+
+
+def _ace_failures(data: dict[str, Any], locator: Mapping[str, tuple[str, list[tuple[int, int]]]]
+                  ) -> list[Diagnostic]:
     diagnostics = []
-    for assertion in data.get("assertions", []):
-        for test in assertion.get("assertions", []):
+    for document in data.get("assertions", []):
+        subject = f"EPUB/{document.get('earl:testSubject', {}).get('url', '')}"
+        path, _ = locate(subject, locator)
+        for test in document.get("assertions", []):
             result = test.get("earl:result", {})
             if result.get("earl:outcome") != "fail":
                 continue
-            impact = test.get("earl:test", {}).get("earl:impact", "minor")
-            severity = Severity.ERROR if impact in ("critical", "serious") else Severity.WARNING
-            path, line = locate(str(result.get("earl:pointer", {}).get("cfi", assertion.get("earl:testSubject", {})
-                                                                      .get("url", ""))), locator)
-            diagnostics.append(Diagnostic(severity, f"ace.{test.get('earl:test', {}).get('dct:title', 'rule')}",
-                                          str(result.get("dct:description", "accessibility check failed")),
-                                          path, line))
-    return Outcome("Ace by DAISY", True, tuple(diagnostics))
+            rule = test.get("earl:test", {})
+            severity = Severity.ERROR if rule.get("earl:impact") in ("critical", "serious") else Severity.WARNING
+            message = str(result.get("dct:description", "accessibility check failed")).splitlines()[0]
+            diagnostics.append(Diagnostic(severity, f"ace.{rule.get('dct:title', 'rule')}", message, path))
+    return diagnostics

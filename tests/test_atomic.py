@@ -27,7 +27,7 @@ def built(tmp_path: Path) -> tuple[Path, Path, bytes]:
 def failing_zip(exc: BaseException) -> Any:
     """A zip writer that writes half a file, then fails the way the disk or the user would make it."""
 
-    def write(data: bytes, path: Path, when: Any) -> None:
+    def write(data: bytes, path: Path, *args: Any) -> None:
         path.write_bytes(data[: len(data) // 2])
         raise exc
 

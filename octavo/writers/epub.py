@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ebooklib import epub
+from lxml import etree
 
 from octavo import __version__, styles, templates
 from octavo.assets import media_type
@@ -52,7 +53,7 @@ def write_epub(assembled: Assembled, dest: Path) -> Path:
     buffer = io.BytesIO()
     epub.write_epub(buffer, package, {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False})
     path = dest / f"{assembled.slug}.epub"
-    reproducible_zip(buffer.getvalue(), path, assembled.built)
+    reproducible_zip(buffer.getvalue(), path, assembled.built, assembled.book.config.meta.language)
     return path
 
 
@@ -160,13 +161,10 @@ def _metadata(package: epub.EpubBook, assembled: Assembled) -> None:
 def _accessibility(assembled: Assembled) -> list[tuple[str, str]]:
     """EPUB Accessibility 1.1 metadata, stated from what the book actually contains."""
     has_images = bool(images(assembled)) or assembled.book.cover is not None
-    has_tables = any("<table" in p.chapter.html for p in assembled.pages if p.chapter)
     modes = ["textual", *(["visual"] if has_images else [])]
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if has_images:
         features.append("alternativeText")
-    if has_tables:
-        features.append("table")
     summary = ("This publication has a navigable table of contents, a logical reading order and "
                "structured headings" + (", and text alternatives for its images" if has_images else "") + ".")
     result = [("schema:accessMode", m) for m in modes]
@@ -176,7 +174,7 @@ def _accessibility(assembled: Assembled) -> list[tuple[str, str]]:
     return result
 
 
-def reproducible_zip(data: bytes, path: Path, when: datetime) -> None:
+def reproducible_zip(data: bytes, path: Path, when: datetime, language: str) -> None:
     """Rewrite ebooklib's zip: ``mimetype`` first and stored, fixed times and permissions."""
     stamp = max(when.replace(tzinfo=None), ZIP_EPOCH).timetuple()[:6]
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w") as target:
@@ -186,4 +184,14 @@ def reproducible_zip(data: bytes, path: Path, when: datetime) -> None:
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            target.writestr(info, source.read(name), compresslevel=9)
+            content = source.read(name)
+            if name.endswith(".opf"):
+                content = _package_language(content, language)
+            target.writestr(info, content, compresslevel=9)
+
+
+def _package_language(opf: bytes, language: str) -> bytes:
+    """ebooklib leaves ``xml:lang`` off the package element; reading systems and Ace want it."""
+    root = etree.fromstring(opf)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))

@@ -1,0 +1,26 @@
+"""Ace by DAISY, the accessibility checker stores run: no failure on the sample book or Sherlock."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT
+
+from octavo.check import run_ace, source_locator
+from octavo.pipeline import assemble
+
+pytestmark = pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil.which("ace") is None,
+                                reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
+
+
+@pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock"], ids=lambda p: p.name)
+def test_ace_finds_no_violation(book: Path, build_book: Callable[..., Path]) -> None:
+    out = build_book(book)
+    epub = next(out.glob("*.epub"))
+    assembled, _ = assemble(out.parent / book.name)
+    outcome = run_ace(epub, source_locator(assembled, epub))
+    assert outcome.ran, outcome.reason
+    assert [d.format() for d in outcome.diagnostics] == []
