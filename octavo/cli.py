@@ -110,3 +110,49 @@ def check(ctx: click.Context, book: Path = Path("book"), output: Path | None = N
         verdict = "failed" if has_errors(outcome.diagnostics) else "passed"
         click.echo(f"{outcome.validator}: {verdict} ({summary(list(outcome.diagnostics))})")
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def new(directory: Path) -> None:
+    """Start a new book in DIRECTORY: book.toml, two chapters, an image and a style sheet."""
+    from octavo.scaffold import new_book
+
+    try:
+        files = new_book(directory)
+    except BookError as exc:
+        report(exc.diagnostics)
+        sys.exit(1)
+    for path in files:
+        click.echo(f"wrote {path}")
+    click.echo(f"build it with: octavo build {directory}")
+
+
+@main.group()
+def theme() -> None:
+    """See and copy the templates and styles each output uses."""
+
+
+@theme.command("list")
+@click.argument("book", default="book", type=click.Path(file_okay=False, path_type=Path))
+def theme_list(book: Path = Path("book")) -> None:
+    """Show which template and style file each output uses, and whether it is the book's or the default."""
+    from octavo.theme import used
+
+    for item in used(book):
+        click.echo(f"{item.output:5} {item.kind:8} {item.name:36} {item.origin:8} {item.path}")
+
+
+@theme.command("export")
+@click.argument("book", default="book", type=click.Path(file_okay=False, path_type=Path))
+def theme_export(book: Path = Path("book")) -> None:
+    """Copy the default templates and styles into BOOK to edit them; existing files are kept."""
+    from octavo.theme import export
+
+    if not book.is_dir():
+        raise click.BadParameter(f"no book folder at {book}", param_hint="BOOK")
+    written, kept = export(book)
+    for path in written:
+        click.echo(f"wrote {path}")
+    for path in kept:
+        click.echo(f"kept  {path} (exists)")
