@@ -59,15 +59,18 @@ def main(ctx: click.Context, debug: bool) -> None:
               help="Output folder. Default: [build] output, else dist/.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--allow-remote", is_flag=True, help="Allow images from web addresses.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes to use. Default: the machine's cores.")
+@click.option("--no-cache", is_flag=True, help="Render every chapter afresh (the cache is in OUT/.cache).")
 @click.pass_context
 def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...] = (),
-          output: Path | None = None, strict: bool = False, allow_remote: bool = False) -> None:
+          output: Path | None = None, strict: bool = False, allow_remote: bool = False,
+          jobs: int | None = None, no_cache: bool = False) -> None:
     """Build BOOK (default: ./book) into EPUB, PDF and web outputs."""
     from octavo.pipeline import build as run_build
 
     debug = bool(ctx.obj and ctx.obj.get("debug"))
     try:
-        result = run_build(book, output, formats or None, strict, allow_remote)
+        result = run_build(book, output, formats or None, strict, allow_remote, jobs, not no_cache)
     except BookError as exc:
         report(exc.diagnostics, strict)
         click.secho("build failed; previous outputs were left as they were", err=True, fg="red")

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from octavo.book import Book
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors
+from octavo.config import load_config
 from octavo.load import load_book
 from octavo.output import publish, staging
 from octavo.paths import slugify
-from octavo.render import RenderContext, RenderedChapter, render_chapter
+from octavo.batch import render_all
+from octavo.render import RenderContext, RenderedChapter
 from octavo.transforms import toc, xrefs
 from octavo.transforms.toc import Page, TocEntry
 from octavo.transforms.xrefs import XRefIndex
@@ -56,11 +58,12 @@ def build_time() -> datetime:
     return datetime.now(tz=UTC).replace(microsecond=0)
 
 
-def assemble(root: Path, allow_remote: bool = False) -> tuple[Assembled, list[Diagnostic]]:
+def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
+             cache: Path | None = None) -> tuple[Assembled, list[Diagnostic]]:
     book, problems = load_book(root)
     ctx = RenderContext(str(root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote)
-    rendered = {c.id: render_chapter(c, ctx) for c in book.chapters()}
+    rendered = render_all(list(book.chapters()), ctx, jobs, cache)
     for chapter in rendered.values():
         problems += chapter.diagnostics
     index, more = xrefs.index(rendered.values())
@@ -91,14 +94,26 @@ def writers() -> dict[str, Writer]:
     return {"epub": epub, "pdf": pdf, "web": web}
 
 
+def output_dir(root: Path, out_dir: Path | None) -> Path:
+    """``-o``, else ``[build] output`` (relative to the book), else ``dist/`` here."""
+    if out_dir is not None:
+        return out_dir
+    config, _ = load_config(root)
+    if config is not None and config.build.output:
+        return root / config.build.output
+    return Path("dist")
+
+
 def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
-          strict: bool = False, allow_remote: bool = False) -> BuildResult:
+          strict: bool = False, allow_remote: bool = False, jobs: int | None = None,
+          use_cache: bool = True) -> BuildResult:
     """Build the book in ``root``; raises :class:`BookError` with every problem if it can't."""
-    assembled, problems = assemble(root, allow_remote)
+    out = output_dir(root, out_dir)
+    cache = out / ".cache" / "render" if use_cache else None
+    assembled, problems = assemble(root, allow_remote, jobs or os.cpu_count() or 1, cache)
     if has_errors(problems, strict):
         raise BookError(problems)
     config = assembled.book.config
-    out = out_dir or (root / config.build.output if config.build.output else Path("dist"))
     chosen = [f for f in ("epub", "pdf", "web") if f in (formats or config.build.formats)]
     available = writers()
     try:

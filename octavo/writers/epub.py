@@ -51,7 +51,9 @@ def write_epub(assembled: Assembled, dest: Path) -> Path:
     documents = render_documents(assembled, [s.href for s in sheets.sheets])
     package = _package(assembled, documents, sheets)
     buffer = io.BytesIO()
-    epub.write_epub(buffer, package, {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False})
+    # ebooklib's zip is rewritten below, so it need not spend time compressing.
+    options = {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False, "compresslevel": 0}
+    epub.write_epub(buffer, package, options)
     path = dest / f"{assembled.slug}.epub"
     reproducible_zip(buffer.getvalue(), path, assembled.built, assembled.book.config.meta.language)
     return path
@@ -187,7 +189,7 @@ def reproducible_zip(data: bytes, path: Path, when: datetime, language: str) -> 
             content = source.read(name)
             if name.endswith(".opf"):
                 content = _package_language(content, language)
-            target.writestr(info, content, compresslevel=9)
+            target.writestr(info, content, compresslevel=6)
 
 
 def _package_language(opf: bytes, language: str) -> bytes:
