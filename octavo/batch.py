@@ -8,6 +8,7 @@ never hidden by a stale entry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -66,8 +67,9 @@ def _store(cache: Path, key: str, rendered: RenderedChapter, root: Path) -> None
         cache.mkdir(parents=True, exist_ok=True)
         temp.write_bytes(pickle.dumps((rendered, stamps), protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(temp, cache / f"{key}.pickle")
-    except OSError:
-        temp.unlink(missing_ok=True)  # a cache that cannot be written only costs time
+    except OSError:  # a cache that cannot be written only costs time
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
 
 
 def _render(args: tuple[Chapter, RenderContext]) -> RenderedChapter:

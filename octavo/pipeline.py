@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from octavo.batch import render_all
 from octavo.book import Book
-from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.config import load_config
+from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
 from octavo.output import publish, staging
 from octavo.paths import slugify
-from octavo.batch import render_all
 from octavo.render import RenderContext, RenderedChapter
 from octavo.transforms import toc, xrefs
 from octavo.transforms.toc import Page, TocEntry
