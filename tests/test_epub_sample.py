@@ -46,7 +46,7 @@ def test_metadata(sample_epub: Epub) -> None:
 def test_accessibility_metadata(sample_epub: Epub) -> None:
     assert set(sample_epub.prop("schema:accessMode")) == {"textual", "visual"}
     features = set(sample_epub.prop("schema:accessibilityFeature"))
-    assert {"alternativeText", "tableOfContents", "structuralNavigation", "table"} <= features
+    assert {"alternativeText", "tableOfContents", "structuralNavigation", "readingOrder"} <= features
     assert sample_epub.prop("schema:accessibilityHazard") == ["none"]
     assert sample_epub.prop("schema:accessModeSufficient") == ["textual"]
     assert sample_epub.prop("schema:accessibilitySummary")
