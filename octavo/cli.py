@@ -159,3 +159,20 @@ def theme_export(book: Path = Path("book")) -> None:
         click.echo(f"wrote {path}")
     for path in kept:
         click.echo(f"kept  {path} (exists)")
+
+
+@main.command()
+@click.argument("book", default="book", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser.")
+def serve(book: Path, host: str, port: int, open_browser: bool) -> None:
+    """Serve BOOK's web edition, rebuilt and reloaded on every save."""
+    from octavo.serve import serve as run_serve
+
+    try:
+        run_serve(book, host, port, open_browser)
+    except OSError as exc:
+        click.secho(f"cannot serve on {host}:{port}: {exc.strerror or exc}", err=True, fg="red")
+        sys.exit(1)

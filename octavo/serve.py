@@ -87,12 +87,17 @@ class Preview:
     def site(self) -> Path:
         return self.out / "site"
 
-    def rebuild(self) -> bool:
-        """Build once; report to the terminal; True when the book built."""
+    def rebuild(self, parallel: bool = False) -> bool:
+        """Build once; report to the terminal; True when the book built.
+
+        Only the first build, before any thread runs, may render in worker processes: forking a
+        process while the server's threads hold locks can hang the child. Later builds re-render
+        only the chapters that changed (the render cache), so one process is enough.
+        """
         started = time.monotonic()
         warnings: list[Diagnostic] = []
         try:
-            warnings = build(self.book, self.out, self.formats).diagnostics
+            warnings = build(self.book, self.out, self.formats, jobs=None if parallel else 1).diagnostics
             problems: list[str] = []
         except BookError as exc:
             problems = [d.format() for d in exc.diagnostics]
@@ -139,7 +144,7 @@ class Preview:
 
     def start(self) -> Preview:
         """Build, then serve and watch in background threads; returns once both are running."""
-        self.rebuild()
+        self.rebuild(parallel=True)
         for target, name in ((self.httpd.serve_forever, "octavo-http"), (self.watch, "octavo-watch")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -148,8 +153,10 @@ class Preview:
         return self
 
     def stop(self) -> None:
+        """Stop serving and watching; safe to call twice, or before :meth:`start` has finished."""
         self.stopping.set()
-        self.httpd.shutdown()
+        if self.threads:  # shutdown() waits for serve_forever(), so only once it has run
+            self.httpd.shutdown()
         self.httpd.server_close()
         for thread in self.threads:
             thread.join(timeout=10)
@@ -201,7 +208,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")  # a reload must fetch the new CSS and scripts too
         super().end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the standard library's name)
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a preview's terminal is for build messages, not one line per request."""
 
 
@@ -213,7 +220,7 @@ def with_reload(html: str, version: int) -> str:
 
 def error_page(title: str, problems: list[str], version: int) -> str:
     env = templates.environment(None)  # octavo's own template: the book's may be what is broken
-    reload = Markup(RELOAD % (version, VERSION_PATH))  # noqa: S704 (our own constant)
+    reload = Markup(RELOAD % (version, VERSION_PATH))  # our own constant
     return templates.render(env, "web/error.html.j2", title=title, messages=problems, reload=reload)
 
 
@@ -226,12 +233,15 @@ def make_server(book: Path, host: str = "127.0.0.1", port: int = 0, formats: Seq
 
 def serve(book: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
     """Serve ``book``'s web edition until Ctrl+C, rebuilding and reloading on every save."""
-    with make_server(book, host, port) as preview:
+    preview = make_server(book, host, port)  # binding the port may fail: OSError, before any build
+    try:
+        preview.start()
         print(f"serving {book} at {preview.url}; watching for changes (Ctrl+C to stop)", flush=True)
         if open_browser:
             webbrowser.open(preview.url)
-        try:
-            while not preview.stopping.wait(3600):
-                pass
-        except KeyboardInterrupt:
-            print("stopped", flush=True)
+        while not preview.stopping.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        preview.stop()

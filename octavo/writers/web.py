@@ -11,14 +11,17 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from octavo import styles, templates
+from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
+from octavo.paths import is_url
+from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
 from octavo.writers.common import images, page_body
 from octavo.writers.web_search import write_index
@@ -104,7 +107,7 @@ def render_pages(assembled: Assembled, sitemap: SiteMap, sheets: list[str], down
     meta = assembled.book.config.meta
     chain = [Link(HOME, meta.title), *(Link(sitemap.file(p.id), p.title) for p in assembled.pages)]
     common: dict[str, Any] = {
-        "book": meta, "site": assembled.book.config.site, "styles": sheets, "script": SCRIPT,
+        "book": meta, "site": safe_site(assembled.book.config.site), "styles": sheets, "script": SCRIPT,
         "home": Link(HOME, meta.title), "toc": assembled.toc, "url": sitemap.url,
         "direction": "rtl" if meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
     }
@@ -126,6 +129,12 @@ def render_pages(assembled: Assembled, sitemap: SiteMap, sheets: list[str], down
             page=page, body=body)
 
 
+def safe_site(site: SiteOptions) -> SiteOptions:
+    """Footer links may point to web pages and pages of the site, never run a script, as in chapters."""
+    links = tuple(link for link in site.footer if not is_url(link.url) or link.url.lower().startswith(WEB_SCHEMES))
+    return replace(site, footer=links)
+
+
 def canonical(assembled: Assembled, href: str) -> str | None:
     base = assembled.book.config.site.base_url
     if not base:
@@ -144,7 +153,7 @@ def web_body(body: Markup, intro: bool) -> Markup:
     html = EPUB_TYPE.sub(r"\1", str(body))
     html = TABLE_OPEN.sub('<div class="table-wrap"><table', html).replace("</table>", "</table></div>")
     html = demote_headings(html) if intro else _single_h1(html)
-    return Markup(html)  # noqa: S704 (our own rendered chapter)
+    return Markup(html)  # our own rendered chapter, already sanitised
 
 
 def demote_headings(html: str) -> str:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lxml import etree
+from lxml import html as lxml_html
 
 from octavo.sanitize import EPUB_NS
 from octavo.transforms.toc import Page
@@ -104,7 +105,7 @@ def page_sections(page: Page, number: int) -> list[Section]:
     sections = [Section(number, "", "", [page.title])]
     if page.chapter is None:
         return sections
-    root = etree.fromstring(f'<div xmlns:epub="{EPUB_NS}">{page.chapter.html}</div>'.encode())
+    root = parse(page.chapter.html)
     walker = _Walker(sections)
     walker.visit(root, in_aside=False)
     for aside in walker.notes:
@@ -112,6 +113,14 @@ def page_sections(page: Page, number: int) -> list[Section]:
         owner = walker.noterefs.get(str(backlink).rpartition("#")[2], 0)
         sections[owner].texts.append(" ".join(aside.itertext()))
     return sections
+
+
+def parse(html: str) -> etree._Element:
+    """Chapter XHTML is well-formed XML; should one ever not be, the HTML parser still reads it."""
+    try:
+        return etree.fromstring(f'<div xmlns:epub="{EPUB_NS}">{html}</div>'.encode())
+    except etree.XMLSyntaxError:
+        return lxml_html.fragment_fromstring(html, create_parent="div")
 
 
 class _Walker:

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Benchmarks: octavo against pandoc on the same chapters, in the same run, alternating.
+
+    python benchmarks/bench.py ../shared/corpus/pepys --runs 3
+    python benchmarks/bench.py ../shared/corpus/pepys --formats pdf --jobs 1 --jobs 2
+    python benchmarks/bench.py ../shared/corpus/pepys --incremental --scaling
+
+Prints, per output, the median wall time and peak memory (RSS summed over the process tree,
+sampled every 10 ms) of each tool and the ratio octavo/pandoc. Not a test: numbers vary by
+machine; the ratios are what the README reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from octavo.load import load_book  # noqa: E402
+
+PANDOC_FORMATS = {"epub": ["--toc", "-o", "out.epub"], "web": ["-s", "--toc", "-o", "out.html"],
+                  "pdf": ["--toc", "--pdf-engine=weasyprint", "-o", "out.pdf"]}
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mb: float
+
+
+def tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def measure(command: list[str], cwd: Path) -> Sample:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss_kb(process.pid))
+            stop.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{err.decode()[-2000:]}")
+    return Sample(elapsed, peak / 1024)
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return str(pypandoc.get_pandoc_path())
+
+
+def chapter_files(book: Path) -> list[str]:
+    loaded, _ = load_book(book)
+    return [c.source for c in loaded.chapters()]
+
+
+def octavo_command(book: Path, fmt: str, out: Path, jobs: int | None, cache: bool = False) -> list[str]:
+    command = [sys.executable, str(ROOT / "build.py"), "build", str(book), "-f", fmt, "-o", str(out)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    return command if cache else [*command, "--no-cache"]
+
+
+def compare(book: Path, fmt: str, runs: int, jobs: int | None) -> None:
+    files = chapter_files(book)
+    ours: list[Sample] = []
+    theirs: list[Sample] = []
+    with tempfile.TemporaryDirectory() as temp:
+        out = Path(temp)
+        for _ in range(runs):
+            ours.append(measure(octavo_command(book, fmt, out / "octavo", jobs), book))
+            target = str(out / PANDOC_FORMATS[fmt][-1])
+            theirs.append(measure([pandoc_path(), *files, *PANDOC_FORMATS[fmt][:-1], target], book))
+    report(f"{book.name} {fmt}" + (f" jobs={jobs}" if jobs else ""), ours, theirs)
+
+
+def report(label: str, ours: list[Sample], theirs: list[Sample]) -> None:
+    t_ours = statistics.median(s.seconds for s in ours)
+    t_theirs = statistics.median(s.seconds for s in theirs)
+    m_ours = statistics.median(s.peak_mb for s in ours)
+    m_theirs = statistics.median(s.peak_mb for s in theirs)
+    print(f"| {label} | {t_ours:.2f} s | {t_theirs:.2f} s | {t_ours / t_theirs:.3f} | "
+          f"{m_ours:.0f} MB | {m_theirs:.0f} MB | {m_ours / m_theirs:.3f} |", flush=True)
+
+
+def incremental(book: Path) -> None:
+    """Cold EPUB + web build, then one chapter edited and rebuilt from the cache."""
+    with tempfile.TemporaryDirectory() as temp:
+        copy = Path(temp) / book.name
+        shutil.copytree(book, copy)
+        out = Path(temp) / "out"
+        command = [sys.executable, str(ROOT / "build.py"), "build", str(copy), "-f", "epub", "-f", "web",
+                   "-o", str(out)]
+        cold = measure(command, copy)
+        chapter = copy / chapter_files(copy)[len(chapter_files(copy)) // 2]
+        chapter.chmod(0o644)
+        chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\nOne more paragraph.\n", encoding="utf-8")
+        warm = measure(command, copy)
+        print(f"| {book.name} epub+web after editing one chapter | cold {cold.seconds:.2f} s | "
+              f"rebuild {warm.seconds:.2f} s | {warm.seconds / cold.seconds:.3f} of cold |", flush=True)
+
+
+def scaling(book: Path, fmt: str, counts: list[int]) -> None:
+    """Peak memory as the book grows: the first N chapters of the outline."""
+    files = chapter_files(book)
+    for count in [*counts, len(files)]:
+        with tempfile.TemporaryDirectory() as temp:
+            copy = Path(temp) / "book"
+            copy.mkdir()
+            for name in files[:count]:
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(book / name, copy / name)
+            if (book / "images").is_dir():
+                shutil.copytree(book / "images", copy / "images", dirs_exist_ok=True)
+            chapters = ", ".join(f'"{n}"' for n in files[:count])
+            (copy / "book.toml").write_text(f'[book]\ntitle = "{book.name}"\nchapters = [{chapters}]\n')
+            sample = measure(octavo_command(copy, fmt, Path(temp) / "out", None), copy)
+            print(f"| {book.name} {fmt}, first {count} chapters | {sample.seconds:.2f} s | {sample.peak_mb:.0f} MB |",
+                  flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("book", type=Path)
+    parser.add_argument("--formats", default="epub,web,pdf")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, action="append", help="compare at these --jobs values")
+    parser.add_argument("--incremental", action="store_true")
+    parser.add_argument("--scaling", action="store_true")
+    args = parser.parse_args()
+    book = args.book.resolve()
+    print("| book, output | octavo | pandoc | time ratio | octavo peak | pandoc peak | memory ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for fmt in args.formats.split(","):
+        for jobs in args.jobs or [None]:
+            compare(book, fmt, args.runs, jobs)
+    if args.incremental:
+        incremental(book)
+    if args.scaling:
+        for fmt in args.formats.split(","):
+            scaling(book, fmt, [10, 40])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+/* octavo.js: what the web edition adds when JavaScript runs. Reading never needs it.
+   - The left and right arrow keys follow the page's <link rel="prev"> and <link rel="next">.
+   - On narrow screens the side contents becomes a drawer, opened by the Contents button.
+   - The search box (hidden without JavaScript) loads search-index.js on first use and lists
+     the sections that hold every word typed (each word matched as a prefix).
+   - A page opened from a search result (page.html?q=words#section) marks the words and
+     scrolls to the first one in that section.
+   The index format is described in octavo/writers/web_search.py. A book can replace this file
+   with its own templates/web/assets/octavo.js. */
+(function () {
+  "use strict";
+
+  var FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
+  var CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_";
+  var WORD = /[\p{L}\p{N}]+/gu;
+  var LIMIT = 40;
+  var script = document.currentScript;
+  var indexUrl = new URL("search-index.js", script ? script.src : location.href).href;
+  var root = document.documentElement;
+
+  root.classList.add("js");
+
+  function fold(text) {
+    return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  function terms(query) {
+    return (fold(query).match(WORD) || []).filter(function (word) {
+      return word.length > 1 || /^\p{N}$/u.test(word);
+    });
+  }
+
+  function editable(element) {
+    return element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
+  }
+
+  /* ← and → turn the page, unless the reader is typing or scrolling a wide table sideways. */
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    var target = event.target;
+    if (editable(target) || (target.closest && target.closest(".table-wrap, pre"))) return;
+    var forward = (event.key === "ArrowRight") !== (root.dir === "rtl");
+    var link = document.querySelector('link[rel="' + (forward ? "next" : "prev") + '"]');
+    if (link) {
+      event.preventDefault();
+      location.href = link.href;
+    }
+  });
+
+  function setupDrawer() {
+    var button = document.querySelector(".toc-toggle");
+    var toc = document.getElementById("_toc");
+    if (!button || !toc) return;
+    var current = toc.querySelector('[aria-current="page"]');
+
+    function reveal() {
+      if (current && toc.scrollHeight > toc.clientHeight) {
+        toc.scrollTop = Math.max(0, current.offsetTop - toc.clientHeight / 3);
+      }
+    }
+
+    function open(state) {
+      root.classList.toggle("toc-open", state);
+      button.setAttribute("aria-expanded", String(state));
+      if (state) {
+        reveal();
+        (current || toc.querySelector("a")).focus({ preventScroll: true });
+      }
+    }
+
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      open(button.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && root.classList.contains("toc-open")) {
+        open(false);
+        button.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      var inside = toc.contains(event.target) && !event.target.closest("a");
+      if (root.classList.contains("toc-open") && !inside && !button.contains(event.target)) open(false);
+    });
+    reveal();
+  }
+
+  /* The index, decoded lazily: the word list is split once, postings on demand. */
+  function lowerBound(list, word) {
+    var low = 0, high = list.length;
+    while (low < high) {
+      var middle = (low + high) >> 1;
+      if (list[middle] < word) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  function decode(text) {
+    var out = [], value = 0, previous = -1;
+    for (var i = 0; i < text.length; i++) {
+      var character = text.charAt(i), digit = FINAL.indexOf(character);
+      if (digit < 0) {
+        value = value * 32 + CONTINUE.indexOf(character);
+      } else {
+        previous += value * 32 + digit;
+        out.push(previous);
+        value = 0;
+      }
+    }
+    return out;
+  }
+
+  /* Section numbers holding a word that starts with term; exact matches are counted apart. */
+  function lookup(index, term) {
+    var found = {}, exact = {};
+    var i = lowerBound(index.list, term);
+    for (var seen = 0; i < index.list.length && index.list[i].lastIndexOf(term, 0) === 0 && seen < 500; i++, seen++) {
+      var sections = decode(index.postings[i]);
+      for (var j = 0; j < sections.length; j++) {
+        found[sections[j]] = true;
+        if (index.list[i] === term) exact[sections[j]] = true;
+      }
+    }
+    return { found: found, exact: exact };
+  }
+
+  /* Sections that hold every term; those with more exact words first, then in reading order. */
+  function search(index, words) {
+    if (!index.list) index.list = index.words ? index.words.split(" ") : [];
+    var hits = words.map(function (word) { return lookup(index, word); });
+    var result = Object.keys(hits[0].found).map(Number).filter(function (section) {
+      return hits.every(function (hit) { return hit.found[section]; });
+    });
+    function score(section) {
+      return hits.filter(function (hit) { return hit.exact[section]; }).length;
+    }
+    return result.sort(function (a, b) { return score(b) - score(a) || a - b; });
+  }
+
+  function setupSearch() {
+    var form = document.querySelector("form.search");
+    var input = document.getElementById("_search-input");
+    var panel = document.getElementById("_search-results");
+    var status = document.getElementById("_search-status");
+    if (!form || !input || !panel || !status) return;
+    var state = { loading: false, pending: null, timer: 0 };
+
+    function load(then) {
+      if (window.octavoSearch) { then(window.octavoSearch); return; }
+      state.pending = then;
+      if (state.loading) return;
+      state.loading = true;
+      var tag = document.createElement("script");
+      tag.src = indexUrl;
+      tag.onload = function () { if (state.pending && window.octavoSearch) state.pending(window.octavoSearch); };
+      tag.onerror = function () { message("The search index could not be loaded."); };
+      document.head.appendChild(tag);
+    }
+
+    function message(text) {
+      panel.textContent = "";
+      var note = document.createElement("p");
+      note.className = "search-message";
+      note.textContent = text;
+      panel.appendChild(note);
+      panel.hidden = false;
+      status.textContent = text;
+    }
+
+    function entry(index, number, query) {
+      var section = index.sections[number], page = index.pages[section[0]];
+      var link = document.createElement("a");
+      link.href = page[0] + "?q=" + encodeURIComponent(query) + (section[1] ? "#" + section[1] : "");
+      var title = document.createElement("span");
+      title.className = "result-page";
+      title.textContent = page[1];
+      link.appendChild(title);
+      if (section[2]) {
+        var heading = document.createElement("span");
+        heading.className = "result-section";
+        heading.textContent = section[2];
+        link.appendChild(heading);
+      }
+      var item = document.createElement("li");
+      item.appendChild(link);
+      return item;
+    }
+
+    function show(index, words) {
+      var found = search(index, words);
+      if (!found.length) { message("Nothing found for “" + input.value.trim() + "”."); return; }
+      var count = found.length === 1 ? "1 section" : found.length + " sections";
+      message(count + (found.length > LIMIT ? ", the first " + LIMIT + " listed" : "") + ".");
+      var list = document.createElement("ol");
+      found.slice(0, LIMIT).forEach(function (number) { list.appendChild(entry(index, number, words.join(" "))); });
+      panel.appendChild(list);
+    }
+
+    function run() {
+      var words = terms(input.value);
+      if (!words.length) { panel.hidden = true; status.textContent = ""; return; }
+      load(function (index) { if (terms(input.value).join(" ") === words.join(" ")) show(index, words); });
+    }
+
+    function links() { return Array.prototype.slice.call(panel.querySelectorAll("a")); }
+
+    form.hidden = false;
+    input.addEventListener("focus", function () { load(function () {}); }, { once: true });
+    input.addEventListener("input", function () {
+      clearTimeout(state.timer);
+      state.timer = setTimeout(run, 120);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var first = links()[0];
+      if (first) location.href = first.href;
+      else run();
+    });
+    form.addEventListener("keydown", function (event) {
+      var all = links(), at = all.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        panel.hidden = true;
+        input.focus();
+      } else if (event.key === "ArrowDown" && all.length) {
+        event.preventDefault();
+        all[Math.min(at + 1, all.length - 1)].focus();
+      } else if (event.key === "ArrowUp" && at >= 0) {
+        event.preventDefault();
+        (at === 0 ? input : all[at - 1]).focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!form.contains(event.target)) panel.hidden = true;
+    });
+    input.addEventListener("focus", function () { if (panel.childNodes.length && input.value.trim()) panel.hidden = false; });
+    var query = new URLSearchParams(location.search).get("q");
+    if (query) input.value = query;
+  }
+
+  /* Mark the words of ?q= in the page, and bring the first one after the target into view. */
+  function highlight() {
+    var words = terms(new URLSearchParams(location.search).get("q") || "");
+    var article = document.querySelector("main article");
+    if (!words.length || !article) return;
+    var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT), nodes = [], marks = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      if (marks.length >= 500) return;
+      var text = node.nodeValue, last = 0, parts = null, match;
+      WORD.lastIndex = 0;
+      while ((match = WORD.exec(text))) {
+        var word = fold(match[0]);
+        if (!words.some(function (term) { return word.lastIndexOf(term, 0) === 0; })) continue;
+        parts = parts || document.createDocumentFragment();
+        parts.appendChild(document.createTextNode(text.slice(last, match.index)));
+        var mark = document.createElement("mark");
+        mark.className = "search-hit";
+        mark.textContent = match[0];
+        parts.appendChild(mark);
+        marks.push(mark);
+        last = match.index + match[0].length;
+      }
+      if (parts) {
+        parts.appendChild(document.createTextNode(text.slice(last)));
+        node.parentNode.replaceChild(parts, node);
+      }
+    });
+    var target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    var first = marks.filter(function (mark) {
+      return !target || target.contains(mark) || (target.compareDocumentPosition(mark) & Node.DOCUMENT_POSITION_FOLLOWING);
+    })[0] || marks[0];
+    if (first) {
+      first.classList.add("search-hit-first");
+      first.scrollIntoView({ block: "center" });
+    }
+  }
+
+  function start() {
+    setupDrawer();
+    setupSearch();
+    highlight();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

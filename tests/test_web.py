@@ -1,0 +1,373 @@
+"""The web edition, read as a browser would: every link lands, the pages chain in reading order,
+the markup is accessible, search finds words; then in Chromium: paging by click and by key,
+search, no console errors, no sideways scrolling on a phone."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from conftest import CORPUS, ROOT, copy_book
+from lxml import html as lxml_html
+
+from octavo.pipeline import assemble, build
+from octavo.transforms.toc import Page
+from octavo.writers.web import SiteMap, demote_headings, web_body
+from octavo.writers.web_search import CONTINUE, FINAL, encode, words
+
+CHROMIUM = Path("/usr/bin/chromium")
+SAMPLE = ROOT / "book"
+PEPYS = CORPUS / "pepys"
+BOOKS = [SAMPLE, PEPYS, CORPUS / "sherlock", CORPUS / "mdbook-guide"]
+
+Site = Callable[..., Path]
+
+
+def site_of(build_book: Site, book: Path, formats: tuple[str, ...] = ("epub", "web")) -> Path:
+    return build_book(book, formats) / "site"
+
+
+def parse(path: Path) -> Any:
+    return lxml_html.fromstring(path.read_bytes())
+
+
+def pages(site: Path) -> dict[str, Any]:
+    return {p.name: parse(p) for p in sorted(site.glob("*.html"))}
+
+
+def local_targets(doc: Any) -> Iterator[str]:
+    for element, attribute in (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src")):
+        for value in doc.xpath(f"//{element}/@{attribute}"):
+            if not re.match(r"^[a-z][a-z0-9+.-]*:", value):
+                yield value
+
+
+def reading_order(book: Path) -> list[str]:
+    assembled, _ = assemble(book)
+    sitemap = SiteMap(assembled.pages)
+    return ["index.html", *(sitemap.file(p.id) for p in assembled.pages)]
+
+
+def text(element: Any) -> str:
+    return " ".join(element.text_content().split())
+
+
+# --- the site as files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("book", BOOKS, ids=lambda p: p.name)
+def test_every_local_link_and_fragment_resolves(book: Path, build_book: Site) -> None:
+    site = site_of(build_book, book)
+    docs = pages(site)
+    ids = {name: set(doc.xpath("//@id")) for name, doc in docs.items()}
+    broken = []
+    for name, doc in docs.items():
+        all_ids = doc.xpath("//@id")
+        assert len(all_ids) == len(set(all_ids)), f"{name}: duplicate ids"
+        for href in local_targets(doc):
+            parts = urlsplit(href)
+            target = unquote(parts.path) or name
+            if not (site / target).is_file():
+                broken.append(f"{name}: {href} (no file)")
+            elif parts.fragment and target.endswith(".html") and parts.fragment not in ids[target]:
+                broken.append(f"{name}: {href} (no id)")
+    assert broken == []
+
+
+@pytest.mark.parametrize("book", BOOKS, ids=lambda p: p.name)
+def test_next_and_previous_chain_every_page_in_reading_order(book: Path, build_book: Site) -> None:
+    site = site_of(build_book, book)
+    expected = reading_order(book)
+    assert sorted(expected) == sorted(p.name for p in site.glob("*.html"))
+    assert follow(site, "index.html", "next") == expected
+    assert follow(site, expected[-1], "prev") == expected[::-1]
+
+
+def follow(site: Path, start: str, rel: str) -> list[str]:
+    """Walk the rel links; top bar, bottom bar and <link> must agree on every page."""
+    visited = [start]
+    while True:
+        doc = parse(site / visited[-1])
+        targets = set(doc.xpath(f"//a[@rel='{rel}']/@href")) | set(doc.xpath(f"//link[@rel='{rel}']/@href"))
+        assert len(doc.xpath(f"//a[@rel='{rel}']")) in (0, 2), visited[-1]
+        if not targets:
+            return visited
+        assert len(targets) == 1, (visited[-1], targets)
+        visited.append(targets.pop())
+        assert len(visited) < 1000
+
+
+@pytest.mark.parametrize("book", BOOKS, ids=lambda p: p.name)
+def test_pages_are_accessible_html5(book: Path, build_book: Site) -> None:
+    site = site_of(build_book, book)
+    for name, doc in pages(site).items():
+        raw = (site / name).read_text(encoding="utf-8")
+        assert raw.startswith("<!DOCTYPE html>"), name
+        assert doc.get("lang"), name
+        assert len(doc.xpath("//h1")) == 1, name
+        assert len(doc.xpath("//main")) == 1 and doc.xpath("//header") and doc.xpath("//footer"), name
+        assert doc.xpath("//a[@class='skip-link']/@href") == ["#_main"], name
+        assert doc.xpath("//title/text()")[0].strip(), name
+        assert all(img.get("alt") is not None for img in doc.xpath("//img")), name
+        assert "epub:type" not in raw, name
+        labels = [n.get("aria-label") or n.get("aria-labelledby") for n in doc.xpath("//nav")]
+        assert all(labels) and len(labels) == len(set(labels)), name
+        for bar in doc.xpath("//nav[contains(@class, 'pager')]"):
+            assert bar.xpath(".//a[.='Contents']/@href") == ["index.html"], name
+
+
+def test_side_contents_marks_the_current_page(build_book: Site) -> None:
+    site = site_of(build_book, SAMPLE)
+    for name, doc in pages(site).items():
+        current = doc.xpath("//nav[@id='_toc']//a[@aria-current='page']/@href")
+        assert current == [name], name
+    chapter = parse(site / "04-respecting-stakeholders.html")
+    sections = chapter.xpath("//nav[@id='_toc']//li[@class='toc-section']/a/@href")
+    assert "04-respecting-stakeholders.html#stakeholder-map" in sections
+    assert not [s for s in sections if not s.startswith("04-respecting-stakeholders.html#")]
+
+
+def test_contents_page_has_cover_title_description_contents_and_downloads(build_book: Site) -> None:
+    site = site_of(build_book, SAMPLE)
+    home = parse(site / "index.html")
+    assert text(home.xpath("//h1")[0]) == "Inner Leadership"
+    assert "Maren Holt, David Okafor" in text(home)
+    assert text(home.xpath("//*[@class='book-description']")[0]).startswith("Inner Leadership argues")
+    cover = home.xpath("//p[@class='book-cover']/img")[0]
+    assert cover.get("src") == "images/cover.svg" and (site / "images/cover.svg").is_file()
+    assert cover.get("alt").startswith("Cover of Inner Leadership")
+    contents = home.xpath("//section[@class='contents']//a/@href")
+    assert contents[:2] == ["preface.html", "preface.html#how-the-book-is-organized"]
+    assert "05-relationship-focus.html#trust" in contents
+    downloads = home.xpath("//a[@download]/@href")
+    assert downloads == ["downloads/inner-leadership.epub"]
+    assert (site / downloads[0]).read_bytes() == (site.parent / "inner-leadership.epub").read_bytes()
+
+
+def test_without_epub_or_pdf_there_is_no_download_link(build_book: Site) -> None:
+    site = site_of(build_book, SAMPLE, ("web",))
+    assert not parse(site / "index.html").xpath("//a[@download]")
+    assert not (site / "downloads").exists()
+
+
+def test_part_page_keeps_one_h1_and_lists_its_chapters(build_book: Site) -> None:
+    part = parse(site_of(build_book, SAMPLE) / "part-2.html")
+    assert [text(h) for h in part.xpath("//h1")] == ["Part II: The Techniques of Inner Leader Preparation"]
+    assert part.xpath("//div[@class='part-intro']/h2[@id='the-techniques-of-inner-leader-preparation']")
+    listed = part.xpath("//nav[@class='part-contents']//a/@href")
+    assert listed[0] == "04-respecting-stakeholders.html" and len(listed) == 6
+
+
+def test_footnotes_link_both_ways_and_links_between_chapters_land(build_book: Site) -> None:
+    chapter = parse(site_of(build_book, SAMPLE) / "04-respecting-stakeholders.html")
+    ref = chapter.xpath("//a[@role='doc-noteref']")[0]
+    note_id = ref.get("href").lstrip("#")
+    note = chapter.xpath(f"//aside[@id='{note_id}']")[0]
+    assert note.xpath(".//a[@role='doc-backlink']/@href") == [f"#{ref.get('id')}"]
+    servant = parse(site_of(build_book, SAMPLE) / "03-the-leader-as-servant.html")
+    assert "02-knowing-yourself.html#self-report" in servant.xpath("//article//a/@href")
+
+
+def test_site_options_header_footer_and_canonical(tmp_path: Path) -> None:
+    book = copy_book(SAMPLE, tmp_path / "book")
+    with (book / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[site]\nheader = "A field guide <for leaders>"\nbase-url = "https://example.org/inner/"\n'
+                   'footer = [{ title = "Publisher", url = "https://example.org/" },\n'
+                   '          { title = "Sneaky", url = "javascript:alert(1)" }]\n')
+    build(book, tmp_path / "out", ["web"])
+    site = tmp_path / "out" / "site"
+    home, chapter = parse(site / "index.html"), parse(site / "preface.html")
+    assert home.xpath("//link[@rel='canonical']/@href") == ["https://example.org/inner/"]
+    assert chapter.xpath("//link[@rel='canonical']/@href") == ["https://example.org/inner/preface.html"]
+    assert text(chapter.xpath("//*[@class='site-tagline']")[0]) == "A field guide <for leaders>"
+    assert chapter.xpath("//footer//a/@href") == ["https://example.org/"]
+
+
+def test_a_book_without_site_options_has_no_empty_chrome(build_book: Site) -> None:
+    chapter = parse(site_of(build_book, SAMPLE) / "preface.html")
+    assert not chapter.xpath("//link[@rel='canonical'] | //*[@class='site-tagline'] | //footer//nav")
+    assert "Copyright" in text(chapter.xpath("//footer")[0])
+
+
+# --- search index --------------------------------------------------------------------------------
+
+
+def load_index(site: Path) -> dict[str, Any]:
+    script = (site / "js" / "search-index.js").read_text(encoding="utf-8")
+    prefix = "window.octavoSearch = "
+    assert script.startswith(prefix)
+    data: dict[str, Any] = json.loads(script[len(prefix):].rstrip().rstrip(";"))
+    return data
+
+
+def decode(postings: str) -> list[int]:
+    out, value, previous = [], 0, -1
+    for character in postings:
+        if character in CONTINUE:
+            value = value * 32 + CONTINUE.index(character)
+        else:
+            previous += value * 32 + FINAL.index(character)
+            out.append(previous)
+            value = 0
+    return out
+
+
+def find(index: dict[str, Any], word: str) -> list[tuple[str, str]]:
+    vocabulary = index["words"].split(" ")
+    sections = decode(index["postings"][vocabulary.index(word)])
+    return [(index["pages"][index["sections"][n][0]][0], index["sections"][n][1]) for n in sections]
+
+
+def test_postings_round_trip() -> None:
+    numbers = [0, 1, 2, 40, 41, 1000, 1031, 70000]
+    assert decode(encode(numbers)) == numbers
+    assert words("Élan, naïve CAFÉ’s 1660 a") == {"elan", "naive", "cafe", "1660"}
+
+
+def test_search_index_finds_words_in_sections_and_notes(build_book: Site) -> None:
+    index = load_index(site_of(build_book, SAMPLE))
+    assert ("04-respecting-stakeholders.html", "stakeholder-map") in find(index, "concentric")
+    # a note's words count for the section that calls the note
+    assert find(index, "planning") == [("04-respecting-stakeholders.html", "who-counts")]
+
+
+def test_pepys_search_index_stays_small(build_book: Site) -> None:
+    site = site_of(build_book, PEPYS)
+    size = (site / "js" / "search-index.js").stat().st_size
+    source = sum(p.stat().st_size for p in PEPYS.glob("*.md"))
+    assert size < source / 8, (size, source)
+    assert find(load_index(site), "cribbage")
+
+
+# --- the HTML of one page ------------------------------------------------------------------------
+
+
+def test_web_body_strips_epub_types_wraps_tables_and_keeps_one_h1() -> None:
+    from markupsafe import Markup
+
+    body = Markup('<h1 id="a">A</h1><section epub:type="footnotes" class="f"><table><tr><td>1</td></tr></table>'
+                  '</section><h1>B</h1><p>write epub:type="x" and &lt;h1&gt;</p>')
+    out = str(web_body(body, intro=False))
+    assert '<section class="f">' in out
+    assert '<div class="table-wrap"><table>' in out and "</table></div>" in out
+    assert out.count("<h1") == 1 and "<h2>B</h2>" in out
+    assert 'write epub:type="x" and &lt;h1&gt;' in out
+    assert demote_headings('<h1 id="x">T</h1><h6>S</h6>') == '<h2 id="x">T</h2><h6>S</h6>'
+
+
+def test_a_chapter_called_index_does_not_replace_the_contents_page() -> None:
+    sitemap = SiteMap([Page("index", "chapter", "Index", "Index"), Page("a", "chapter", "A", "A")])
+    assert sitemap.file("index") == "index-2.html" and sitemap.url("a", "x") == "a.html#x"
+
+
+# --- in a browser --------------------------------------------------------------------------------
+
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def open_page(browser: Any, build_book: Site) -> Iterator[Callable[..., Any]]:
+    """Open a page of the sample site (file://); console errors and page errors are collected."""
+    site = site_of(build_book, SAMPLE)
+    contexts: list[Any] = []
+
+    def open_(name: str, width: int = 1280, height: int = 900, javascript: bool = True) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.goto((site / name).as_uri())
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def test_clicking_next_opens_the_next_page(open_page: Callable[..., Any]) -> None:
+    page = open_page("03-the-leader-as-servant.html")
+    page.click(".pager-top a[rel=next]")
+    page.wait_for_url("**/part-2.html")
+    page.click(".pager-bottom a[rel=prev]")
+    page.wait_for_url("**/03-the-leader-as-servant.html")
+
+
+def test_arrow_keys_turn_the_page(open_page: Callable[..., Any]) -> None:
+    page = open_page("01-what-is-inner-leadership.html")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**/02-knowing-yourself.html")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url("**/01-what-is-inner-leadership.html")
+
+
+def test_search_finds_a_word_and_its_result_opens_the_section(open_page: Callable[..., Any]) -> None:
+    page = open_page("index.html")
+    page.fill("#_search-input", "concentric")
+    first = page.locator("#_search-results a").first
+    first.wait_for()
+    assert "04-respecting-stakeholders.html" in first.get_attribute("href")
+    first.click()
+    page.wait_for_url(re.compile(r"/04-respecting-stakeholders\.html\?q=concentric#[a-z-]+$"))
+    assert page.locator("mark.search-hit").count() >= 1
+    assert page.errors == []
+
+
+def test_no_console_errors(open_page: Callable[..., Any]) -> None:
+    for name in ("index.html", "04-respecting-stakeholders.html", "part-2.html"):
+        page = open_page(name)
+        page.focus("#_search-input")
+        page.wait_for_function("() => window.octavoSearch !== undefined")
+        assert page.errors == [], name
+
+
+@pytest.mark.parametrize("name", ["index.html", "04-respecting-stakeholders.html", "part-2.html", "references.html"])
+def test_phone_width_has_no_sideways_scroll(open_page: Callable[..., Any], name: str) -> None:
+    page = open_page(name, width=375, height=740)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.click(".toc-toggle")
+    assert page.locator("#_toc").is_visible()
+    assert page.locator("#_toc a[aria-current=page]").first.is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#_toc").is_visible()
+
+
+def test_reads_without_javascript(open_page: Callable[..., Any]) -> None:
+    page = open_page("04-respecting-stakeholders.html", width=375, javascript=False)
+    assert not page.locator("form.search").is_visible()
+    assert page.locator("#_toc").is_visible()  # after the text, since there is no drawer
+    assert page.locator("article h1").is_visible()
+
+
+def test_print_hides_navigation(open_page: Callable[..., Any]) -> None:
+    page = open_page("04-respecting-stakeholders.html")
+    page.emulate_media(media="print")
+    for selector in (".site-header", "#_toc", ".pager-top", ".site-footer"):
+        assert not page.locator(selector).is_visible(), selector
+    assert page.locator("article h1").is_visible()
+
+
+def test_site_can_be_moved(tmp_path: Path, build_book: Site) -> None:
+    """Relative links only: a copied site keeps working wherever it lands."""
+    moved = shutil.copytree(site_of(build_book, SAMPLE), tmp_path / "elsewhere" / "site")
+    for doc in pages(moved).values():
+        assert not [t for t in local_targets(doc) if t.startswith("/")]
