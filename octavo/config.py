@@ -245,10 +245,18 @@ def _site(r: _Reader, site: Mapping[str, Any]) -> SiteOptions:
     raw = site.get("footer", [])
     for item in raw if isinstance(raw, list) else [raw]:
         if isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str):
+            if re.match(r"^\s*(javascript|vbscript|data|file):", item["url"], re.I):
+                r.fail("footer", f"footer link '{item['url']}' is not a web address",
+                       "use an https:// address or a relative link")
+                continue
             links.append(FooterLink(item["title"], item["url"]))
         else:
             r.fail("footer", "each 'site.footer' entry must be { title = \"…\", url = \"…\" }")
-    return SiteOptions(r.string(site, "header", "site."), tuple(links), r.string(site, "base-url", "site."))
+    base_url = r.string(site, "base-url", "site.")
+    if base_url and not re.match(r"^https?://", base_url):
+        r.fail("base-url", f"'site.base-url' must start with http:// or https://, not '{base_url}'")
+        base_url = None
+    return SiteOptions(r.string(site, "header", "site."), tuple(links), base_url)
 
 
 def _style(r: _Reader, style: Mapping[str, Any]) -> StyleOptions:

@@ -75,3 +75,10 @@ def test_mdbook_tables_are_ignored_with_one_notice(tmp_path: Path) -> None:
                                       '[preprocessor.links]\n[rust]\nedition = "2021"\n')
     assert [p.severity for p in problems] == [Severity.NOTICE]
     assert "[output], [preprocessor], [rust]" in problems[0].message
+
+
+def test_site_links_must_be_web_addresses(tmp_path: Path) -> None:
+    _, problems = config_of(tmp_path, '[book]\ntitle = "T"\n[site]\nbase-url = "ftp://x"\n'
+                                      'footer = [{ title = "x", url = "javascript:alert(1)" }]\n')
+    messages = [p.message for p in problems]
+    assert any("base-url" in m for m in messages) and any("javascript:alert(1)" in m for m in messages)
