@@ -6,3 +6,4 @@ becomes a :class:`~octavo.book.Book`) -> ``markdown`` (each chapter rendered on 
 """
 
 __version__ = "0.1.0"
+FORMATS = ("epub", "pdf", "web")  # the outputs, in the order they are written

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from octavo import __version__
-from octavo.config import FORMATS
+from octavo import FORMATS, __version__
 from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors, summary
 
 

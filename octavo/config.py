@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from octavo import FORMATS
 from octavo.diagnostics import Diagnostic, error, notice
 
 CONFIG_NAME = "book.toml"
-FORMATS = ("epub", "pdf", "web")
 IGNORED_TABLES = ("output", "preprocessor", "rust")
 
 BOOK_KEYS = {

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from octavo.config import FORMATS
+from octavo import FORMATS
 from octavo.styles import DEFAULTS as STYLE_DEFAULTS
 from octavo.templates import DEFAULTS as TEMPLATE_DEFAULTS
 

@@ -82,3 +82,14 @@ def test_epub_is_byte_identical_across_processes_and_time_zones(tmp_path: Path) 
     assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
     with zipfile.ZipFile(tmp_path / "a" / "inner-leadership.epub") as epub:
         assert b"2023-11-14T22:13:20Z" in epub.read("EPUB/content.opf")
+
+
+def test_help_and_epub_builds_never_import_weasyprint(tmp_path: Path) -> None:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    script = ("import sys\nfrom click.testing import CliRunner\nfrom octavo.cli import main\n"
+              "assert CliRunner().invoke(main, ['--help']).exit_code == 0\n"
+              f"assert CliRunner().invoke(main, ['build', {str(book)!r}, '-f', 'epub', '-o', {str(tmp_path / 'o')!r}])"
+              ".exit_code == 0\n"
+              "print('weasyprint' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
