@@ -24,7 +24,7 @@ from octavo.transforms.numbering import number_chapters
 
 RESERVED_IDS = {"cover", "titlepage", "copyright", "toc", "nav", "index", "search"}
 FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang"}
-MAX_CHAPTER_BYTES = 64 * 1024 * 1024
+MAX_CHAPTER_BYTES = 20 * 1024 * 1024  # 200 times the longest chapter of Pepys; larger is a mistake
 
 
 def load_book(root: Path) -> tuple[Book, list[Diagnostic]]:

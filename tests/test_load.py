@@ -117,3 +117,12 @@ def test_chapter_symlinked_out_of_the_book_is_never_read(tmp_path: Path) -> None
     root = write_book(tmp_path, '[book]\ntitle = "T"\nchapters = ["link.md"]\n', {})
     (root / "link.md").symlink_to(secret)
     assert any("outside the book folder" in m for m in errors_of(root))
+
+
+def test_a_50_mb_chapter_fails_with_a_limit_and_is_never_read(tmp_path: Path) -> None:
+    root = write_book(tmp_path, '[book]\ntitle = "T"\nchapters = ["huge.md"]\n', {"huge.md": "# Huge\n"})
+    with (root / "huge.md").open("r+b") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    messages = errors_of(root)
+    assert any(m.startswith("huge.md: error: chapter is larger than the 20 MiB limit") and "split it" in m
+               for m in messages)
