@@ -102,6 +102,11 @@ def variables_sheet(book: Book) -> str | None:
     css = ":root {\n" + "\n".join(lines) + "\n}\n"
     if values.get("justify") in ("yes", "no"):
         css += f"body {{ text-align: {'justify' if values['justify'] == 'yes' else 'left'}; }}\n"
+    # WeasyPrint reads no custom properties inside @page, so the print settings are written out.
+    if "page-size" in values:
+        css += f"@page {{ size: {values['page-size']}; }}\n"
+    if "page-margins" in values:
+        css += f"@page {{ margin: {values['page-margins']}; }}\n"
     if values.get("hyphenate") in ("yes", "no"):
         hyphens = "auto" if values["hyphenate"] == "yes" else "manual"
         css += f"p, li, dd {{ hyphens: {hyphens}; -webkit-hyphens: {hyphens}; }}\n"
