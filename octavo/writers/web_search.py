@@ -25,16 +25,19 @@ left out (digits are kept).
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from octavo.batch import PARALLEL_MIN_BYTES
 from octavo.sanitize import EPUB_NS
 from octavo.transforms.toc import Page
 
@@ -46,6 +49,7 @@ CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
 ACCENTS = re.compile("[\u0300-\u036f]")
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -62,23 +66,37 @@ def write_index(assembled: Assembled, file_of: Callable[[str], str], path: Path)
 
 
 def index_script(pages: Iterable[Page], file_of: Callable[[str], str]) -> str:
-    page_list: list[list[str]] = []
-    sections: list[Section] = []
-    for number, page in enumerate(pages):
-        page_list.append([file_of(page.id), page.title])
-        sections += page_sections(page, number)
+    page_list = list(pages)
+    indexed = _map(page_words, list(enumerate(page_list)))
+    sections = [head for page in indexed for head, _ in page]
     postings: dict[str, list[int]] = {}
-    for number, section in enumerate(sections):
-        for word in words(" ".join(section.texts)):
+    for number, found in enumerate(found for page in indexed for _, found in page):
+        for word in found:
             postings.setdefault(word, []).append(number)
     ordered = sorted(postings, key=lambda w: w.encode("utf-16-be"))  # the order of JavaScript's "<"
     data = {
-        "pages": page_list,
-        "sections": [[s.page, s.fragment, s.title] for s in sections],
+        "pages": [[file_of(page.id), page.title] for page in page_list],
+        "sections": [list(head) for head in sections],
         "words": " ".join(ordered),
         "postings": [encode(postings[w]) for w in ordered],
     }
     return "window.octavoSearch = " + json.dumps(data, separators=(",", ":")) + ";\n"
+
+
+def page_words(item: tuple[int, Page]) -> list[tuple[tuple[int, str, str], list[str]]]:
+    """One page's sections as ((page, fragment, heading), sorted words): a pure function, so the
+    pages of a long book can be indexed in several processes."""
+    number, page = item
+    return [((s.page, s.fragment, s.title), sorted(words(" ".join(s.texts)))) for s in page_sections(page, number)]
+
+
+def _map(function: Callable[[tuple[int, Page]], _T], items: list[tuple[int, Page]]) -> list[_T]:
+    size = sum(len(p.chapter.html) for _, p in items if p.chapter is not None)
+    jobs = min(os.cpu_count() or 1, len(items))
+    if jobs < 2 or size < PARALLEL_MIN_BYTES:
+        return [function(item) for item in items]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(function, items, chunksize=max(1, len(items) // (jobs * 4))))
 
 
 def words(text: str) -> set[str]:
