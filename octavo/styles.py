@@ -105,8 +105,8 @@ def variables_sheet(book: Book) -> str | None:
     # WeasyPrint reads no custom properties inside @page, so the print settings are written out.
     if "page-size" in values:
         css += f"@page {{ size: {values['page-size']}; }}\n"
-    if "page-margins" in values:
-        css += f"@page {{ margin: {values['page-margins']}; }}\n"
+    if "page-margins" in values:  # the print sheet sets left and right pages apart, so these are set too
+        css += "".join(f"@page{side} {{ margin: {values['page-margins']}; }}\n" for side in ("", " :left", " :right"))
     if values.get("hyphenate") in ("yes", "no"):
         hyphens = "auto" if values["hyphenate"] == "yes" else "manual"
         css += f"p, li, dd {{ hyphens: {hyphens}; -webkit-hyphens: {hyphens}; }}\n"
