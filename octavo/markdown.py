@@ -15,6 +15,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -23,6 +24,7 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from octavo import sanitize
 from octavo.paths import slugify
 
 QUOTES: dict[str, str | list[str]] = {
@@ -44,11 +46,28 @@ HEADING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
 Env = dict[str, Any]
 
 
+class Renderer(RendererHTML):
+    """markdown-it's renderer, with raw HTML in a paragraph closed within that paragraph."""
+
+    def renderInline(self, tokens: Sequence[Token], options: Any, env: Any) -> str:
+        html = str(super().renderInline(tokens, options, env))
+        raw = [t for t in tokens if t.type == "html_inline"]
+        if not raw:
+            return html
+        balanced, unwrapped = sanitize.balance(html)
+        if unwrapped:
+            tags = ", ".join(f"<{t}>" for t in dict.fromkeys(unwrapped))
+            _problem(env, raw[0], "html.block-in-text", f"removed block tags inside a paragraph ({tags}); their "
+                     "text is kept: put block HTML on lines of its own")
+        return balanced
+
+
 @lru_cache(maxsize=8)
 def parser(language: str) -> MarkdownIt:
     """The parser for a book language; built once per process and never changed after."""
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
-    md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes})
+    md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes},
+                    renderer_cls=Renderer)
     # markdown-it's "replacements" would also turn (c), (r) and (tm) into symbols, which breaks
     # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
     md.enable(["table", "strikethrough", "smartquotes"])

@@ -119,12 +119,18 @@ def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[san
 
 
 def _malformed_html(source: str, blocks: list[tuple[int, str]]) -> list[Diagnostic]:
-    problems = []
-    for line, content in blocks:
-        repaired = sanitize.repairs(content)
-        if repaired:
-            problems.append(warning("html.malformed", f"raw HTML was repaired ({repaired[0]})", source, line,
-                                    hint="close every tag you open; octavo writes the repaired markup"))
+    """Raw HTML blocks checked together, so ``<div>`` … Markdown … ``</div>`` is not a problem."""
+    joined, starts, line = [], [], 1
+    for _, content in blocks:
+        starts.append(line)
+        joined.append(content)
+        line += content.count("\n") + 1
+    problems: list[Diagnostic] = []
+    for html_line, what in sanitize.repairs("\n".join(joined))[:10]:
+        index = max(i for i, start in enumerate(starts) if start <= html_line) if starts else 0
+        at = blocks[index][0] + html_line - starts[index] if blocks else None
+        problems.append(warning("html.malformed", f"raw HTML was repaired ({what})", source, at,
+                                hint="close every tag you open; octavo writes the repaired markup"))
     return problems
 
 

@@ -40,21 +40,93 @@ def parse(html: str, raw: bool) -> etree._Element:
             return etree.fromstring(f'<div xmlns:epub="{EPUB_NS}">{html}</div>'.encode())
         except etree.XMLSyntaxError:
             pass
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        nodes = html5lib.parseFragment(f"<div>{html}</div>", treebuilder="lxml", namespaceHTMLElements=False)
-    root = next(n for n in nodes if not isinstance(n, str))
+    parsed = _html5_fragment(html)
+    # A fresh root that declares the epub prefix, so epub:type keeps its name when serialised.
+    root = etree.Element("div", nsmap={"epub": EPUB_NS})
+    root.text = parsed.text
+    root.extend(list(parsed))
     _restore_prefixed(root)
+    _wrap_orphan_items(root)
     return _with_default_namespaces(root)
 
 
-def repairs(html: str) -> list[str]:
-    """What the HTML5 parser had to repair in a block of raw HTML (unclosed or stray tags)."""
+def _html5_fragment(html: str) -> etree._Element:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nodes = html5lib.parseFragment(f"<div>{html}</div>", treebuilder="lxml", namespaceHTMLElements=False)
+    return next(n for n in nodes if not isinstance(n, str))
+
+
+PHRASING = {"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "img", "ins",
+            "kbd", "mark", "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
+            "u", "var", "wbr", "picture", "source", "audio", "video", "track", "label", "script", "style"}
+
+
+def balance(html: str) -> tuple[str, list[str]]:
+    """Raw HTML inside one paragraph, closed within it, with block elements unwrapped.
+
+    An unclosed ``<table>`` or ``<div>`` in a sentence must not swallow the rest of the chapter
+    (as it would in a browser), and a block inside a paragraph is not valid XHTML: its tags go,
+    its text stays, and the names of the removed tags are returned for a warning.
+    """
+    parsed = _html5_fragment(html)
+    root = etree.Element("div", nsmap={"epub": EPUB_NS})
+    root.text = parsed.text
+    root.extend(list(parsed))
+    _restore_prefixed(root)
+    unwrapped: list[str] = []
+    for element in list(root.iter()):
+        if element is root or not isinstance(element.tag, str) or etree.QName(element).namespace:
+            continue
+        if element.tag not in PHRASING:
+            unwrapped.append(element.tag)
+            unwrap(element)
+    return serialize(_with_default_namespaces(root)), unwrapped
+
+
+def unwrap(element: etree._Element) -> None:
+    """Replace an element by its content."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    index = parent.index(element)
+    children = list(element)
+    text, tail = element.text or "", element.tail or ""
+    if index == 0:
+        parent.text = (parent.text or "") + text
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text
+    parent.remove(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    elif index == 0:
+        parent.text = (parent.text or "") + tail
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + tail
+
+
+def _wrap_orphan_items(root: etree._Element) -> None:
+    """An ``li`` outside a list (valid to the parser, not to EPUBCheck) gets a ``ul`` of its own."""
+    for item in list(root.iter("li")):
+        parent = item.getparent()
+        if parent is not None and parent.tag not in ("ul", "ol", "menu"):
+            wrapper = etree.Element("ul")
+            parent.replace(item, wrapper)
+            wrapper.tail, item.tail = item.tail, None
+            wrapper.append(item)
+
+
+def repairs(html: str) -> list[tuple[int, str]]:
+    """What the HTML5 parser had to repair in raw HTML (unclosed or stray tags), by line."""
     parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("lxml"), namespaceHTMLElements=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parser.parseFragment(html)
-    return [str(code).replace("-", " ") for _, code, _ in parser.errors]
+    return [(position[0], str(code).replace("-", " ")) for position, code, _ in parser.errors]
 
 
 def _restore_prefixed(root: etree._Element) -> None:
@@ -83,7 +155,8 @@ def _with_default_namespaces(root: etree._Element) -> etree._Element:
 
 
 def _copy_tree(element: etree._Element, nsmap: dict[str | None, str]) -> etree._Element:
-    copy = etree.Element(element.tag, dict(element.attrib), nsmap=nsmap)
+    attributes = {k: v for k, v in element.attrib.items() if not k.startswith("{http://www.w3.org/2000/xmlns/}")}
+    copy = etree.Element(element.tag, attributes, nsmap=nsmap)
     copy.text = element.text
     for child in element:
         if isinstance(child.tag, str):
