@@ -106,7 +106,6 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
 def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[sanitize.Removal]
                  ) -> list[Diagnostic]:
     """One warning per removal, at the line of the raw HTML it came from where that is known."""
-    hint = "books cannot run scripts; octavo removes them from every output"
     located: list[tuple[int | None, str]] = []
     for line, content in suspects:
         located += [(line, r.what) for r in sanitize.clean(sanitize.parse(content, raw=True))]
@@ -115,7 +114,14 @@ def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[san
         if what in unplaced:
             unplaced.remove(what)
     located += [(None, what) for what in unplaced]
-    return [warning("html.unsafe", f"removed {what}", source, line, hint=hint) for line, what in located]
+    return [warning("html.unsafe", f"removed {what}", source, line, hint=_removal_hint(what))
+            for line, what in located]
+
+
+def _removal_hint(what: str) -> str:
+    if what == "<style> element":
+        return "put the rules in the book's styles/book.css, which every output loads"
+    return "books cannot run scripts or embed other documents; octavo removes them from every output"
 
 
 def _malformed_html(source: str, blocks: list[tuple[int, str]]) -> list[Diagnostic]:
@@ -184,12 +190,25 @@ class _Walker:
                                        self.chapter.source, line, hint="link to chapters inside the book"))
             del element.attrib["href"]
             return
-        chapter_id = self.ctx.chapter_ids.get(path)
+        chapter_id = self._chapter_at(path)
         if chapter_id is None:
             self._unlinked(element, href, path, line)
             return
         element.set("href", f"{XREF}{chapter_id}#{fragment}")
         self.xrefs.append(XRef(chapter_id, fragment, line))
+
+    def _chapter_at(self, path: str) -> str | None:
+        """The chapter a path names; mdBook's rendered names (``x.html``, ``dir/index.html`` for
+        ``dir/README.md``) are understood, as mdBook projects link that way."""
+        candidates = [path]
+        if path.endswith(".html"):
+            stem = path[: -len(".html")]
+            candidates.append(f"{stem}.md")
+            if stem == "index" or stem.endswith("/index"):
+                candidates.append(f"{stem[: -len('index')]}README.md")
+        elif path == "" or path.endswith("/"):
+            candidates += [f"{path}README.md", f"{path}index.md"]
+        return next((self.ctx.chapter_ids[c] for c in candidates if c in self.ctx.chapter_ids), None)
 
     def _unlinked(self, element: etree._Element, href: str, path: str, line: int | None) -> None:
         exists = (self.root / path).exists()
