@@ -1,0 +1,247 @@
+"""WeasyPrint, one unit at a time, behind a fence: the only module of the PDF writer that runs it.
+
+:func:`layout_chapter` takes and returns plain picklable values, so it runs as well in a worker
+process as in this one. WeasyPrint only logs what goes wrong (a missing image is a log line and
+an empty box), so each run records what the URL fetcher refused and what WeasyPrint logged, and
+hands those back as octavo diagnostics for the writer to raise.
+
+The fetcher lets WeasyPrint read ``file:`` URLs inside the book folder (after resolving symlinks)
+and inside octavo's own styles/, and ``data:`` URLs; nothing else, so a chapter or a style sheet
+can never pull ``/etc/passwd`` or a web page into the PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from hashlib import md5
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from octavo.diagnostics import Diagnostic, error, warning
+from octavo.styles import DEFAULTS as STYLES
+from octavo.writers import pdf_notes as notes
+
+LOGGER = "weasyprint"
+NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
+
+
+@dataclass(frozen=True)
+class PrintSheet:
+    """A style sheet as WeasyPrint gets it: its text, where its url()s are relative to, its origin."""
+
+    text: str
+    base_url: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    """Everything one unit's layout needs; plain values, so it can be sent to another process."""
+
+    unit: str
+    source: str
+    html: str
+    root: str
+    sheets: tuple[PrintSheet, ...]
+    start: int = 1  # the number of its first page
+    write: bool = True  # False: only count the pages (the first pass of a parallel build)
+    endnotes: str | None = None  # the unit with its notes at the chapter's end, should a footnote be lost
+    rules: tuple[str, ...] = ()  # CSS that kept footnotes on their page in an earlier layout
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    level: int
+    label: str
+    page: int  # index of the page within the unit
+    x: float  # CSS pixels from the top left of the page
+    y: float
+
+
+@dataclass(frozen=True)
+class LayoutResult:
+    unit: str
+    pages: int
+    anchors: tuple[tuple[str, int], ...]  # (id, index of the page it is on)
+    bookmarks: tuple[Bookmark, ...]
+    problems: tuple[Diagnostic, ...]
+    pdf: bytes | None = None
+    rules: tuple[str, ...] = ()  # see LayoutJob.rules
+
+
+class BookFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves files of the book and of octavo's styles; refuses every other URL, and remembers it."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols=("file", "data"))
+        self.folders = (root.resolve(), STYLES.resolve())
+        self.refused: list[tuple[str, str]] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        reason = self._refusal(url)
+        if reason is not None:
+            self.refused.append((url, reason))
+            raise ValueError(f"octavo refused {url}: {reason}")
+        path = self._path(url).resolve()
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+
+    @staticmethod
+    def _path(url: str) -> Path:
+        return Path(url2pathname(unquote(urlsplit(url).path)))
+
+    def _refusal(self, url: str) -> str | None:
+        if not url.startswith("file:"):
+            return "only files inside the book folder can be used"
+        real = self._path(url).resolve()
+        if not any(real.is_relative_to(folder) for folder in self.folders):
+            return "the file is outside the book folder"
+        if not real.is_file():
+            return "the file does not exist"
+        return None
+
+
+class _Capture(logging.Handler):
+    """Collects WeasyPrint's warnings and errors instead of letting them reach the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def captured() -> Iterator[_Capture]:
+    logger = logging.getLogger(LOGGER)
+    handler, propagate = _Capture(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+class Engine:
+    """WeasyPrint's state for one book in one process: fonts, parsed style sheets, the fetcher."""
+
+    def __init__(self, root: str, sheets: tuple[PrintSheet, ...]) -> None:
+        self.root = Path(root)
+        self.fonts = FontConfiguration()
+        self.fetcher = BookFetcher(self.root)
+        self.base_url = self.root.resolve().as_uri() + "/"
+        self.css: list[CSS] = []
+        problems: list[Diagnostic] = []
+        for sheet in sheets:
+            self.fetcher.refused.clear()
+            with captured() as log:
+                self.css.append(CSS(string=sheet.text, base_url=sheet.base_url, font_config=self.fonts,
+                                    url_fetcher=self.fetcher))
+            problems += self._problems(sheet.origin, log.records)
+        self.sheet_problems = tuple(problems)
+
+    def run(self, job: LayoutJob) -> LayoutResult:
+        self.fetcher.refused.clear()
+        with captured() as log:
+            document, rules, fallback = self._with_notes(job)
+            pdf = document.write_pdf(pdf_identifier=md5(job.unit.encode()).hexdigest().encode()) \
+                if job.write else None
+        anchors: dict[str, int] = {}
+        bookmarks: list[Bookmark] = []
+        for number, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, number)
+            bookmarks += [Bookmark(level, label, number, x, y) for level, label, (x, y), _ in page.bookmarks]
+        problems = self.sheet_problems + self._problems(job.source, log.records) + fallback
+        return LayoutResult(job.unit, len(document.pages), tuple(anchors.items()), tuple(bookmarks),
+                            problems, pdf, rules)
+
+    def _with_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...], tuple[Diagnostic, ...]]:
+        """The unit's layout; with its notes at the chapter's end if WeasyPrint drops a footnote."""
+        document, rules = self._keep_notes(job)
+        missing = notes.lost(document)
+        if not missing:
+            return document, rules, ()
+        if job.endnotes is None:
+            return document, rules, (error("pdf.footnote", f"WeasyPrint lost {len(missing)} footnote(s)",
+                                           job.source),)
+        message = (f"WeasyPrint could not place {len(missing)} footnote(s) at the foot of a page; "
+                   "this chapter's notes are printed at its end")
+        return self._render(replace(job, html=job.endnotes), []), (), (warning("pdf.footnote", message, job.source),)
+
+    def _keep_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...]]:
+        """Lay out; again with the rules of :mod:`pdf_notes` while that brings notes back."""
+        rules = list(job.rules)
+        best = self._render(job, rules)
+        left, kept = len(notes.displaced(best)), tuple(rules)
+        for _ in range(NOTE_ROUNDS):
+            more = [rule for rule in notes.fixes(best) if rule not in rules] if left else []
+            if not more:
+                break
+            rules += more
+            document = self._render(job, rules)
+            now = len(notes.displaced(document))
+            if now >= left:
+                break
+            best, left, kept = document, now, tuple(rules)
+        return best, kept
+
+    def _render(self, job: LayoutJob, rules: list[str]) -> Document:
+        html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
+        ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", *rules])
+        sheets = [*self.css, CSS(string=ours, font_config=self.fonts)]
+        return html.render(stylesheets=sheets, font_config=self.fonts)
+
+    def _problems(self, source: str, records: list[logging.LogRecord]) -> tuple[Diagnostic, ...]:
+        refused = [error("pdf.fetch", f"the PDF cannot use '{self._shown(url)}': {reason}", source,
+                         hint="images and fonts must be files inside the book folder")
+                   for url, reason in self.fetcher.refused]
+        logged = [(error if r.levelno >= logging.ERROR else warning)(
+                      "pdf.weasyprint", f"WeasyPrint: {r.getMessage()}", source)
+                  for r in records if not any(url in r.getMessage() for url, _ in self.fetcher.refused)]
+        return tuple(dict.fromkeys([*refused, *logged]))
+
+
+    def _shown(self, url: str) -> str:
+        """A file of the book as its path in the book (``images/x.png``), anything else as given."""
+        if url.startswith("file:"):
+            path = BookFetcher._path(url)
+            if path.is_relative_to(self.root.resolve()):
+                return path.relative_to(self.root.resolve()).as_posix()
+        return url
+
+
+_ENGINES: dict[tuple[str, tuple[PrintSheet, ...]], Engine] = {}
+
+
+def layout_chapter(job: LayoutJob) -> LayoutResult:
+    """Lay out one unit (and write its PDF unless ``job.write`` is False).
+
+    Module-level and picklable both ways, for a process pool; the engine (fonts, parsed sheets)
+    is made once per process and book.
+    """
+    key = (job.root, job.sheets)
+    if key not in _ENGINES:
+        _ENGINES.clear()
+        _ENGINES[key] = Engine(job.root, job.sheets)
+    return _ENGINES[key].run(job)
+
+
+def forget_engines() -> None:
+    """Drop the cached engine, e.g. at the end of a build, so its fonts and sheets are freed."""
+    _ENGINES.clear()

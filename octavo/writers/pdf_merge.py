@@ -1,0 +1,157 @@
+"""Join the units' PDFs into the book: pages, destinations, links, outline, page labels.
+
+WeasyPrint writes each unit (a chapter, the contents, ...) as a PDF of its own. Joining them with
+pikepdf keeps only one chapter's layout in memory at a time and lets units be laid out in other
+processes. What WeasyPrint would have done for one big document is done here instead:
+
+- named destinations: each unit's ids (already prefixed with the page id, so unique) are gathered
+  into one /Dests name tree, pointing at the joined pages;
+- links into another unit were written ``octavo-dest:<id>`` URIs; they become /Dest links;
+- the outline is built from the bookmarks WeasyPrint reported for each unit, nested by level;
+- /PageLabels gives viewers the printed numbers (Cover, i, ii, ..., 1, 2, ...);
+- the document information (title, authors, subject, keywords, dates) and /Lang come from the
+  first unit, i.e. from the <title>/<meta> elements of templates/pdf/base.html.j2;
+- font subsets get a tag of their own per unit (WeasyPrint derives the ``ABCDEF+`` tag from the
+  font alone, and two different subsets must not share a name in one PDF).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from hashlib import md5
+from pathlib import Path
+from urllib.parse import unquote
+
+import pikepdf
+
+from octavo.diagnostics import Diagnostic, error
+from octavo.writers.pdf_body import DEST_SCHEME
+from octavo.writers.pdf_layout import LayoutResult
+from octavo.writers.pdf_pages import Slot
+
+PX = 0.75  # PDF points per CSS pixel
+SUBSET = re.compile(r"^/?([A-Z]{6})\+(.*)$")
+
+
+class Joined:
+    """The PDF being assembled, and what must stay alive until it is saved."""
+
+    def __init__(self) -> None:
+        self.pdf = pikepdf.new()
+        self.sources: list[pikepdf.Pdf] = []  # pikepdf copies stream data lazily: keep them open
+        self.dests: dict[str, pikepdf.Array] = {}
+        self.links: list[tuple[str, str]] = []  # (destination name, unit) of every cross-unit link
+        self.bookmarks: list[tuple[int, str, int, float, float]] = []
+
+    def append(self, slot: Slot, result: LayoutResult) -> None:
+        assert result.pdf is not None
+        source = pikepdf.open(io.BytesIO(result.pdf))
+        self.sources.append(source)
+        if len(self.sources) == 1:
+            self.pdf.trailer.Info = self.pdf.copy_foreign(source.trailer.Info)
+            if "/Lang" in source.Root:
+                self.pdf.Root.Lang = source.Root.Lang
+        _retag_fonts(source, slot.unit or "")
+        first = len(self.pdf.pages)
+        with warnings.catch_warnings():  # the destinations are rebuilt below, all of them
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            self.pdf.pages.extend(source.pages)
+        self._destinations(source, first)
+        for page in self.pdf.pages[first:]:
+            self._relink(page, slot.unit or "")
+        self.bookmarks += [(b.level, b.label, first + b.page, b.x, b.y) for b in result.bookmarks]
+
+    def blank(self) -> None:
+        """A blank page the size of the page before it (a verso left empty)."""
+        previous = self.pdf.pages[-1]
+        page = self.pdf.add_blank_page(page_size=(float(previous.mediabox[2]), float(previous.mediabox[3])))
+        for box in ("/TrimBox", "/BleedBox"):
+            if box in previous.obj:
+                page.obj[box] = pikepdf.Array(previous.obj[box])
+
+    def _destinations(self, source: pikepdf.Pdf, first: int) -> None:
+        names = source.Root.get("/Names")
+        if names is None or "/Dests" not in names:
+            return
+        index = {page.obj.objgen: number for number, page in enumerate(source.pages)}
+        for name, target in pikepdf.NameTree(names.Dests).items():
+            number = index[target[0].objgen]
+            self.dests.setdefault(str(name), pikepdf.Array(
+                [self.pdf.pages[first + number].obj, *list(target)[1:]]))
+
+    def _relink(self, page: pikepdf.Page, unit: str) -> None:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(DEST_SCHEME):
+                name = unquote(uri[len(DEST_SCHEME):])
+                del annotation["/A"]
+                annotation.Dest = pikepdf.String(name)
+                self.links.append((name, unit))
+
+    def finish(self, labels: list[tuple[int, dict[str, object]]], path: Path,
+               files: Mapping[str, str]) -> list[Diagnostic]:
+        """Write the name tree, outline and labels, save to ``path``; returns broken links."""
+        missing = [error("pdf.link", f"link to '#{name}', which is on no page of the PDF", files.get(unit, ""))
+                   for name, unit in dict.fromkeys(self.links) if name not in self.dests]
+        tree = pikepdf.NameTree.new(self.pdf)
+        for name in sorted(self.dests, key=lambda n: n.encode("utf-16-be")):
+            tree[name] = self.dests[name]
+        self.pdf.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+        self._outline()
+        self.pdf.Root.PageLabels = self.pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(
+            [item for first, spec in labels for item in (first, _label(spec))])))
+        self.pdf.Root.PageMode = pikepdf.Name.UseOutlines
+        self.pdf.save(path, deterministic_id=True, compress_streams=True,
+                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return missing
+
+    def _outline(self) -> None:
+        with self.pdf.open_outline() as outline:
+            stack: list[tuple[int, pikepdf.OutlineItem]] = []
+            for level, label, number, x, y in self.bookmarks:
+                height = float(self.pdf.pages[number].mediabox[3])
+                item = pikepdf.OutlineItem(label, number, pikepdf.PageLocation.XYZ, left=x * PX,
+                                           top=height - y * PX)
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                (stack[-1][1].children if stack else outline.root).append(item)
+                stack.append((level, item))
+
+
+def _label(spec: Mapping[str, object]) -> pikepdf.Dictionary:
+    label = pikepdf.Dictionary()
+    if "S" in spec:
+        label.S = pikepdf.Name("/" + str(spec["S"]))
+    if "St" in spec:
+        label.St = int(str(spec["St"]))
+    if "P" in spec:
+        label.P = pikepdf.String(str(spec["P"]))
+    return label
+
+
+def _fonts(source: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
+    seen: set[tuple[int, int]] = set()
+    for page in source.pages:
+        resources = page.obj.get("/Resources")
+        fonts = resources.get("/Font") if resources is not None else None
+        for font in fonts.values() if fonts is not None else []:
+            for item in [font, *font.get("/DescendantFonts", [])]:
+                if item.objgen not in seen:
+                    seen.add(item.objgen)
+                    yield item
+
+
+def _retag_fonts(source: pikepdf.Pdf, unit: str) -> None:
+    """``ABCDEF+Font`` -> a tag from the unit and the old tag, the same on every build."""
+    for font in _fonts(source):
+        descriptor = font.get("/FontDescriptor")
+        for holder, key in ((font, "/BaseFont"), (descriptor, "/FontName")):
+            match = SUBSET.match(str(holder.get(key, ""))) if holder is not None else None
+            if holder is not None and match:
+                digest = md5(f"{unit}/{match.group(1)}".encode()).digest()
+                tag = "".join(chr(65 + byte % 26) for byte in digest[:6])
+                holder[key] = pikepdf.Name(f"/{tag}+{match.group(2)}")

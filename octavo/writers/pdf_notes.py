@@ -1,0 +1,143 @@
+"""Keep each footnote on the page of its call.
+
+When a line does not fit at the foot of a page and ``orphans``/``widows`` forbid breaking before
+it, WeasyPrint makes room by moving the page's footnotes to the next page (its PR #2437), even
+with ``footnote-policy: line``. CSS allows that; a printed book does not. So after a unit is laid
+out, each page whose notes went on is found, together with the paragraph whose line took their
+room (the last paragraph on the page), and that paragraph gets one rule for the next layout:
+
+- it began on that page with one or two lines: it starts the next page instead (with the
+  headings just before it), as orphan control would have done;
+- otherwise it may leave a single line at the top of the next page (``widows: 1``), so an
+  ordinary break is allowed before the line that did not fit.
+
+Long notes in long paragraphs (a diary with a dozen notes a page) can still run over: WeasyPrint
+does not split a note across pages, and a note moved on takes the later ones with it.
+
+The rules are CSS selectors built from the element's position (``p:nth-of-type(7)``), so the
+unit's HTML is not touched. This reads WeasyPrint's page boxes, which are not a public API: if
+they change, :func:`fixes` finds nothing and the notes simply stay where WeasyPrint put them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from weasyprint import Document
+from weasyprint.css import AnonymousStyle
+from weasyprint.formatting_structure.boxes import Box, FootnoteAreaBox, LineBox, MarginBox, ParentBox
+
+CALL = "--noteref-"
+NOTE = "--note-"
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _footnotes(document: Document) -> list[str]:
+    """Ids of the notes laid out as footnotes (not those left at the end of the chapter)."""
+    html = getattr(document, "_html", None)
+    if html is None:
+        return []
+    return [str(e.get("id")) for e in html.etree_element.iter("span")
+            if "footnote" in e.get("class", "").split() and NOTE in e.get("id", "")]
+
+
+def _where(document: Document) -> dict[str, int]:
+    where: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            where.setdefault(name, number)
+    return where
+
+
+def displaced(document: Document) -> list[int]:
+    """Indexes of the pages holding a call whose footnote is on a later page."""
+    where = _where(document)
+    calls = [(where.get(note.replace(NOTE, CALL)), where.get(note)) for note in _footnotes(document)]
+    return sorted({call for call, note in calls if call is not None and note is not None and note > call})
+
+
+def lost(document: Document) -> list[str]:
+    """Footnotes that are on no page at all (WeasyPrint drops one now and then)."""
+    where = _where(document)
+    return [note for note in _footnotes(document) if note not in where]
+
+
+def fixes(document: Document) -> list[str]:
+    """CSS rules that should keep the displaced notes with their calls in the next layout."""
+    pages = displaced(document)
+    html = getattr(document, "_html", None)
+    if not pages or html is None:
+        return []
+    parents = {child: parent for parent in html.etree_element.iter() for child in parent}
+    rules: list[str] = []
+    for number in pages:
+        found = _last_paragraph(getattr(document.pages[number], "_page_box", None))
+        if found is None:
+            continue
+        element, lines = found
+        if lines <= 2 and not _on_page(document, number - 1, element):
+            element, rule = _first_heading_before(element, parents), "break-before: page;"
+        else:
+            rule = "widows: 1;"
+        selector = _selector(element, parents)
+        if selector and f"{selector} {{ {rule} }}" not in rules:
+            rules.append(f"{selector} {{ {rule} }}")
+    return rules
+
+
+def _on_page(document: Document, number: int, element: Any) -> bool:
+    """Whether ``element`` has lines on page ``number`` (a paragraph that began before)."""
+    if number < 0:
+        return False
+    page_box = getattr(document.pages[number], "_page_box", None)
+    return any(box.element is element for box, _ in _flow_blocks(page_box))
+
+
+def _flow_blocks(box: Any) -> Iterator[tuple[Box, int]]:
+    """(block, number of its lines on the page) in document order, outside margins and notes."""
+    if isinstance(box, MarginBox | FootnoteAreaBox) or not isinstance(box, ParentBox):
+        return
+    lines = sum(1 for child in box.children if isinstance(child, LineBox))
+    if lines:
+        yield box, lines
+    for child in box.children:
+        if not isinstance(child, LineBox):
+            yield from _flow_blocks(child)
+
+
+def _last_paragraph(page_box: Any) -> tuple[Any, int] | None:
+    last = None
+    for box, lines in _flow_blocks(page_box):
+        last = (box, lines)
+    if last is None or isinstance(last[0].style, AnonymousStyle) or last[0].element is None:
+        return None
+    return last[0].element, last[1]
+
+
+def _first_heading_before(element: Any, parents: dict[Any, Any]) -> Any:
+    """The first of the headings right before ``element`` (they must go with it), or itself."""
+    parent = parents.get(element)
+    if parent is None:
+        return element
+    siblings = [child for child in parent if isinstance(child.tag, str)]
+    position = siblings.index(element)
+    while position > 0 and siblings[position - 1].tag in HEADINGS:
+        position -= 1
+    return siblings[position]
+
+
+def _selector(element: Any, parents: dict[Any, Any]) -> str | None:
+    """``html > body > section:nth-of-type(1) > p:nth-of-type(7)`` for ``element``."""
+    steps: list[str] = []
+    while element is not None:
+        if not isinstance(element.tag, str) or not element.tag.isalnum():
+            return None
+        parent = parents.get(element)
+        if parent is None:
+            steps.append(element.tag)
+            break
+        same = [child for child in parent if child.tag == element.tag]
+        steps.append(f"{element.tag}:nth-of-type({same.index(element) + 1})")
+        element = parent
+    return " > ".join(reversed(steps))

@@ -1,0 +1,137 @@
+"""The PDF as a list of units: each one a WeasyPrint document of its own, from a template in
+templates/pdf/.
+
+A unit is the cover, the title page, the copyright page, the contents, or one page of the book's
+reading order (a chapter, a part's page, front or back matter). Laying units out separately keeps
+WeasyPrint's memory to one chapter at a time and lets them be laid out in parallel; the price is
+that a unit cannot ask another for page numbers, so the two that show them (the contents and a
+part's list of chapters) are given the numbers as text, once the other units are laid out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from octavo import __version__, templates
+from octavo.transforms.toc import Page, TocEntry
+from octavo.writers.pdf_body import LONG_NOTE, Mark, anchor, print_body, url_maker
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from octavo.pipeline import Assembled
+
+PageNumber = Callable[[str, str], str]
+PLACEHOLDER = "000"  # as wide as a real page number, for the first layout of the contents
+CONTENTS = "octavo--contents"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One document of the PDF; ``matter`` decides its numbering (none, roman, arabic)."""
+
+    id: str
+    title: str
+    matter: str  # "cover", "front" or "body"
+    source: str  # the file its problems are reported against
+    recto: bool = True  # opens on a right-hand page
+    numbered: bool = False  # shows other units' page numbers: laid out again once they are known
+    page: Page | None = None
+
+
+def units(assembled: Assembled) -> list[Unit]:
+    """The PDF's documents in reading order.
+
+    Each opens on a new page; all but the copyright page and mdBook's nested chapters (2.1 under
+    2) open on a right-hand one.
+    """
+    result: list[Unit] = []
+    if assembled.book.cover:
+        result.append(Unit("octavo--cover", "Cover", "cover", "templates/pdf/cover.html.j2"))
+    result.append(Unit("octavo--titlepage", "Title page", "front", "templates/pdf/titlepage.html.j2"))
+    result.append(Unit("octavo--copyright", "Copyright", "front", "templates/pdf/copyright.html.j2",
+                       recto=False))
+    result.append(Unit(CONTENTS, "Contents", "front", "templates/pdf/contents.html.j2", numbered=True))
+    nested = {chapter.id for chapter in assembled.book.chapters() if chapter.level > 0}
+    for page in assembled.pages:
+        source = page.chapter.source if page.chapter else "book.toml"
+        result.append(Unit(page.id, page.title, "front" if page.kind == "front" else "body", source,
+                           recto=page.id not in nested, numbered=page.kind == "part", page=page))
+    return result
+
+
+def outline_marks(entries: Iterable[TocEntry], level: int = 1) -> dict[tuple[str, str], Mark]:
+    """(page, fragment) -> its place in the outline, for every entry of the contents tree."""
+    marks: dict[tuple[str, str], Mark] = {}
+    for entry in entries:
+        marks[(entry.page, entry.fragment)] = Mark(level, entry.label)
+        marks.update(outline_marks(entry.children, level + 1))
+    return marks
+
+
+class UnitRenderer:
+    """Renders a unit's HTML; a chapter's is computed once, the numbered units' on every call."""
+
+    def __init__(self, assembled: Assembled) -> None:
+        self.assembled = assembled
+        self.env: Environment = templates.environment(assembled.book.config.root)
+        self.marks = outline_marks(assembled.toc)
+        self.cache: dict[str, str] = {}
+        self.common: dict[str, Any] = {
+            "book": assembled.book.config.meta,
+            "built": assembled.built.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "generator": f"octavo {__version__}",
+        }
+
+    def html(self, unit: Unit, numbers: Mapping[str, str] | None) -> str:
+        """The unit's HTML; ``numbers`` maps anchors to page labels (None: not known yet)."""
+        if unit.numbered:
+            return self._render(unit, _page_number(numbers))
+        if unit.id not in self.cache:
+            self.cache[unit.id] = self._render(unit, _page_number(None))
+        return self.cache[unit.id]
+
+    def endnotes(self, unit: Unit) -> str | None:
+        """The unit with all its notes at the end of the chapter, for when WeasyPrint loses one."""
+        if unit.page is None or unit.page.chapter is None or not unit.page.chapter.notes:
+            return None
+        key = f"{unit.id} endnotes"
+        if key not in self.cache:
+            self.cache[key] = self._render(unit, _page_number(None), long_note=-1)
+        return self.cache[key]
+
+    def _render(self, unit: Unit, page_number: PageNumber, long_note: int = LONG_NOTE) -> str:
+        context = {**self.common, "title": unit.title, "matter": unit.matter, "url": url_maker(unit.id),
+                   "page_number": page_number}
+        if unit.page is not None:
+            return self._page(unit.page, context, long_note)
+        if unit.id == CONTENTS:
+            return templates.render(self.env, "pdf/contents.html.j2", entries=self.assembled.toc,
+                                    bookmark=Mark(1, "Contents"), **context)
+        if unit.matter == "cover":
+            return templates.render(self.env, "pdf/cover.html.j2", cover=self.assembled.book.cover, **context)
+        name = unit.id.removeprefix("octavo--")
+        return templates.render(self.env, f"pdf/{name}.html.j2", **context)
+
+    def _page(self, page: Page, context: dict[str, Any], long_note: int) -> str:
+        body = ""
+        if page.chapter is not None:
+            local = {fragment: mark for (owner, fragment), mark in self.marks.items()
+                     if owner == page.id and fragment}
+            body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note)
+        template = "pdf/part.html.j2" if page.kind == "part" else "pdf/chapter.html.j2"
+        return templates.render(self.env, template, page=page, body=Markup(body),
+                                bookmark=self.marks.get((page.id, "")), **context)
+
+
+def _page_number(numbers: Mapping[str, str] | None) -> PageNumber:
+    def page_number(page: str, fragment: str) -> str:
+        if numbers is None:
+            return PLACEHOLDER
+        return numbers.get(anchor(page, fragment)) or numbers.get(page, "")
+
+    return page_number

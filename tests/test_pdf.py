@@ -1,0 +1,368 @@
+"""The print PDF, read back the way a reader and a printer would: pypdf and poppler, not our code.
+
+The sample book and sherlock are built once per session. pepys (2,000+ pages) builds too, but
+takes minutes, so it is measured by hand and not part of this run.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, ROOT, copy_book
+from pypdf import PdfReader
+from pypdf.generic import Destination
+
+from octavo.diagnostics import BookError
+from octavo.pipeline import assemble, build
+from octavo.transforms.xrefs import XRefIndex
+from octavo.writers.pdf import write_pdf
+from octavo.writers.pdf_body import print_body
+from octavo.writers.pdf_layout import BookFetcher
+from octavo.writers.pdf_pages import Planner, page_labels, roman
+from octavo.writers.pdf_units import Unit
+
+SAMPLE_OUTLINE = [
+    (0, "Contents"), (0, "Preface"), (1, "How the book is organized"), (1, "How to read it"),
+    (0, "Part I: Foundations of Inner Leadership"), (1, "1. What Is Inner Leadership?"),
+    (1, "2. Knowing Yourself Before Leading Others"), (1, "3. The Leader as Servant"),
+    (0, "Part II: The Techniques of Inner Leader Preparation"),
+    (1, "4. Technique 1: Authentically Respecting Stakeholders"),
+    (1, "5. Technique 2: Maintaining a Relationship Focus"), (1, "6. Technique 3: Learning to Help Followers"),
+    (1, "7. Technique 4: Fostering Follower Change and Transformation"),
+    (1, "8. Technique 5: Learning Followership"), (1, "9. Technique 6: Taking a Horizon Perspective"),
+    (0, "References"),
+]
+SHERLOCK_STORIES = [
+    "A Scandal in Bohemia", "The Redheaded League", "A Case of Identity", "The Boscombe Valley Mystery",
+    "The Five Orange Pips", "The Man with the Twisted Lip", "The Adventure of the Blue Carbuncle",
+    "The Adventure of the Speckled Band", "The Adventure of the Engineer’s Thumb",
+    "The Adventure of the Noble Bachelor", "The Adventure of the Beryl Coronet",
+    "The Adventure of the Copper Beeches",
+]
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Pdf:
+    """A built PDF, opened with pypdf: page labels, text, outline, destinations and links."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.reader = PdfReader(path)
+
+    @cached_property
+    def labels(self) -> list[str]:
+        return list(self.reader.page_labels)
+
+    @cached_property
+    def texts(self) -> list[str]:
+        return [words(page.extract_text() or "") for page in self.reader.pages]
+
+    @cached_property
+    def dests(self) -> dict[str, int]:
+        return {str(name): self.page_of(dest) for name, dest in self.reader.named_destinations.items()}
+
+    def page_of(self, dest: Destination) -> int:
+        return self.reader.get_destination_page_number(dest)
+
+    @cached_property
+    def outline(self) -> list[tuple[int, str, int]]:
+        """(depth, title, page index) of every bookmark, in order."""
+
+        def walk(items: list[object], depth: int) -> Iterator[tuple[int, str, int]]:
+            for item in items:
+                if isinstance(item, list):
+                    yield from walk(item, depth + 1)
+                else:
+                    assert isinstance(item, Destination)
+                    yield depth, str(item.title), self.page_of(item)
+
+        return list(walk(self.reader.outline, 0))
+
+    def links(self, index: int) -> list[tuple[str, str]]:
+        """("dest", name) or ("uri", address) for each link annotation of page ``index``."""
+        found = []
+        for ref in self.reader.pages[index].get("/Annots", []) or []:
+            annot = ref.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            if "/Dest" in annot:
+                found.append(("dest", str(annot["/Dest"])))
+            elif "/A" in annot:
+                found.append(("uri", str(annot["/A"].get("/URI", ""))))
+        return found
+
+
+@pytest.fixture(scope="session")
+def sample_pdf(build_book: Callable[..., Path]) -> Pdf:
+    return Pdf(next(build_book(ROOT / "book", ("pdf",)).glob("*.pdf")))
+
+
+@pytest.fixture(scope="session")
+def sherlock_pdf(build_book: Callable[..., Path]) -> Pdf:
+    return Pdf(next(build_book(CORPUS / "sherlock", ("pdf",)).glob("*.pdf")))
+
+
+@pytest.fixture(params=["sample", "sherlock"])
+def any_pdf(request: pytest.FixtureRequest) -> Pdf:
+    return request.getfixturevalue(f"{request.param}_pdf")  # type: ignore[no-any-return]
+
+
+def test_page_labels_cover_then_roman_then_arabic(any_pdf: Pdf) -> None:
+    labels = any_pdf.labels
+    assert labels[:2] == ["Cover", "Inside cover"]
+    front = [label for label in labels[2:] if not label.isdigit()]
+    assert front == [roman(n) for n in range(1, len(front) + 1)]
+    assert len(front) % 2 == 0, "the front matter ends on a left-hand page, so page 1 is on the right"
+    body = labels[2 + len(front):]
+    assert body == [str(n) for n in range(1, len(body) + 1)]
+
+
+def test_outline_mirrors_the_contents(sample_pdf: Pdf) -> None:
+    assert [(depth, title) for depth, title, _ in sample_pdf.outline if depth <= 1] == SAMPLE_OUTLINE
+    sections = [title for depth, title, _ in sample_pdf.outline if depth == 2]
+    assert "The stakeholder map" in sections
+
+
+def test_sherlock_has_a_bookmark_per_story(sherlock_pdf: Pdf) -> None:
+    titles = [title for depth, title, _ in sherlock_pdf.outline if depth == 0]
+    stories = [t for t in titles if t != "Contents"]
+    assert [re.sub(r"^\d+\. ", "", t) for t in stories][:12] == SHERLOCK_STORIES
+
+
+def test_every_bookmark_lands_on_its_heading(any_pdf: Pdf) -> None:
+    for _, title, page in any_pdf.outline:
+        plain = re.sub(r"^\d+(\.\d+)*\. ", "", title)
+        assert plain.upper() in any_pdf.texts[page].upper(), (title, any_pdf.labels[page])
+
+
+def test_contents_numbers_are_the_labels_of_the_pages_where_entries_start(any_pdf: Pdf) -> None:
+    start = any_pdf.dests["octavo--contents"]
+    entries = [entry for entry in any_pdf.outline if entry[1] != "Contents"]
+    end = min(page for _, _, page in entries if page > start)
+    contents = " ".join(any_pdf.texts[start:end])
+    position = 0
+    for _, title, page in entries:
+        plain = re.sub(r"^\d+(\.\d+)*\. ", "", title)
+        pattern = re.escape(plain) + r" ?\.[ .]*" + re.escape(any_pdf.labels[page]) + r"\b"
+        match = re.compile(pattern).search(contents, position)
+        assert match, f"{title!r} with page {any_pdf.labels[page]} not in the contents"
+        position = match.end()
+
+
+def test_chapters_and_parts_open_on_right_hand_pages(any_pdf: Pdf) -> None:
+    numbers = {roman(n): n for n in range(1, 100)} | {str(n): n for n in range(1, 10_000)}
+    openings = [(title, page) for depth, title, page in any_pdf.outline
+                if depth == 0 or re.match(r"\d+\. ", title)]
+    assert len(openings) >= 12
+    for title, page in openings:
+        assert numbers[any_pdf.labels[page]] % 2 == 1, (title, any_pdf.labels[page])
+
+
+def test_footnotes_are_on_the_page_of_their_call(sample_pdf: Pdf) -> None:
+    notes = {name: page for name, page in sample_pdf.dests.items() if "--note-" in name}
+    assert len(notes) >= 10
+    for name, page in notes.items():  # a note goes with its first call; a later call links to it
+        assert sample_pdf.dests[name.replace("--note-", "--noteref-")] == page, name
+    page = sample_pdf.dests["04-respecting-stakeholders--noteref-map-origins"]
+    assert "1. Castellanos and Mbeki trace the concentric-ring format" in sample_pdf.texts[page]
+
+
+def test_fonts_are_embedded(any_pdf: Pdf) -> None:
+    fonts = {}
+    for page in any_pdf.reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            for item in [font, *[d.get_object() for d in font.get("/DescendantFonts", [])]]:
+                if "/FontDescriptor" in item:
+                    fonts[str(item["/BaseFont"])] = item["/FontDescriptor"].get_object()
+    assert fonts
+    for name, descriptor in fonts.items():
+        assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), name
+    if shutil.which("pdffonts"):
+        lines = subprocess.run(["pdffonts", str(any_pdf.path)], capture_output=True, text=True,
+                               check=True).stdout.splitlines()[2:]
+        assert lines and all(line.split()[-5] == "yes" for line in lines)
+
+
+def test_metadata(sample_pdf: Pdf) -> None:
+    info = sample_pdf.reader.metadata
+    assert info is not None
+    assert info.title == "Inner Leadership"
+    assert info.author == "Maren Holt, David Okafor"
+    assert (info.subject or "").startswith("Inner Leadership argues")
+    assert "Self-help" in str(info.get("/Keywords"))
+    assert sample_pdf.reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_running_heads(sample_pdf: Pdf) -> None:
+    opening = sample_pdf.dests["02-knowing-yourself"]
+    verso, recto = opening + 1, opening + 2
+    assert int(sample_pdf.labels[verso]) % 2 == 0
+    assert "INNER LEADERSHIP" in sample_pdf.texts[verso]
+    assert "KNOWING YOURSELF BEFORE LEADING OTHERS" in sample_pdf.texts[recto]
+    assert "INNER LEADERSHIP" not in sample_pdf.texts[opening], "no running head on a chapter opening"
+    assert sample_pdf.texts[recto].endswith(sample_pdf.labels[recto])
+
+
+def test_cover_is_a_full_page_image(sherlock_pdf: Pdf) -> None:
+    cover = sherlock_pdf.reader.pages[0]
+    assert sherlock_pdf.texts[0] == ""
+    images = cover["/Resources"]["/XObject"]
+    assert any(x.get_object()["/Subtype"] == "/Image" for x in images.values())
+
+
+def test_cross_chapter_links_are_live(sample_pdf: Pdf) -> None:
+    part_two, target = sample_pdf.dests["part-2"], sample_pdf.dests["04-respecting-stakeholders"]
+    links = [name for page in range(part_two, target) for kind, name in sample_pdf.links(page) if kind == "dest"]
+    assert {f"0{n}-" for n in range(4, 10)} <= {name[:3] for name in links}
+    assert "Technique 1: Authentically Respecting Stakeholders" in sample_pdf.texts[target]
+    for index in range(len(sample_pdf.reader.pages)):
+        for kind, name in sample_pdf.links(index):
+            assert kind == "uri" or name in sample_pdf.dests, (sample_pdf.labels[index], name)
+    contents = sample_pdf.dests["octavo--contents"]
+    listed = [name for index in range(contents, sample_pdf.dests["preface"]) for _, name in sample_pdf.links(index)]
+    assert {"preface", "part-1", "09-horizon-perspective", "04-respecting-stakeholders--stakeholder-map"} <= set(listed)
+
+
+# Pure parts -------------------------------------------------------------------------------------
+
+
+def test_planner_adds_blank_versos_and_labels_the_runs() -> None:
+    plan = [Unit("cover", "Cover", "cover", ""), Unit("title", "Title", "front", ""),
+            Unit("copyright", "Copyright", "front", "", recto=False), Unit("contents", "Contents", "front", ""),
+            Unit("one", "One", "body", ""), Unit("two", "Two", "body", ""),
+            Unit("two.1", "Two.1", "body", "", recto=False)]
+    pages = {"cover": 1, "title": 1, "copyright": 1, "contents": 1, "one": 3, "two": 2, "two.1": 1}
+    planner = Planner()
+    for unit in plan:
+        planner.start(unit)
+        planner.add(unit, pages[unit.id])
+    placed = [(slot.unit, slot.start, slot.pages, slot.first) for slot in planner.slots]
+    assert placed == [("cover", 1, 1, 0), (None, 2, 1, 1), ("title", 1, 1, 2), ("copyright", 2, 1, 3),
+                      ("contents", 3, 1, 4), (None, 4, 1, 5), ("one", 1, 3, 6), (None, 4, 1, 9),
+                      ("two", 5, 2, 10), ("two.1", 7, 1, 12)]
+    assert page_labels(planner.slots) == [(0, {"P": "Cover"}), (1, {"P": "Inside cover"}),
+                                          (2, {"S": "r", "St": 1}), (6, {"S": "D", "St": 1})]
+    assert [planner.slots[5].label(), planner.slots[8].label(1)] == ["iv", "6"]
+
+
+NOTES = """<p>Text<sup class="noteref"><a href="octavo:ch#note-a" id="noteref-a" role="doc-noteref">1</a></sup>
+and<sup class="noteref"><a href="octavo:ch#note-b" id="noteref-b" role="doc-noteref">2</a></sup>
+again<sup class="noteref"><a href="octavo:ch#note-a" id="noteref-a-2" role="doc-noteref">1</a></sup>.</p>
+<svg xmlns="http://www.w3.org/2000/svg" id="pic"><use href="#dot"/></svg>
+<section class="footnotes" role="doc-endnotes">
+<aside id="note-a" class="footnote" role="doc-footnote"><p><a class="note-number" href="octavo:ch#noteref-a"
+ role="doc-backlink">1.</a> Short, see <a href="octavo:other#x">there</a>.</p><p>Second paragraph.</p></aside>
+<aside id="note-b" class="footnote" role="doc-footnote"><p><a class="note-number" href="octavo:ch#noteref-b"
+ role="doc-backlink">2.</a> LONG</p></aside>
+</section>"""
+
+
+def test_print_body_moves_short_notes_to_their_call_and_prefixes_ids() -> None:
+    index = XRefIndex({"ch": frozenset({"note-a", "note-b", "noteref-a", "noteref-b"}), "other": frozenset({"x"})},
+                      {})
+    html = print_body(NOTES.replace("LONG", "long " * 300), "ch", index, {})
+    assert ('<span class="noteref-anchor" id="ch--noteref-a"></span><span class="footnote" id="ch--note-a" '
+            'role="doc-footnote" data-number="1">Short, see <a href="octavo-dest:other--x">there</a>.'
+            '<span class="note-p">Second paragraph.</span></span>') in html
+    assert '<a href="#ch--note-b" id="ch--noteref-b" role="doc-noteref">2</a>' in html, "a long note stays"
+    assert '<a href="#ch--note-a" id="ch--noteref-a-2" role="doc-noteref">1</a>' in html, "a second call links"
+    assert '<aside id="ch--note-b"' in html and '<aside id="ch--note-a"' not in html
+    assert 'id="pic"' in html and 'href="#dot"' in html, "SVG keeps its own ids"
+    assert 'class="footnotes"' not in print_body(NOTES.replace("LONG", "short"), "ch", index, {})
+
+
+# Mini books -------------------------------------------------------------------------------------
+
+
+def mini_book(tmp_path: Path, chapters: dict[str, str], extra: str = "") -> Path:
+    book = tmp_path / "book"
+    book.mkdir()
+    names = ", ".join(f'"{name}"' for name in chapters)
+    (book / "book.toml").write_text(f'[book]\ntitle = "Mini"\nchapters = [{names}]\n{extra}', encoding="utf-8")
+    for name, text in chapters.items():
+        (book / name).write_text(text, encoding="utf-8")
+    return book
+
+
+def test_links_between_chapters_and_to_the_web(tmp_path: Path) -> None:
+    book = mini_book(tmp_path, {
+        "one.md": "# One\n\nSee [the answer](two.md#answer) and [the web](https://example.org/x).\n",
+        "two.md": "# Two\n\n" + "Filler text.\n\n" * 40 + "## The answer {#answer}\n\nForty-two.\n",
+    })
+    build(book, tmp_path / "out", ["pdf"])
+    pdf = Pdf(tmp_path / "out" / "mini.pdf")
+    one = pdf.dests["one"]
+    assert ("uri", "https://example.org/x") in pdf.links(one)
+    assert ("dest", "two--answer") in pdf.links(one)
+    assert "The answer" in pdf.texts[pdf.dests["two--answer"]]
+
+
+@pytest.mark.parametrize(("markdown", "code"), [
+    ("![gone](images/missing.png)", "image.invalid"),
+    ("![outside](../outside.png)", "image.outside"),
+    ('<p style="background-image: url(images/missing.png)">styled</p>', "pdf.fetch"),
+    ('<p style="background-image: url(file:///etc/hostname)">styled</p>', "pdf.fetch"),
+    ('<p style="background-image: url(https://example.org/x.png)">styled</p>', "pdf.fetch"),
+])
+def test_images_outside_the_book_or_missing_fail_the_build(tmp_path: Path, markdown: str, code: str) -> None:
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    book = mini_book(tmp_path, {"one.md": f"# One\n\n{markdown}\n"})
+    with pytest.raises(BookError) as failure:
+        build(book, tmp_path / "out", ["pdf"])
+    found = [d for d in failure.value.diagnostics if d.code == code]
+    assert found and found[0].path == "one.md", failure.value.diagnostics
+    assert not (tmp_path / "out" / "mini.pdf").exists()
+
+
+def test_fetcher_refuses_symlinks_out_of_the_book(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n")
+    book = tmp_path / "book"
+    (book / "images").mkdir(parents=True)
+    (book / "images" / "ok.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (book / "images" / "link.png").symlink_to(secret)
+    fetcher = BookFetcher(book)
+    assert fetcher.fetch((book / "images" / "ok.png").as_uri()).read().startswith(b"\x89PNG")
+    for url in [(book / "images" / "link.png").as_uri(), secret.as_uri(), "http://example.org/a.png"]:
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert [reason for _, reason in fetcher.refused] == [
+        "the file is outside the book folder", "the file is outside the book folder",
+        "only files inside the book folder can be used"]
+
+
+# Whole builds -----------------------------------------------------------------------------------
+
+
+def test_reproducible_silent_and_the_same_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Two builds give the same bytes, a parallel build too; the default styles draw no warning."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    first = build(book, tmp_path / "one", ["pdf"]).outputs[0].read_bytes()
+    second = build(book, tmp_path / "two", ["pdf"]).outputs[0].read_bytes()
+    assert first == second
+    info = PdfReader(io.BytesIO(first)).metadata
+    assert info is not None and info["/CreationDate"] == info["/ModDate"] == "D:20231114221320Z"
+    reported: list[object] = []
+    assembled, _ = assemble(book)
+    (tmp_path / "three").mkdir()
+    third = write_pdf(assembled, tmp_path / "three", jobs=2, report=reported.append).read_bytes()
+    assert third == first
+    assert reported == []
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
+    assert capsys.readouterr().err == ""
