@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -99,3 +101,23 @@ def test_new_book_builds_and_validates(tmp_path: Path) -> None:
     assert epubcheck_messages(tmp_path / "out" / "my-new-book.epub") == []
     again = CliRunner().invoke(main, ["new", str(tmp_path / "fresh")])
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_a_font_shipped_in_the_book_is_embedded(book: Path, tmp_path: Path) -> None:
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+    if not font.is_file():
+        pytest.skip("the DejaVu fonts are not installed")
+    (book / "fonts").mkdir()
+    shutil.copyfile(font, book / "fonts" / "BookFace.ttf")
+    (book / "styles").mkdir()
+    (book / "styles" / "book.css").write_text(
+        '@font-face { font-family: "Book Face"; src: url("../fonts/BookFace.ttf"); }\n'
+        'body { font-family: "Book Face", serif; }\n', encoding="utf-8")
+    build(book, tmp_path / "out", ["epub", "pdf", "web"])
+    epub = Epub(tmp_path / "out" / "inner-leadership.epub")
+    assert epub.manifest()["fonts/BookFace.ttf"].get("media-type") == "font/ttf"
+    assert epubcheck_messages(tmp_path / "out" / "inner-leadership.epub") == []
+    assert (tmp_path / "out" / "site" / "fonts" / "BookFace.ttf").is_file()
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "out" / "inner-leadership.pdf")], capture_output=True,
+                           text=True, check=True).stdout
+    assert "+Book-Face " in fonts, "WeasyPrint embeds the face under its CSS family name"
