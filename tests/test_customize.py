@@ -27,7 +27,9 @@ def test_book_css_is_layered_after_the_defaults(book: Path, tmp_path: Path) -> N
     (book / "styles" / "epub.css").write_text("p { text-indent: 2em; }\n", encoding="utf-8")
     (book / "book.toml").write_text((book / "book.toml").read_text(encoding="utf-8")
                                     + '\n[style]\naccent-color = "#005f5f"\n', encoding="utf-8")
-    build(book, tmp_path / "out", ["epub"])
+    build(book, tmp_path / "out", ["epub", "web"])
+    site_css = (tmp_path / "out" / "site" / "styles" / "book.css").read_text(encoding="utf-8")
+    assert "h1 { color: #7a1f1f; }" in site_css
     epub = Epub(tmp_path / "out" / "inner-leadership.epub")
     _, chapter = epub.chapter_with_title("Preface")
     links = chapter.xpath("//x:link/@href", namespaces=NS)
