@@ -73,8 +73,12 @@ def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
     return Assembled(book, rendered, index, entries, tuple(pages), build_time()), problems
 
 
-def writers() -> dict[str, Writer]:
-    """Writers are imported when asked for, so an EPUB build never loads WeasyPrint."""
+def writers(problems: list[Diagnostic] | None = None, jobs: int = 1) -> dict[str, Writer]:
+    """Writers are imported when asked for, so an EPUB build never loads WeasyPrint.
+
+    ``problems`` collects the warnings a writer finds while it works (WeasyPrint's remarks on a
+    book's CSS, say), so they are reported with the rest and count under ``--strict``.
+    """
 
     def epub(assembled: Assembled, dest: Path) -> Path:
         from octavo.writers.epub import write_epub
@@ -84,7 +88,7 @@ def writers() -> dict[str, Writer]:
     def pdf(assembled: Assembled, dest: Path) -> Path:
         from octavo.writers.pdf import write_pdf
 
-        return write_pdf(assembled, dest)
+        return write_pdf(assembled, dest, jobs=jobs, report=problems.append if problems is not None else None)
 
     def web(assembled: Assembled, dest: Path) -> Path:
         from octavo.writers.web import write_web
@@ -115,11 +119,13 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
         raise BookError(problems)
     config = assembled.book.config
     chosen = [f for f in ("epub", "pdf", "web") if f in (formats or config.build.formats)]
-    available = writers()
+    available = writers(problems, jobs or os.cpu_count() or 1)
     try:
         with staging(out) as temp:
             for name in chosen:
                 available[name](assembled, temp)
+            if has_errors(problems, strict):
+                raise BookError(problems)
             outputs = publish(temp, out)
     except OSError as exc:
         where = exc.filename or out

@@ -98,7 +98,7 @@ def inline_footnotes(root: etree._Element, long_note: int = LONG_NOTE) -> None:
         del notes[fragment]
         sup = call.getparent()
         site = sup if sup is not None and _local(sup) == "sup" and len(sup) == 1 else call
-        number = "".join(call.itertext()).strip()
+        number = _text(call).strip()
         _replace(site, [_call_anchor(call), _footnote_span(note, fragment, number)])
     for section in [s for s in root.iter() if _local(s) == "section" and "footnotes" in _classes(s)]:
         for note in [n for n in section if _local(n) == "aside" and str(n.get("id")) not in notes]:
@@ -107,8 +107,12 @@ def inline_footnotes(root: etree._Element, long_note: int = LONG_NOTE) -> None:
             sanitize.drop(section)
 
 
+def _text(element: etree._Element) -> str:
+    return "".join(str(text) for text in element.itertext())
+
+
 def _length(note: etree._Element) -> int:
-    return len(" ".join("".join(note.itertext()).split()))
+    return len(" ".join(_text(note).split()))
 
 
 def _call_anchor(call: etree._Element) -> etree._Element:
