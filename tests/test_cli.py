@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import ROOT, copy_book
+from pypdf import PdfReader
 
 from octavo.cli import main
 
@@ -68,20 +71,23 @@ def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "inner-leadership.epub").exists()
 
 
-def build_in_process(book: Path, out: Path, tz: str) -> bytes:
+def build_in_process(book: Path, out: Path, tz: str) -> dict[str, bytes]:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "TZ": tz}
-    subprocess.run([sys.executable, str(ROOT / "build.py"), "build", str(book), "-f", "epub", "-o", str(out)],
-                   check=True, env=env, capture_output=True)
-    return (out / "inner-leadership.epub").read_bytes()
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "build", str(book), "-f", "epub", "-f", "pdf",
+                    "-o", str(out)], check=True, env=env, capture_output=True)
+    return {suffix: (out / f"inner-leadership.{suffix}").read_bytes() for suffix in ("epub", "pdf")}
 
 
-def test_epub_is_byte_identical_across_processes_and_time_zones(tmp_path: Path) -> None:
+def test_epub_and_pdf_are_byte_identical_across_processes_and_time_zones(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     first = build_in_process(book, tmp_path / "a", "UTC")
     second = build_in_process(book, tmp_path / "b", "Asia/Tokyo")
-    assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
+    for suffix in ("epub", "pdf"):
+        assert hashlib.sha256(first[suffix]).hexdigest() == hashlib.sha256(second[suffix]).hexdigest(), suffix
     with zipfile.ZipFile(tmp_path / "a" / "inner-leadership.epub") as epub:
         assert b"2023-11-14T22:13:20Z" in epub.read("EPUB/content.opf")
+    info = PdfReader(io.BytesIO(first["pdf"])).metadata
+    assert info is not None and str(info.get("/CreationDate", "")).startswith("D:20231114221320")
 
 
 def test_help_and_epub_builds_never_import_weasyprint(tmp_path: Path) -> None:
@@ -93,3 +99,13 @@ def test_help_and_epub_builds_never_import_weasyprint(tmp_path: Path) -> None:
               "print('weasyprint' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_check_validates_and_reports_a_missing_validator_as_skipped(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # java stays; no Ace on this PATH
+    result = CliRunner().invoke(main, ["check", str(book), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "EPUBCheck: passed (0 errors, 0 warnings)" in result.output
+    assert "Ace by DAISY: skipped:" in result.output

@@ -87,3 +87,15 @@ def test_build_never_opens_a_network_connection(tmp_path: Path, monkeypatch: pyt
     root = make_book(tmp_path, "A [web link](https://example.org) is only a link.")
     build(root, tmp_path / "out", ["epub"])
     assert 'href="https://example.org"' in epub_text(tmp_path / "out")
+
+
+@pytest.mark.parametrize(("name", "content"), [("broken.png", b"not a png at all"), ("broken.jpg", b"\x89PNG..."),
+                                              ("broken.svg", b"<svg><unclosed></svg>"),
+                                              ("script.svg", b'<svg xmlns="http://www.w3.org/2000/svg">'
+                                                             b"<script>alert(1)</script></svg>")])
+def test_corrupt_or_scripted_images_are_errors(tmp_path: Path, name: str, content: bytes) -> None:
+    root = make_book(tmp_path, f"![x](images/{name})")
+    (root / "images" / name).write_bytes(content)
+    with pytest.raises(BookError) as caught:
+        build(root, tmp_path / "out", ["epub"])
+    assert any(d.code == "image.invalid" and d.line == 3 for d in caught.value.diagnostics)
