@@ -192,11 +192,6 @@ def _problem(env: MutableMapping[str, Any], token: Token, code: str, message: st
 Rule = Any
 
 
-def _line(token: Token, env: Env) -> str:
-    line = token.meta.get("line", token.map[0] if token.map else None)
-    return "" if line is None else f' data-line="{env["first_line"] + line}"'
-
-
 def render_link_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
     token = tokens[idx]
     token.attrSet("data-line", str(env["first_line"] + token.meta.get("line", 0)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 from lxml import etree
@@ -92,7 +93,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         source=chapter.source,
         html=sanitize.serialize(root),
         title=title,
-        title_html=title_heading.html if title_heading and not chapter.title else _escape(title),
+        title_html=title_heading.html if title_heading and not chapter.title else escape(title, quote=False),
         has_title_heading=title_heading is not None,
         headings=tuple(headings),
         anchors=anchors,
@@ -162,15 +163,9 @@ class _Walker:
             elif local in ("img", "image", "source", "video", "audio", "track", "use"):
                 self.media(element)
 
-    def line(self, element: etree._Element) -> int | None:
-        for node in (element, *element.iterancestors()):
-            if node.get("data-line"):
-                return int(node.get("data-line", "0"))
-        return None
-
     def link(self, element: etree._Element) -> None:
         href = element.get("href", "").strip()
-        line = self.line(element)
+        line = sanitize.line_of(element)
         if href.startswith("#") or not href:
             fragment = href[1:]
             element.set("href", f"{XREF}{self.chapter.id}#{fragment}")
@@ -224,7 +219,7 @@ class _Walker:
             value = element.get(name)
             if value is None:
                 continue
-            line = self.line(element)
+            line = sanitize.line_of(element)
             resolved, problem = _resolve_media(self.root, self.base, value, self.ctx.allow_remote)
             if problem is not None:
                 self.problems.append(error(problem[0], problem[1], self.chapter.source, line, hint=problem[2]))
@@ -236,7 +231,7 @@ class _Walker:
         if etree.QName(element).localname == "img" and not element.get("alt"):
             element.set("alt", "")
             self.problems.append(warning("image.alt", "image has no alt text", self.chapter.source,
-                                         self.line(element), hint="describe the image: ![what it shows](path)"))
+                                         sanitize.line_of(element), hint="describe the image: ![what it shows](path)"))
 
 
 def _resolve_media(root: Path, base: str, value: str, allow_remote: bool
@@ -315,7 +310,3 @@ def _mark_epub_types(root: etree._Element) -> None:
             kind = ROLE_TO_EPUB_TYPE.get(element.get("role", ""))
             if kind and not element.get(sanitize.EPUB_TYPE):
                 element.set(sanitize.EPUB_TYPE, kind)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -166,11 +166,12 @@ def _copy_tree(element: etree._Element, nsmap: dict[str | None, str]) -> etree._
     return copy
 
 
-def _line_of(element: etree._Element) -> int | None:
-    for node in element.iterancestors():
+def line_of(element: etree._Element) -> int | None:
+    """The source line the Markdown renderer marked on the element or its nearest marked ancestor."""
+    for node in (element, *element.iterancestors()):
         if node.get("data-line"):
             return int(node.get("data-line", "0"))
-    return int(element.get("data-line", "0")) or None
+    return None
 
 
 def clean(root: etree._Element) -> list[Removal]:
@@ -183,16 +184,16 @@ def clean(root: etree._Element) -> list[Removal]:
             continue
         local = etree.QName(element).localname.lower()
         if local in DROPPED:
-            removed.append(Removal(f"<{local}> element", _line_of(element)))
+            removed.append(Removal(f"<{local}> element", line_of(element)))
             drop(element)
             continue
         for name, value in list(element.attrib.items()):
             plain = etree.QName(name).localname.lower()
             if plain.startswith("on"):
-                removed.append(Removal(f"'{plain}' attribute", _line_of(element)))
+                removed.append(Removal(f"'{plain}' attribute", line_of(element)))
                 del element.attrib[name]
             elif name in URL_ATTRS and value.strip().lower().replace(" ", "").startswith(SCRIPT_SCHEMES):
-                removed.append(Removal(f"'{value.split(':', 1)[0]}:' link", _line_of(element)))
+                removed.append(Removal(f"'{value.split(':', 1)[0]}:' link", line_of(element)))
                 del element.attrib[name]
     return removed
 
