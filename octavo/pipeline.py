@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from octavo import FORMATS
 from octavo.batch import render_all
 from octavo.book import Book
-from octavo.config import load_config
+from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
 from octavo.output import publish, staging
@@ -61,7 +62,14 @@ def build_time() -> datetime:
 def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
              cache: Path | None = None) -> tuple[Assembled, list[Diagnostic]]:
     book, problems = load_book(root)
-    ctx = RenderContext(str(root), book.config.meta.language,
+    return assemble_book(book, problems, allow_remote, jobs, cache)
+
+
+def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = False, jobs: int = 1,
+                  cache: Path | None = None) -> tuple[Assembled, list[Diagnostic]]:
+    """Render a loaded book's chapters and run the transforms every writer shares."""
+    problems = list(problems)
+    ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote)
     rendered = render_all(list(book.chapters()), ctx, jobs, cache)
     for chapter in rendered.values():
@@ -98,28 +106,26 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1) -> dict[str
     return {"epub": epub, "pdf": pdf, "web": web}
 
 
-def output_dir(root: Path, out_dir: Path | None) -> Path:
+def output_dir(config: Config, out_dir: Path | None) -> Path:
     """``-o``, else ``[build] output`` (relative to the book), else ``dist/`` here."""
     if out_dir is not None:
         return out_dir
-    config, _ = load_config(root)
-    if config is not None and config.build.output:
-        return root / config.build.output
-    return Path("dist")
+    return config.root / config.build.output if config.build.output else Path("dist")
 
 
 def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
           strict: bool = False, allow_remote: bool = False, jobs: int | None = None,
           use_cache: bool = True) -> BuildResult:
     """Build the book in ``root``; raises :class:`BookError` with every problem if it can't."""
-    out = output_dir(root, out_dir)
+    book, problems = load_book(root)
+    out = output_dir(book.config, out_dir)
     cache = out / ".cache" / "render" if use_cache else None
-    assembled, problems = assemble(root, allow_remote, jobs or os.cpu_count() or 1, cache)
+    workers = jobs or os.cpu_count() or 1
+    assembled, problems = assemble_book(book, problems, allow_remote, workers, cache)
     if has_errors(problems, strict):
         raise BookError(problems)
-    config = assembled.book.config
-    chosen = [f for f in ("epub", "pdf", "web") if f in (formats or config.build.formats)]
-    available = writers(problems, jobs or os.cpu_count() or 1)
+    chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
+    available = writers(problems, workers)
     try:
         with staging(out) as temp:
             for name in chosen:

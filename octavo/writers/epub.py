@@ -112,7 +112,8 @@ def _depth(entries: tuple[TocEntry, ...]) -> int:
 
 def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles) -> epub.EpubBook:
     package = epub.EpubBook()
-    _metadata(package, assembled)
+    pictures = images(assembled)
+    _metadata(package, assembled, bool(pictures))
     root = assembled.book.config.root
     for doc in documents:
         media = "application/x-dtbncx+xml" if doc.id == "ncx" else XHTML
@@ -125,7 +126,7 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
     for number, sheet in enumerate(sheets.sheets, 1):
         package.add_item(epub.EpubItem(uid=f"css-{number}", file_name=sheet.href, media_type="text/css",
                                        content=sheet.text.encode("utf-8")))
-    files = dict.fromkeys([*images(assembled), *sheets.assets])
+    files = dict.fromkeys([*pictures, *sheets.assets])
     if assembled.book.cover:
         cover = epub.EpubItem(uid="cover-image", file_name=assembled.book.cover,
                               media_type=media_type(assembled.book.cover), content=(root / assembled.book.cover)
@@ -139,7 +140,7 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
     return package
 
 
-def _metadata(package: epub.EpubBook, assembled: Assembled) -> None:
+def _metadata(package: epub.EpubBook, assembled: Assembled, has_images: bool) -> None:
     meta = assembled.book.config.meta
     package.set_identifier(meta.identifier)
     package.set_title(meta.title)
@@ -156,13 +157,13 @@ def _metadata(package: epub.EpubBook, assembled: Assembled) -> None:
         ("", {"name": "generator", "content": f"octavo {__version__}"})]
     if assembled.book.cover:
         package.add_metadata("OPF", "cover", "", {"name": "cover", "content": "cover-image"})
-    for prop, value in _accessibility(assembled):
+    for prop, value in _accessibility(assembled, has_images):
         package.add_metadata("OPF", prop, value, {"property": prop})
 
 
-def _accessibility(assembled: Assembled) -> list[tuple[str, str]]:
+def _accessibility(assembled: Assembled, chapter_images: bool) -> list[tuple[str, str]]:
     """EPUB Accessibility 1.1 metadata, stated from what the book actually contains."""
-    has_images = bool(images(assembled)) or assembled.book.cover is not None
+    has_images = chapter_images or assembled.book.cover is not None
     modes = ["textual", *(["visual"] if has_images else [])]
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if has_images:
