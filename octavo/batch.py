@@ -8,37 +8,27 @@ never hidden by a stale entry.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import pickle
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import astuple
-from functools import lru_cache
+from dataclasses import replace
 from pathlib import Path
 
-from octavo import __version__
 from octavo.book import Chapter
+from octavo.memo import NO_CACHE, Memo, code_digest, digest, unpickle
 from octavo.render import RenderContext, RenderedChapter, render_chapter
 
 CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py")
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves
 
 
-@lru_cache(maxsize=1)
-def code_hash() -> str:
-    digest = hashlib.sha256(__version__.encode())
-    for name in CODE:
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()
+def context_key(ctx: RenderContext) -> str:
+    """What every chapter's rendering shares: octavo's code and the book-wide context."""
+    return digest(code_digest(*CODE), ctx.root, ctx.language, sorted(ctx.chapter_ids.items()), ctx.allow_remote)
 
 
-def chapter_key(chapter: Chapter, ctx: RenderContext) -> str:
-    digest = hashlib.sha256(code_hash().encode())
-    digest.update(repr((ctx.root, ctx.language, sorted(ctx.chapter_ids.items()), ctx.allow_remote)).encode())
-    digest.update(repr(astuple(chapter)).encode())
-    return digest.hexdigest()
+def chapter_key(chapter: Chapter, context: str) -> str:
+    return digest(context, replace(chapter, text=""), chapter.text)
 
 
 def _stamp(root: Path, path: str) -> tuple[int, int] | None:
@@ -49,27 +39,22 @@ def _stamp(root: Path, path: str) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _load(cache: Path, key: str, root: Path) -> RenderedChapter | None:
-    entry = cache / f"{key}.pickle"
+def _load(memo: Memo, key: str, root: Path) -> RenderedChapter | None:
+    entry = memo.load(key)
+    if entry is None:
+        return None
     try:
-        rendered, stamps = pickle.loads(entry.read_bytes())
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError):
+        rendered, stamps = unpickle(entry)
+    except (pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
         return None
     if any(_stamp(root, path) != stamp for path, stamp in stamps.items()):
         return None
     return rendered  # type: ignore[no-any-return]
 
 
-def _store(cache: Path, key: str, rendered: RenderedChapter, root: Path) -> None:
+def _store(memo: Memo, key: str, rendered: RenderedChapter, root: Path) -> None:
     stamps = {path: _stamp(root, path) for path in rendered.images}
-    temp = cache / f".{key}.{os.getpid()}.tmp"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(pickle.dumps((rendered, stamps), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(temp, cache / f"{key}.pickle")
-    except OSError:  # a cache that cannot be written only costs time
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+    memo.store(key, pickle.dumps((rendered, stamps), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _render(args: tuple[Chapter, RenderContext]) -> RenderedChapter:
@@ -77,16 +62,16 @@ def _render(args: tuple[Chapter, RenderContext]) -> RenderedChapter:
 
 
 def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
-               cache: Path | None = None) -> dict[str, RenderedChapter]:
+               memo: Memo = NO_CACHE) -> dict[str, RenderedChapter]:
     """Every chapter rendered, in the given order; ``jobs`` > 1 spreads the misses over processes."""
     root = Path(ctx.root)
-    keys = {c.id: chapter_key(c, ctx) for c in chapters} if cache else {}
+    context = context_key(ctx)
+    keys = {c.id: chapter_key(c, context) for c in chapters} if memo.folder else {}
     done: dict[str, RenderedChapter] = {}
-    if cache is not None:
-        for chapter in chapters:
-            hit = _load(cache, keys[chapter.id], root)
-            if hit is not None:
-                done[chapter.id] = hit
+    for chapter in chapters if memo.folder else ():
+        hit = _load(memo, keys[chapter.id], root)
+        if hit is not None:
+            done[chapter.id] = hit
     todo = [c for c in chapters if c.id not in done]
     size = sum(len(c.text) for c in todo)
     if jobs > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
@@ -98,7 +83,7 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     else:
         for chapter in todo:
             done[chapter.id] = render_chapter(chapter, ctx)
-    if cache is not None:
+    if memo.folder is not None:
         for chapter in todo:
-            _store(cache, keys[chapter.id], done[chapter.id], root)
+            _store(memo, keys[chapter.id], done[chapter.id], root)
     return {c.id: done[c.id] for c in chapters}

@@ -19,6 +19,7 @@ from octavo.book import Book
 from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
+from octavo.memo import NO_CACHE, Memo
 from octavo.output import publish, staging
 from octavo.paths import slugify
 from octavo.render import RenderContext, RenderedChapter
@@ -39,6 +40,7 @@ class Assembled:
     toc: tuple[TocEntry, ...]
     pages: tuple[Page, ...]
     built: datetime  # SOURCE_DATE_EPOCH when set, so two builds give the same bytes
+    memo: Memo = NO_CACHE  # the output's .cache/, where writers keep what a rebuild can reuse
 
     @property
     def slug(self) -> str:
@@ -60,25 +62,25 @@ def build_time() -> datetime:
 
 
 def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
-             cache: Path | None = None) -> tuple[Assembled, list[Diagnostic]]:
+             memo: Memo = NO_CACHE) -> tuple[Assembled, list[Diagnostic]]:
     book, problems = load_book(root)
-    return assemble_book(book, problems, allow_remote, jobs, cache)
+    return assemble_book(book, problems, allow_remote, jobs, memo)
 
 
 def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = False, jobs: int = 1,
-                  cache: Path | None = None) -> tuple[Assembled, list[Diagnostic]]:
+                  memo: Memo = NO_CACHE) -> tuple[Assembled, list[Diagnostic]]:
     """Render a loaded book's chapters and run the transforms every writer shares."""
     problems = list(problems)
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote)
-    rendered = render_all(list(book.chapters()), ctx, jobs, cache)
+    rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics
     index, more = xrefs.index(rendered.values())
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))
     pages = toc.pages(book, rendered, entries)
-    return Assembled(book, rendered, index, entries, tuple(pages), build_time()), problems
+    return Assembled(book, rendered, index, entries, tuple(pages), build_time(), memo), problems
 
 
 def writers(problems: list[Diagnostic] | None = None, jobs: int = 1) -> dict[str, Writer]:
@@ -119,9 +121,9 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
     """Build the book in ``root``; raises :class:`BookError` with every problem if it can't."""
     book, problems = load_book(root)
     out = output_dir(book.config, out_dir)
-    cache = out / ".cache" / "render" if use_cache else None
+    memo = Memo(out / ".cache" if use_cache else None)
     workers = jobs or os.cpu_count() or 1
-    assembled, problems = assemble_book(book, problems, allow_remote, workers, cache)
+    assembled, problems = assemble_book(book, problems, allow_remote, workers, memo)
     if has_errors(problems, strict):
         raise BookError(problems)
     chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]

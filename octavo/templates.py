@@ -14,8 +14,10 @@ from types import TracebackType
 from typing import Any
 
 from jinja2 import (
+    BytecodeCache,
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
@@ -29,7 +31,9 @@ from octavo.diagnostics import BookError, error
 DEFAULTS = Path(__file__).resolve().parent.parent / "templates"
 
 
-def environment(book_root: Path | None = None) -> Environment:
+def environment(book_root: Path | None = None, compiled: Path | None = None) -> Environment:
+    """The environment for a book; ``compiled`` is a folder that keeps compiled templates between
+    builds (Jinja checks each against its source), so a rebuild need not compile them again."""
     defaults = FileSystemLoader(DEFAULTS)
     search: list[Any] = [PrefixLoader({"!default": defaults}, delimiter="/")]
     if book_root is not None and (book_root / "templates").is_dir():
@@ -43,8 +47,19 @@ def environment(book_root: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(compiled),
     )
     return env
+
+
+def _bytecode_cache(folder: Path | None) -> BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
 
 
 def render(env: Environment, name: str, **context: Any) -> str:

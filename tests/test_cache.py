@@ -21,7 +21,7 @@ def test_rebuild_uses_the_cache_and_sees_every_change(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
     build(book, out, ["epub"])
-    entries = sorted((out / ".cache" / "render").glob("*.pickle"))
+    entries = sorted((out / ".cache" / "render").glob("[!.]*"))
     assert len(entries) == 12
     stamps = {p: p.stat().st_mtime_ns for p in entries}
     chapter = book / "part-2" / "05-relationship-focus.md"
@@ -30,7 +30,7 @@ def test_rebuild_uses_the_cache_and_sees_every_change(tmp_path: Path) -> None:
     build(book, out, ["epub"])
     assert "Edited work gets done" in chapter_xhtml(out, "05-relationship-focus")
     assert all(p.stat().st_mtime_ns == stamps[p] for p in entries), "unchanged chapters come from the cache"
-    assert len(list((out / ".cache" / "render").glob("*.pickle"))) == 13
+    assert len(list((out / ".cache" / "render").glob("[!.]*"))) == 13
 
 
 def test_a_deleted_image_is_an_error_even_when_cached(tmp_path: Path) -> None:
@@ -60,7 +60,86 @@ def test_cache_can_be_deleted_or_disabled(tmp_path: Path) -> None:
     build(book, out, ["epub"], use_cache=False)
     assert not (out / ".cache").exists()
     build(book, out, ["epub"])
-    for entry in (out / ".cache" / "render").glob("*.pickle"):
+    for entry in (out / ".cache" / "render").glob("[!.]*"):
         entry.write_bytes(b"corrupt")
     build(book, out, ["epub"])
     assert "Chapter 5" in chapter_xhtml(out, "05-relationship-focus")
+
+
+def site_page(out: Path, name: str) -> str:
+    return (out / "site" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def cache_entries(out: Path, area: str) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in (out / ".cache" / area).glob("[!.]*")}
+
+
+def test_written_pages_are_reused_and_follow_every_change(tmp_path: Path) -> None:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    build(book, out, ["epub", "web"])
+    pages, documents = cache_entries(out, "web"), cache_entries(out, "epub")
+    assert len(pages) == len(documents) > 10
+
+    chapter = book / "part-2" / "05-relationship-focus.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace("Work gets done", "Edited work gets done"), encoding="utf-8")
+    build(book, out, ["epub", "web"])
+    assert "Edited work gets done" in site_page(out, "05-relationship-focus")
+    assert "Edited work gets done" in chapter_xhtml(out, "05-relationship-focus")
+    assert cache_entries(out, "web").items() >= pages.items(), "unchanged pages come from the cache"
+    assert len(cache_entries(out, "web")) == len(pages) + 1
+    assert len(cache_entries(out, "epub")) == len(documents) + 1
+
+    # A new title reaches the neighbours' pager, every page's side contents and the EPUB contents.
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "# Technique 2: Maintaining a Relationship Focus", "# Technique 2: Keeping Relationships First"),
+        encoding="utf-8")
+    build(book, out, ["epub", "web"])
+    assert "Keeping Relationships First" in site_page(out, "04-respecting-stakeholders").split("<main")[0]
+    assert "Keeping Relationships First" in site_page(out, "09-horizon-perspective")
+    assert "Relationship Focus" not in site_page(out, "09-horizon-perspective")
+    with zipfile.ZipFile(out / "inner-leadership.epub") as epub:
+        assert "Keeping Relationships First" in epub.read("EPUB/nav.xhtml").decode()
+
+
+def test_a_template_or_config_change_rewrites_every_page(tmp_path: Path) -> None:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    build(book, out, ["epub", "web"])
+    (book / "templates" / "web").mkdir(parents=True)
+    (book / "templates" / "web" / "chapter.html.j2").write_text(
+        '{% extends "!default/web/chapter.html.j2" %}\n'
+        '{% block content %}<p class="edition-note">Reading copy</p>{{ super() }}{% endblock %}\n',
+        encoding="utf-8")
+    build(book, out, ["epub", "web"])
+    assert 'class="edition-note"' in site_page(out, "01-what-is-inner-leadership")
+    assert 'class="edition-note"' in site_page(out, "09-horizon-perspective")
+
+    toml = book / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('title = "Inner Leadership"',
+                                                             'title = "Inner Leadership Revised"', 1),
+                    encoding="utf-8")
+    build(book, out, ["epub", "web"])
+    assert "Inner Leadership Revised" in site_page(out, "09-horizon-perspective")
+    assert "Inner Leadership Revised" in chapter_xhtml(out, "09-horizon-perspective") or \
+        "Inner Leadership Revised" in zipfile.ZipFile(out / "inner-leadership-revised.epub").read(
+            "EPUB/content.opf").decode()
+
+
+def test_damaged_entries_are_misses_and_the_outputs_stay_the_same(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    build(book, out, ["epub", "web"], use_cache=False)
+    fresh = (out / "inner-leadership.epub").read_bytes(), site_page(out, "05-relationship-focus")
+    build(book, out, ["epub", "web"])
+    cached = (out / "inner-leadership.epub").read_bytes(), site_page(out, "05-relationship-focus")
+    assert cached == fresh, "a build from the cache gives the same bytes as one without it"
+    for area in ("web", "epub", "search", "deflate", "render"):
+        for entry in (out / ".cache" / area).glob("[!.]*"):
+            data = entry.read_bytes()
+            entry.write_bytes(data[:-3] + b"xyz")
+    build(book, out, ["epub", "web"])
+    assert ((out / "inner-leadership.epub").read_bytes(), site_page(out, "05-relationship-focus")) == fresh

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from octavo import templates
+from octavo.memo import digest, files_digest
 from octavo.transforms import xrefs
 from octavo.transforms.toc import Page, TocEntry
 from octavo.transforms.xrefs import UrlFor
@@ -37,3 +41,26 @@ def flatten(entries: Iterable[TocEntry]) -> list[TocEntry]:
         result.append(entry)
         result.extend(flatten(entry.children))
     return result
+
+
+def page_fingerprint(page: Page) -> str:
+    """A digest of what a template can read from ``page`` besides its body, which callers add to
+    their keys themselves (the body is made from the chapter's XHTML, left out here).
+
+    A part is represented by its own fields and its chapters' ids: the chapters' texts (which
+    a part holds) reach a page only through their rendered form.
+    """
+    part = page.part
+    if part is not None:
+        part = replace(part, chapters=tuple(replace(c, text="") for c in part.chapters),
+                       intro=replace(part.intro, text="") if part.intro else None)
+    chapter = page.chapter
+    if chapter is None:
+        return digest(replace(page, part=part))
+    return digest(replace(page, part=part, chapter=None), replace(chapter, html="", anchors=frozenset()),
+                  sorted(chapter.anchors))
+
+
+def templates_digest(book_root: Path) -> str:
+    """The default templates and the book's own: a change to either re-renders every page."""
+    return files_digest([templates.DEFAULTS, book_root / "templates"])

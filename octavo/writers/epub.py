@@ -4,7 +4,12 @@ ebooklib assembles the package (OPF, manifest, spine); the pages, the navigation
 the NCX are ours, because ebooklib's own would be regenerated without our markup. Its traps are
 handled here: write errors are raised (``raise_exceptions``), the spine's ``toc="ncx"`` points at
 a real NCX, the cover stays in the linear reading order, and the zip is rewritten with fixed
-order, times and attributes so that two builds give the same bytes.
+order, times and attributes so that two builds give the same bytes
+(:mod:`~octavo.writers.container`).
+
+A rebuild reuses what did not change: each page's XHTML is kept in the cache under the digest of
+its template context (page, body, contents, styles, templates, octavo's code), and each member's
+deflated bytes under the digest of its content.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,14 +26,15 @@ from lxml import etree
 from octavo import __version__, styles, templates
 from octavo.assets import media_type
 from octavo.diagnostics import BookError, has_errors
+from octavo.memo import code_digest, digest
 from octavo.transforms.toc import Page, TocEntry
-from octavo.writers.common import images, page_body
+from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
+from octavo.writers.container import write_container
 
 if TYPE_CHECKING:
     from octavo.pipeline import Assembled
 
 XHTML = "application/xhtml+xml"
-ZIP_EPOCH = datetime(1980, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -55,18 +60,25 @@ def write_epub(assembled: Assembled, dest: Path) -> Path:
     options = {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False, "compresslevel": 0}
     epub.write_epub(buffer, package, options)
     path = dest / f"{assembled.slug}.epub"
-    reproducible_zip(buffer.getvalue(), path, assembled.built, assembled.book.config.meta.language)
+    write_container(path, _members(buffer.getvalue(), assembled.book.config.meta.language), assembled.built,
+                    assembled.memo.area("deflate"))
     return path
 
 
 def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
     """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX."""
-    env = templates.environment(assembled.book.config.root)
+    env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
     common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for}
+    memo = assembled.memo.area("epub")
+    salt = digest(code_digest("writers/epub.py", "writers/common.py", "templates.py"),
+                  templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
 
-    def page(name: str, template: str, title: str, **extra: Any) -> Document:
-        content = templates.render(env, template, title=title, **common, **extra)
+    def page(name: str, template: str, title: str, fingerprint: object = None, **extra: Any) -> Document:
+        def make() -> str:
+            return templates.render(env, template, title=title, **common, **extra)
+
+        content = memo.text(digest(salt, name, template, title, fingerprint), make) if fingerprint else make()
         return Document(name, f"{name}.xhtml", content, ("svg",) if "<svg" in content else ())
 
     docs: list[Document] = []
@@ -77,7 +89,8 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
     for item in assembled.pages:
         template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
-        docs.append(page(item.id, template, item.title, page=item, body=page_body(assembled, item, url_for)))
+        body = page_body(assembled, item, url_for)
+        docs.append(page(item.id, template, item.title, (page_fingerprint(item), str(body)), page=item, body=body))
     nav = templates.render(env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc,
                            landmarks=_landmarks(assembled.book.cover, assembled.pages), **common)
     docs.append(Document("nav", "nav.xhtml", nav, ("nav",)))
@@ -177,20 +190,11 @@ def _accessibility(assembled: Assembled, chapter_images: bool) -> list[tuple[str
     return result
 
 
-def reproducible_zip(data: bytes, path: Path, when: datetime, language: str) -> None:
-    """Rewrite ebooklib's zip: ``mimetype`` first and stored, fixed times and permissions."""
-    stamp = max(when.replace(tzinfo=None), ZIP_EPOCH).timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w") as target:
-        names = source.namelist()
-        for name in ["mimetype", *[n for n in names if n != "mimetype"]]:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            content = source.read(name)
-            if name.endswith(".opf"):
-                content = _package_language(content, language)
-            target.writestr(info, content, compresslevel=6)
+def _members(data: bytes, language: str) -> list[tuple[str, bytes]]:
+    """ebooklib's (stored) zip as (name, content), with the package document's language set."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return [(name, _package_language(source.read(name), language) if name.endswith(".opf") else source.read(name))
+                for name in source.namelist()]
 
 
 def _package_language(opf: bytes, language: str) -> bytes:

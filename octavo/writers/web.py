@@ -20,10 +20,11 @@ from markupsafe import Markup
 from octavo import styles, templates
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
+from octavo.memo import code_digest, digest
 from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
-from octavo.writers.common import images, page_body
+from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.web_search import write_index
 
 if TYPE_CHECKING:
@@ -102,8 +103,12 @@ def write_web(assembled: Assembled, dest: Path) -> Path:
 
 def render_pages(assembled: Assembled, sitemap: SiteMap, sheets: list[str], downloads: list[Download]
                  ) -> Iterator[tuple[str, str]]:
-    """(file name, HTML) for the contents page and every page of the book, in reading order."""
-    env = templates.environment(assembled.book.config.root)
+    """(file name, HTML) for the contents page and every page of the book, in reading order.
+
+    A page whose template context is unchanged since the last build (same page, body, contents,
+    neighbours, styles, templates and code) comes from the cache instead of the templates.
+    """
+    env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
     chain = [Link(HOME, meta.title), *(Link(sitemap.file(p.id), p.title) for p in assembled.pages)]
     common: dict[str, Any] = {
@@ -117,16 +122,28 @@ def render_pages(assembled: Assembled, sitemap: SiteMap, sheets: list[str], down
                 "prev": chain[position - 1] if position > 0 else None,
                 "next": chain[position + 1] if position + 1 < len(chain) else None}
 
+    memo = assembled.memo.area("web")
+    salt = digest(code_digest("writers/web.py", "writers/common.py", "templates.py"),
+                  templates_digest(assembled.book.config.root), {k: v for k, v in common.items() if k != "url"},
+                  sitemap.files) if memo.folder else ""
     yield HOME, templates.render(
         env, "web/index.html.j2", **context(0), title=meta.title, kind="home", current="",
         cover=assembled.book.cover, downloads=downloads, first=chain[1] if len(chain) > 1 else None,
         entries=assembled.toc)
     for position, page in enumerate(assembled.pages, 1):
         template = "web/part.html.j2" if page.kind == "part" else "web/chapter.html.j2"
-        body = web_body(page_body(assembled, page, sitemap.url), intro=page.kind == "part")
-        yield chain[position].href, templates.render(
-            env, template, **context(position), title=page.title, kind=page.kind, current=page.id,
-            page=page, body=body)
+        relinked = page_body(assembled, page, sitemap.url)
+
+        def make(position: int = position, page: Page = page, template: str = template,
+                 relinked: Markup = relinked) -> str:
+            return templates.render(env, template, **context(position), title=page.title, kind=page.kind,
+                                    current=page.id, page=page, body=web_body(relinked, intro=page.kind == "part"))
+
+        if memo.folder is None:
+            yield chain[position].href, make()
+            continue
+        key = digest(salt, template, chain[position - 1:position + 2], page_fingerprint(page), str(relinked))
+        yield chain[position].href, memo.text(key, make)
 
 
 def safe_site(site: SiteOptions) -> SiteOptions:

@@ -24,10 +24,12 @@ left out (digits are kept).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from octavo.batch import PARALLEL_MIN_BYTES
+from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.sanitize import EPUB_NS
 from octavo.transforms.toc import Page
 
@@ -62,17 +65,17 @@ class Section:
 
 def write_index(assembled: Assembled, file_of: Callable[[str], str], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(index_script(assembled.pages, file_of), encoding="utf-8")
+    path.write_text(index_script(assembled.pages, file_of, assembled.memo.area("search")), encoding="utf-8")
 
 
-def index_script(pages: Iterable[Page], file_of: Callable[[str], str]) -> str:
+def index_script(pages: Iterable[Page], file_of: Callable[[str], str], memo: Memo = NO_CACHE) -> str:
     page_list = list(pages)
-    indexed = _map(page_words, list(enumerate(page_list)))
+    indexed = _indexed(list(enumerate(page_list)), memo)
     sections = [head for page in indexed for head, _ in page]
-    postings: dict[str, list[int]] = {}
+    postings: defaultdict[str, list[int]] = defaultdict(list)
     for number, found in enumerate(found for page in indexed for _, found in page):
         for word in found:
-            postings.setdefault(word, []).append(number)
+            postings[word].append(number)
     ordered = sorted(postings, key=lambda w: w.encode("utf-16-be"))  # the order of JavaScript's "<"
     data = {
         "pages": [[file_of(page.id), page.title] for page in page_list],
@@ -88,6 +91,28 @@ def page_words(item: tuple[int, Page]) -> list[tuple[tuple[int, str, str], list[
     pages of a long book can be indexed in several processes."""
     number, page = item
     return [((s.page, s.fragment, s.title), sorted(words(" ".join(s.texts)))) for s in page_sections(page, number)]
+
+
+Indexed = list[tuple[tuple[int, str, str], list[str]]]
+
+
+def _indexed(items: list[tuple[int, Page]], memo: Memo) -> list[Indexed]:
+    """Each page's sections and words: from the cache for pages that did not change."""
+    if memo.folder is None:
+        return _map(page_words, items)
+    code = code_digest("writers/web_search.py")
+    keys = [digest(code, number, page.title, page.chapter.html if page.chapter else "") for number, page in items]
+    found: dict[int, Indexed] = {}
+    for position, key in enumerate(keys):
+        with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
+            entry = memo.load(key)
+            if entry is not None:
+                found[position] = json.loads(entry)
+    todo = [position for position in range(len(items)) if position not in found]
+    for position, made in zip(todo, _map(page_words, [items[p] for p in todo]), strict=True):
+        memo.store(keys[position], json.dumps(made, ensure_ascii=False).encode())
+        found[position] = made
+    return [found[position] for position in range(len(items))]
 
 
 def _map(function: Callable[[tuple[int, Page]], _T], items: list[tuple[int, Page]]) -> list[_T]:

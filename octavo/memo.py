@@ -1,0 +1,124 @@
+"""Results by the digest of their inputs, so that a rebuild redoes only what changed.
+
+A :class:`Memo` is a folder of entries under the output's ``.cache/`` (safe to delete at any
+time), one area per kind of result: rendered chapters, written web pages, EPUB pages, deflated
+zip members. An entry's key is a SHA-256 of everything the result is made from, octavo's own
+code and the templates included, so an entry is only ever reused for identical inputs: the
+cache can make a build faster, never different. A cache that cannot be read or written costs
+time, not a build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from octavo import __version__
+
+T = TypeVar("T")
+PACKAGE = Path(__file__).resolve().parent
+
+
+def digest(*parts: object) -> str:
+    """A key for ``parts``: bytes and strings as they are, anything else by its ``repr``.
+
+    Parts must have a repr that is the same in every process: strings, numbers, tuples and
+    frozen dataclasses of those. Not sets: their order follows string hashing, which Python
+    randomises per process (sort them first).
+    """
+    hashed = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else (part if isinstance(part, str) else repr(part)).encode()
+        hashed.update(len(data).to_bytes(8, "little"))
+        hashed.update(data)
+    return hashed.hexdigest()
+
+
+@cache
+def code_digest(*modules: str) -> str:
+    """octavo's version and the source of ``modules`` (paths under the package): a change of
+    code that makes a result invalidates every entry made by the old code."""
+    return digest(__version__, *((PACKAGE / name).read_bytes() for name in modules))
+
+
+def files_digest(folders: Iterable[Path]) -> str:
+    """Names and contents of every file under ``folders`` (templates, say), in a fixed order."""
+    parts: list[object] = []
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+@dataclass(frozen=True)
+class Memo:
+    """One area of the cache; ``folder`` None is no cache at all (``--no-cache``)."""
+
+    folder: Path | None
+
+    def area(self, name: str) -> Memo:
+        return Memo(self.folder / name if self.folder is not None else None)
+
+    def load(self, key: str) -> bytes | None:
+        """The entry's bytes, or None if there is none or it is damaged (its checksum is wrong)."""
+        if self.folder is None:
+            return None
+        try:
+            entry = (self.folder / key).read_bytes()
+        except OSError:
+            return None
+        check, data = entry[:CHECK], entry[CHECK:]
+        return data if check == _checksum(data) else None
+
+    def store(self, key: str, data: bytes) -> None:
+        if self.folder is None:
+            return
+        temp = self.folder / f".{key}.{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(_checksum(data) + data)
+            os.replace(temp, self.folder / key)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+
+    def text(self, key: str, make: Callable[[], str]) -> str:
+        """The cached text for ``key``, or ``make()``'s, stored for next time."""
+        found = self.load(key)
+        if found is not None:
+            with contextlib.suppress(UnicodeDecodeError):
+                return found.decode("utf-8")
+        made = make()
+        self.store(key, made.encode("utf-8"))
+        return made
+
+    def value(self, key: str, make: Callable[[], T]) -> T:
+        """The cached picklable value for ``key``, or ``make()``'s, stored for next time."""
+        found = self.load(key)
+        if found is not None:
+            with contextlib.suppress(pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+                return unpickle(found)  # type: ignore[no-any-return]
+        made = make()
+        self.store(key, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        return made
+
+
+NO_CACHE = Memo(None)
+CHECK = 8  # bytes of BLAKE2b before each entry, so a damaged entry is a miss, never an output
+
+
+def _checksum(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=CHECK).digest()
+
+
+def unpickle(data: bytes) -> Any:
+    """Only octavo's own cache entries are ever unpickled: the folder is the build's own output."""
+    return pickle.loads(data)
