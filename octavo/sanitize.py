@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import html5lib
 from lxml import etree
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -53,6 +52,8 @@ def parse(html: str, raw: bool) -> etree._Element:
 def _html5_fragment(html: str) -> etree._Element:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        import html5lib  # only for raw HTML that is not XML: most books never load it
+
         nodes = html5lib.parseFragment(f"<div>{html}</div>", treebuilder="lxml", namespaceHTMLElements=False)
     return next(n for n in nodes if not isinstance(n, str))
 
@@ -122,6 +123,8 @@ def _wrap_orphan_items(root: etree._Element) -> None:
 
 def repairs(html: str) -> list[tuple[int, str]]:
     """What the HTML5 parser had to repair in raw HTML (unclosed or stray tags), by line."""
+    import html5lib  # see _html5_fragment
+
     parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("lxml"), namespaceHTMLElements=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -43,12 +43,14 @@ def flatten(entries: Iterable[TocEntry]) -> list[TocEntry]:
     return result
 
 
-def page_fingerprint(page: Page) -> str:
-    """A digest of what a template can read from ``page`` besides its body, which callers add to
-    their keys themselves (the body is made from the chapter's XHTML, left out here).
+def page_fingerprint(page: Page, links: str) -> str:
+    """A digest of what a page's templates can read from ``page`` and its body.
 
-    A part is represented by its own fields and its chapters' ids: the chapters' texts (which
-    a part holds) reach a page only through their rendered form.
+    The body is the chapter's XHTML with its links placed by the book's cross-reference index,
+    whose digest is ``links`` (see :func:`links_digest`): the two together stand for the body,
+    so a page from the cache need not be relinked to know it is unchanged. A part is
+    represented by its own fields and its chapters' ids: the chapters' texts (which a part
+    holds) reach a page only through their rendered form.
     """
     part = page.part
     if part is not None:
@@ -56,9 +58,15 @@ def page_fingerprint(page: Page) -> str:
                        intro=replace(part.intro, text="") if part.intro else None)
     chapter = page.chapter
     if chapter is None:
-        return digest(replace(page, part=part))
+        return digest(replace(page, part=part), links)
     return digest(replace(page, part=part, chapter=None), replace(chapter, html="", anchors=frozenset()),
-                  sorted(chapter.anchors))
+                  sorted(chapter.anchors), links, chapter.html)
+
+
+def links_digest(index: xrefs.XRefIndex) -> str:
+    """The cross-reference index, for the keys of pages whose links it places."""
+    return digest(sorted((chapter, sorted(ids)) for chapter, ids in index.anchors.items()),
+                  sorted(index.owners.items()))
 
 
 def templates_digest(book_root: Path) -> str:

@@ -28,7 +28,7 @@ from octavo.assets import media_type
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
 from octavo.transforms.toc import Page, TocEntry
-from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
+from octavo.writers.common import images, links_digest, page_body, page_fingerprint, templates_digest
 from octavo.writers.container import write_container
 
 if TYPE_CHECKING:
@@ -74,12 +74,21 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     salt = digest(code_digest("writers/epub.py", "writers/common.py", "templates.py"),
                   templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
 
-    def page(name: str, template: str, title: str, fingerprint: object = None, **extra: Any) -> Document:
-        def make() -> str:
-            return templates.render(env, template, title=title, **common, **extra)
+    links = links_digest(assembled.xrefs) if memo.folder else ""
 
-        content = memo.text(digest(salt, name, template, title, fingerprint), make) if fingerprint else make()
+    def page(name: str, template: str, title: str, **extra: Any) -> Document:
+        content = templates.render(env, template, title=title, **common, **extra)
         return Document(name, f"{name}.xhtml", content, ("svg",) if "<svg" in content else ())
+
+    def chapter(item: Page) -> Document:
+        """A chapter's or a part's page; from the cache when nothing it shows has changed."""
+        template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
+
+        def make() -> str:
+            return page(item.id, template, item.title, page=item, body=page_body(assembled, item, url_for)).content
+
+        content = memo.text(digest(salt, template, page_fingerprint(item, links)), make) if memo.folder else make()
+        return Document(item.id, f"{item.id}.xhtml", content, ("svg",) if "<svg" in content else ())
 
     docs: list[Document] = []
     if assembled.book.cover:
@@ -87,10 +96,7 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     docs.append(page("titlepage", "epub/titlepage.xhtml.j2", meta.title))
     docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
-    for item in assembled.pages:
-        template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
-        body = page_body(assembled, item, url_for)
-        docs.append(page(item.id, template, item.title, (page_fingerprint(item), str(body)), page=item, body=body))
+    docs += [chapter(item) for item in assembled.pages]
     nav = templates.render(env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc,
                            landmarks=_landmarks(assembled.book.cover, assembled.pages), **common)
     docs.append(Document("nav", "nav.xhtml", nav, ("nav",)))

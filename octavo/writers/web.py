@@ -24,7 +24,7 @@ from octavo.memo import code_digest, digest
 from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
-from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
+from octavo.writers.common import images, links_digest, page_body, page_fingerprint, templates_digest
 from octavo.writers.web_search import write_index
 
 if TYPE_CHECKING:
@@ -130,19 +130,19 @@ def render_pages(assembled: Assembled, sitemap: SiteMap, sheets: list[str], down
         env, "web/index.html.j2", **context(0), title=meta.title, kind="home", current="",
         cover=assembled.book.cover, downloads=downloads, first=chain[1] if len(chain) > 1 else None,
         entries=assembled.toc)
+    links = links_digest(assembled.xrefs) if memo.folder else ""
     for position, page in enumerate(assembled.pages, 1):
         template = "web/part.html.j2" if page.kind == "part" else "web/chapter.html.j2"
-        relinked = page_body(assembled, page, sitemap.url)
 
-        def make(position: int = position, page: Page = page, template: str = template,
-                 relinked: Markup = relinked) -> str:
+        def make(position: int = position, page: Page = page, template: str = template) -> str:
+            body = web_body(page_body(assembled, page, sitemap.url), intro=page.kind == "part")
             return templates.render(env, template, **context(position), title=page.title, kind=page.kind,
-                                    current=page.id, page=page, body=web_body(relinked, intro=page.kind == "part"))
+                                    current=page.id, page=page, body=body)
 
         if memo.folder is None:
             yield chain[position].href, make()
             continue
-        key = digest(salt, template, chain[position - 1:position + 2], page_fingerprint(page), str(relinked))
+        key = digest(salt, template, chain[position - 1:position + 2], page_fingerprint(page, links))
         yield chain[position].href, memo.text(key, make)
 
 

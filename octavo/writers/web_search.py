@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import os
 import re
 import unicodedata
@@ -129,18 +130,22 @@ def words(text: str) -> set[str]:
     return {w for w in set(WORD.findall(folded)) if len(w) > 1 or w.isdigit()}
 
 
-def encode(numbers: Iterable[int]) -> str:
-    out: list[str] = []
-    previous = -1
-    for number in numbers:
-        gap, previous = number - previous, number
-        digits = FINAL[gap % 32]
+def _gap(gap: int) -> str:
+    digits = FINAL[gap % 32]
+    gap //= 32
+    while gap:
+        digits = CONTINUE[gap % 32] + digits
         gap //= 32
-        while gap:
-            digits = CONTINUE[gap % 32] + digits
-            gap //= 32
-        out.append(digits)
-    return "".join(out)
+    return digits
+
+
+GAPS = tuple(_gap(gap) for gap in range(32 * 32))  # every gap of one or two digits, looked up
+
+
+def encode(numbers: Iterable[int]) -> str:
+    listed = list(numbers)
+    gaps = map(operator.sub, listed, [-1, *listed])
+    return "".join(GAPS[gap] if gap < len(GAPS) else _gap(gap) for gap in gaps)
 
 
 def page_sections(page: Page, number: int) -> list[Section]:
