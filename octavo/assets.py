@@ -35,14 +35,42 @@ def check_image(root: Path, path: str) -> str | None:
         return "the file does not exist"
     if kind is None or not kind.startswith("image/"):
         return f"'{Path(path).suffix}' is not an image type octavo knows (use JPEG, PNG, GIF, WebP or SVG)"
-    data = file.read_bytes()
+    return check_data(file.read_bytes(), kind)
+
+
+def check_data(data: bytes, kind: str) -> str | None:
+    """None if ``data`` is a sound image of media type ``kind``; otherwise what is wrong."""
     if kind == "image/svg+xml":
         return _check_svg(data)
     if kind == "image/webp":
-        return None if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "the file is not a valid WebP image"
+        return None if _is_webp(data) else "the file is not a valid WebP image"
     if not data.startswith(SIGNATURES[kind]):
         return f"the file is not a valid {kind.split('/')[1].upper()} image (corrupt, or a wrong extension)"
     return None
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type ``data`` is, from its first bytes, for a file whose name says nothing (a
+    download); an SVG is recognised by its root element, so it must still pass :func:`check_data`."""
+    for kind, signatures in SIGNATURES.items():
+        if data.startswith(signatures):
+            return kind
+    if _is_webp(data):
+        return "image/webp"
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    return "image/svg+xml" if root.tag == SVG_TAG else None
+
+
+def extension(kind: str) -> str:
+    """The file extension octavo gives an image of media type ``kind`` (``.jpg``, not ``.jpeg``)."""
+    return next(suffix for suffix, known in MEDIA_TYPES.items() if known == kind)
+
+
+def _is_webp(data: bytes) -> bool:
+    return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
 
 
 def _check_svg(data: bytes) -> str | None:

@@ -57,9 +57,11 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder. Default: [build] output, else dist/.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--allow-remote", is_flag=True, help="Allow images from web addresses.")
+@click.option("--allow-remote", is_flag=True,
+              help="Download images from web addresses into the outputs (kept in OUT/.cache/remote).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes to use. Default: the machine's cores.")
-@click.option("--no-cache", is_flag=True, help="Render every chapter afresh (the cache is in OUT/.cache).")
+@click.option("--no-cache", is_flag=True,
+              help="Render every chapter and download every remote image afresh (the cache is in OUT/.cache).")
 @click.pass_context
 def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...] = (),
           output: Path | None = None, strict: bool = False, allow_remote: bool = False,

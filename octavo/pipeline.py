@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +22,8 @@ from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo
 from octavo.output import publish, staging
 from octavo.paths import slugify
-from octavo.render import RenderContext, RenderedChapter
+from octavo.remote import Downloaded, Store, fetch_all
+from octavo.render import RenderContext, RenderedChapter, place_remote
 from octavo.transforms import toc, xrefs
 from octavo.transforms.toc import Page, TocEntry
 from octavo.transforms.xrefs import XRefIndex
@@ -41,10 +42,16 @@ class Assembled:
     pages: tuple[Page, ...]
     built: datetime  # SOURCE_DATE_EPOCH when set, so two builds give the same bytes
     memo: Memo = NO_CACHE  # the output's .cache/, where writers keep what a rebuild can reuse
+    downloads: Mapping[str, Path] = field(default_factory=dict)  # book path -> file in the remote cache
 
     @property
     def slug(self) -> str:
         return slugify(self.book.title, "book")
+
+    def asset_path(self, path: str) -> Path:
+        """The file behind a book path an output carries: a downloaded image lives in the build's
+        cache, not in the book folder, so every writer reads files through here."""
+        return self.downloads.get(path) or self.book.config.root / path
 
 
 @dataclass(frozen=True)
@@ -68,19 +75,48 @@ def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
 
 
 def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = False, jobs: int = 1,
-                  memo: Memo = NO_CACHE) -> tuple[Assembled, list[Diagnostic]]:
-    """Render a loaded book's chapters and run the transforms every writer shares."""
+                  memo: Memo = NO_CACHE, store: Store | None = None) -> tuple[Assembled, list[Diagnostic]]:
+    """Render a loaded book's chapters and run the transforms every writer shares.
+
+    With ``allow_remote``, images at web addresses are downloaded into ``store`` (by default the
+    remote cache of the book's default output folder) and become files of the book.
+    """
     problems = list(problems)
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote)
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics
+    downloads: dict[str, Path] = {}
+    if allow_remote:
+        store = store or Store(output_dir(book.config, None) / ".cache" / "remote")
+        rendered, downloads, more = download_remote(rendered, store)
+        problems += more
     index, more = xrefs.index(rendered.values())
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))
     pages = toc.pages(book, rendered, entries)
-    return Assembled(book, rendered, index, entries, tuple(pages), build_time(), memo), problems
+    return Assembled(book, rendered, index, entries, tuple(pages), build_time(), memo, downloads), problems
+
+
+def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
+                    ) -> tuple[dict[str, RenderedChapter], dict[str, Path], list[Diagnostic]]:
+    """The chapters with their remote images downloaded (each URL once for the whole book) and
+    pointing at the downloads; the downloads by book path; an error for each use of a failed one.
+
+    A stage after rendering, so the render cache never holds a result that depends on the network.
+    """
+    uses = [(chapter, image) for chapter in rendered.values() for image in chapter.remote]
+    if not uses:
+        return dict(rendered), {}, []
+    fetched = fetch_all([image.url for _, image in uses], store)
+    names = {url: result.name if isinstance(result, Downloaded) else None for url, result in fetched.items()}
+    downloads = {result.name: result.file for result in fetched.values() if isinstance(result, Downloaded)}
+    problems = [error("image.remote", f"image '{image.url}' cannot be used: {result.reason}", chapter.source,
+                      image.line, hint="check the address in a web browser; or download the image into the "
+                      "book folder and use its path")
+                for chapter, image in uses if not isinstance(result := fetched[image.url], Downloaded)]
+    return {key: place_remote(chapter, names) for key, chapter in rendered.items()}, downloads, problems
 
 
 def writers(problems: list[Diagnostic] | None = None, jobs: int = 1) -> dict[str, Writer]:
@@ -123,7 +159,8 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
     out = output_dir(book.config, out_dir)
     memo = Memo(out / ".cache" if use_cache else None)
     workers = jobs or os.cpu_count() or 1
-    assembled, problems = assemble_book(book, problems, allow_remote, workers, memo)
+    store = Store(out / ".cache" / "remote", reuse=use_cache)
+    assembled, problems = assemble_book(book, problems, allow_remote, workers, memo, store)
     if has_errors(problems, strict):
         raise BookError(problems)
     chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]

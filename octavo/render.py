@@ -10,7 +10,7 @@ chapter; whether a ``#fragment`` in another chapter exists is checked later, boo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
@@ -27,6 +27,9 @@ HEADINGS = {f"h{n}": n for n in range(1, 7)}
 ROLE_TO_EPUB_TYPE = {"doc-noteref": "noteref", "doc-footnote": "footnote", "doc-endnotes": "footnotes",
                      "doc-backlink": "backlink"}
 WEB_SCHEMES = ("http:", "https:", "mailto:", "tel:", "ftp:")
+REMOTE_SCHEMES = ("http:", "https:")
+MEDIA = frozenset({"img", "image", "source", "video", "audio", "track", "use"})
+MEDIA_ATTRIBUTES = ("src", f"{{{sanitize.XLINK_NS}}}href", "href", "poster")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,15 @@ class XRef:
 
 
 @dataclass(frozen=True)
+class RemoteImage:
+    """An image at a web address, left as it is by rendering (which never opens a connection) and
+    downloaded afterwards by the build (:mod:`octavo.remote`), once for the whole book."""
+
+    url: str
+    line: int | None
+
+
+@dataclass(frozen=True)
 class RenderedChapter:
     id: str
     source: str
@@ -67,6 +79,7 @@ class RenderedChapter:
     anchors: frozenset[str] = frozenset()
     xrefs: tuple[XRef, ...] = ()
     images: tuple[str, ...] = ()
+    remote: tuple[RemoteImage, ...] = ()  # with --allow-remote; see place_remote
     notes: int = 0
     diagnostics: tuple[Diagnostic, ...] = ()
 
@@ -99,9 +112,38 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         anchors=anchors,
         xrefs=tuple(walker.xrefs),
         images=tuple(dict.fromkeys(walker.images)),
+        remote=tuple(walker.remote),
         notes=len(env.get("footnotes", {}).get("list", {})),
         diagnostics=tuple(problems),
     )
+
+
+def place_remote(chapter: RenderedChapter, names: Mapping[str, str | None]) -> RenderedChapter:
+    """The chapter with its remote images' addresses replaced by their book paths.
+
+    ``names`` maps a URL to the book path of its download, or to None when the download failed:
+    then the attribute goes, as it does for a broken local image, so no output points at the web.
+    A separate step from :func:`render_chapter` so that rendering, and its cache, never depend on
+    the network; it edits the lxml tree, like every other change to a chapter's markup.
+    """
+    if not chapter.remote:
+        return chapter
+    root = sanitize.parse(chapter.html, raw=False)
+    placed: list[str] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname not in MEDIA:
+            continue
+        for attribute in MEDIA_ATTRIBUTES:
+            value = element.get(attribute)
+            if value is None or value not in names:
+                continue
+            name = names[value]
+            if name is None:
+                del element.attrib[attribute]
+            else:
+                element.set(attribute, name)
+                placed.append(name)
+    return replace(chapter, html=sanitize.serialize(root), images=tuple(dict.fromkeys([*chapter.images, *placed])))
 
 
 def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[sanitize.Removal]
@@ -152,6 +194,7 @@ class _Walker:
         self.problems: list[Diagnostic] = []
         self.xrefs: list[XRef] = []
         self.images: list[str] = []
+        self.remote: list[RemoteImage] = []
 
     def walk(self, root: etree._Element) -> None:
         for element in list(root.iter()):
@@ -160,7 +203,7 @@ class _Walker:
             local = etree.QName(element).localname
             if local == "a" and element.get("href") is not None:
                 self.link(element)
-            elif local in ("img", "image", "source", "video", "audio", "track", "use"):
+            elif local in MEDIA:
                 self.media(element)
 
     def link(self, element: etree._Element) -> None:
@@ -215,12 +258,15 @@ class _Walker:
         del element.attrib["href"]
 
     def media(self, element: etree._Element) -> None:
-        for name in ("src", f"{{{sanitize.XLINK_NS}}}href", "href", "poster"):
+        for name in MEDIA_ATTRIBUTES:
             value = element.get(name)
             if value is None:
                 continue
             line = sanitize.line_of(element)
-            resolved, problem = _resolve_media(self.root, self.base, value, self.ctx.allow_remote)
+            if self.ctx.allow_remote and value.lower().startswith(REMOTE_SCHEMES):
+                self.remote.append(RemoteImage(value, line))
+                continue
+            resolved, problem = _resolve_media(self.root, self.base, value)
             if problem is not None:
                 self.problems.append(error(problem[0], problem[1], self.chapter.source, line, hint=problem[2]))
                 del element.attrib[name]
@@ -234,16 +280,13 @@ class _Walker:
                                          sanitize.line_of(element), hint="describe the image: ![what it shows](path)"))
 
 
-def _resolve_media(root: Path, base: str, value: str, allow_remote: bool
-                   ) -> tuple[str | None, tuple[str, str, str] | None]:
+def _resolve_media(root: Path, base: str, value: str) -> tuple[str | None, tuple[str, str, str] | None]:
     """(book path, None) for a good local image; (None, problem) for anything else."""
     if value.startswith("data:image/"):
         return None, None
     if value.startswith("#"):
         return None, None
     if is_url(value):
-        if allow_remote and value.lower().startswith(("http:", "https:")):
-            return None, None
         return None, ("image.remote", f"image '{value}' is not a file in the book",
                       "download it into the book folder, or build with --allow-remote")
     try:

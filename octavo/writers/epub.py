@@ -133,7 +133,6 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
     package = epub.EpubBook()
     pictures = images(assembled)
     _metadata(package, assembled, bool(pictures))
-    root = assembled.book.config.root
     for doc in documents:
         media = "application/x-dtbncx+xml" if doc.id == "ncx" else XHTML
         item = epub.EpubItem(uid=doc.id if doc.id in ("nav", "ncx") else f"x-{doc.id}", file_name=doc.name,
@@ -148,14 +147,14 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
     files = dict.fromkeys([*pictures, *sheets.assets])
     if assembled.book.cover:
         cover = epub.EpubItem(uid="cover-image", file_name=assembled.book.cover,
-                              media_type=media_type(assembled.book.cover), content=(root / assembled.book.cover)
-                              .read_bytes())
+                              media_type=media_type(assembled.book.cover),
+                              content=assembled.asset_path(assembled.book.cover).read_bytes())
         cover.properties = ["cover-image"]
         package.add_item(cover)
         files.pop(assembled.book.cover, None)
     for number, path in enumerate(files, 1):
         package.add_item(epub.EpubItem(uid=f"file-{number}", file_name=path, media_type=media_type(path),
-                                       content=(root / path).read_bytes()))
+                                       content=assembled.asset_path(path).read_bytes()))
     return package
 
 

@@ -55,11 +55,12 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
     plan = units(assembled)
     progress = Progress(plan)
     root = str(assembled.book.config.root)
+    files = tuple(sorted((path, str(file.resolve())) for path, file in assembled.downloads.items()))
 
     def job(unit: Unit, start: int, numbers: Numbers | None, write: bool, rules: tuple[str, ...] = ()
             ) -> LayoutJob:
         return LayoutJob(unit.id, unit.source, renderer.html(unit, numbers), root, sheets, start, write,
-                         renderer.endnotes(unit), rules)
+                         renderer.endnotes(unit), rules, files)
 
     try:
         slots, results = _lay_out(plan, job, progress, jobs)

@@ -6,14 +6,16 @@ an empty box), so each run records what the URL fetcher refused and what WeasyPr
 hands those back as octavo diagnostics for the writer to raise.
 
 The fetcher lets WeasyPrint read ``file:`` URLs inside the book folder (after resolving symlinks)
-and inside octavo's own styles/, and ``data:`` URLs; nothing else, so a chapter or a style sheet
-can never pull ``/etc/passwd`` or a web page into the PDF.
+and inside octavo's own styles/, ``data:`` URLs, and the images the build downloaded (with
+``--allow-remote``), each only at its book path (``remote/<hash>.png``); nothing else, so a
+chapter or a style sheet can never pull ``/etc/passwd`` or a web page into the PDF.
 """
 
 from __future__ import annotations
 
 import logging
 import mimetypes
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -57,6 +59,7 @@ class LayoutJob:
     write: bool = True  # False: only count the pages (the first pass of a parallel build)
     endnotes: str | None = None  # the unit with its notes at the chapter's end, should a footnote be lost
     rules: tuple[str, ...] = ()  # CSS that kept footnotes on their page in an earlier layout
+    files: tuple[tuple[str, str], ...] = ()  # (book path, file) of each downloaded image
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,23 @@ class LayoutResult:
 
 
 class BookFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves files of the book and of octavo's styles; refuses every other URL, and remembers it."""
+    """Serves files of the book, of octavo's styles and the downloaded images; refuses every other
+    URL, and remembers it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, files: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(allowed_protocols=("file", "data"))
-        self.folders = (root.resolve(), STYLES.resolve())
+        self.root = root.resolve()
+        self.folders = (self.root, STYLES.resolve())
+        self.files = {path: Path(file) for path, file in files}
         self.refused: list[tuple[str, str]] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return super().fetch(url, headers)
+        download = self._download(url)
+        if download is not None:
+            kind = mimetypes.guess_type(download.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, download.read_bytes(), {"Content-Type": kind})
         reason = self._refusal(url)
         if reason is not None:
             self.refused.append((url, reason))
@@ -101,6 +111,16 @@ class BookFetcher(URLFetcher):  # type: ignore[misc]
     @staticmethod
     def _path(url: str) -> Path:
         return Path(url2pathname(unquote(urlsplit(url).path)))
+
+    def _download(self, url: str) -> Path | None:
+        """The cached file of a downloaded image the chapter asks for at its book path; the
+        cache folder itself stays closed, as does every other path."""
+        if not url.startswith("file:"):
+            return None
+        path = Path(os.path.normpath(self._path(url)))
+        if not path.is_relative_to(self.root):
+            return None
+        return self.files.get(path.relative_to(self.root).as_posix())
 
     def _refusal(self, url: str) -> str | None:
         if not url.startswith("file:"):
@@ -140,10 +160,10 @@ def captured() -> Iterator[_Capture]:
 class Engine:
     """WeasyPrint's state for one book in one process: fonts, parsed style sheets, the fetcher."""
 
-    def __init__(self, root: str, sheets: tuple[PrintSheet, ...]) -> None:
+    def __init__(self, root: str, sheets: tuple[PrintSheet, ...], files: tuple[tuple[str, str], ...] = ()) -> None:
         self.root = Path(root)
         self.fonts = FontConfiguration()
-        self.fetcher = BookFetcher(self.root)
+        self.fetcher = BookFetcher(self.root, files)
         self.base_url = self.root.resolve().as_uri() + "/"
         self.css: list[CSS] = []
         problems: list[Diagnostic] = []
@@ -226,7 +246,7 @@ class Engine:
         return url
 
 
-_ENGINES: dict[tuple[str, tuple[PrintSheet, ...]], Engine] = {}
+_ENGINES: dict[tuple[str, tuple[PrintSheet, ...], tuple[tuple[str, str], ...]], Engine] = {}
 
 
 def layout_chapter(job: LayoutJob) -> LayoutResult:
@@ -235,10 +255,10 @@ def layout_chapter(job: LayoutJob) -> LayoutResult:
     Module-level and picklable both ways, for a process pool; the engine (fonts, parsed sheets)
     is made once per process and book.
     """
-    key = (job.root, job.sheets)
+    key = (job.root, job.sheets, job.files)
     if key not in _ENGINES:
         _ENGINES.clear()
-        _ENGINES[key] = Engine(job.root, job.sheets)
+        _ENGINES[key] = Engine(job.root, job.sheets, job.files)
     return _ENGINES[key].run(job)
 
 

@@ -215,13 +215,12 @@ def human_size(size: int) -> str:
 def copy_book_files(assembled: Assembled, sheet_assets: Sequence[str], site: Path) -> None:
     """Images, the cover and the files the book's sheets use, at their book-relative paths, so the
     chapters' ``src`` and the sheets' ``url()`` work unchanged. Every path was checked to be inside
-    the book when it was read."""
-    root = assembled.book.config.root
+    the book when it was read; a downloaded image comes from the build's cache."""
     cover = [assembled.book.cover] if assembled.book.cover else []
     for path in dict.fromkeys([*images(assembled), *cover, *sheet_assets]):
         target = site / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(root / path, target)
+        shutil.copyfile(assembled.asset_path(path), target)
 
 
 def asset_text(book_root: Path, name: str) -> str:
