@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 from octavo.pipeline import assemble, build
 from octavo.transforms.toc import Page
 from octavo.writers.web import SiteMap, demote_headings, web_body
-from octavo.writers.web_search import CONTINUE, FINAL, encode, words
+from octavo.writers.web_search import BLOCK, CONTINUE, FINAL, encode, words
 
 CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = ROOT / "book"
@@ -218,8 +218,11 @@ def decode(postings: str) -> list[int]:
 
 
 def find(index: dict[str, Any], word: str) -> list[tuple[str, str]]:
-    vocabulary = index["words"].split(" ")
-    sections = decode(index["postings"][vocabulary.index(word)])
+    sections: list[int] = []
+    for block in index["blocks"]:
+        vocabulary = block["words"].split(" ")
+        if word in vocabulary:
+            sections += [block["first"] + n for n in decode(block["postings"][vocabulary.index(word)])]
     return [(index["pages"][index["sections"][n][0]][0], index["sections"][n][1]) for n in sections]
 
 
@@ -370,3 +373,36 @@ def test_site_can_be_moved(tmp_path: Path, build_book: Site) -> None:
     moved = shutil.copytree(site_of(build_book, SAMPLE), tmp_path / "elsewhere" / "site")
     for doc in pages(moved).values():
         assert not [t for t in local_targets(doc) if t.startswith("/")]
+
+
+def test_search_across_index_blocks_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    """A book longer than one block of the index: a word in the last block and a word in every
+    chapter are found, at the right sections, by the page's own script."""
+    book = tmp_path / "long"
+    book.mkdir()
+    names = [f"{n:02d}.md" for n in range(1, BLOCK + 9)]
+    for n, name in enumerate(names, 1):
+        rare = " marmalade" if n == len(names) else ""
+        (book / name).write_text(f"# Day {n}\n\nEvery day had its errand{rare}.\n\n## Evening {{#evening-{n}}}\n\n"
+                                 f"Supper, then cribbage{n}.\n", encoding="utf-8")
+    chapters = ", ".join(f'"{name}"' for name in names)
+    (book / "book.toml").write_text(f'[book]\ntitle = "Long"\nchapters = [{chapters}]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    build(book, out, ["web"])
+    index = load_index(out / "site")
+    assert len(index["blocks"]) == 2
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((out / "site" / "index.html").as_uri())
+    for query, expected in [("marmalade", [f"{len(names):02d}.html"]), ("errand", [f"{n:02d}.html" for n in
+                                                                                   range(1, len(names) + 1)]),
+                            (f"cribbage{len(names)}", [f"{len(names):02d}.html#evening-{len(names)}"])]:
+        page.fill("#_search-input", query)
+        count = "1 section" if len(expected) == 1 else f"{len(expected)} sections"
+        page.wait_for_function("c => document.querySelector('#_search-status').textContent.startsWith(c)",
+                               arg=count)
+        links = page.locator("#_search-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        found = [urlsplit(link).path.rsplit("/", 1)[-1] + (f"#{urlsplit(link).fragment}" if "evening" in link else "")
+                 for link in links]
+        assert set(found) <= set(expected) and found, (query, found)
+    context.close()

@@ -11,11 +11,18 @@ so reading a page never pays for it. The format, kept in step with ``octavo.js``
 
 ``pages``    ``[[file, title], ...]`` in reading order
 ``sections`` ``[[page index, fragment or "", heading or ""], ...]`` in reading order
-``words``    every indexed word, sorted, joined by single spaces
-``postings`` for each word, the ascending section numbers it occurs in, as gaps from the previous
-             number (the first counted from -1), each gap written in base 32 with the most
-             significant digits first: all digits but the last from ``CONTINUE``, the last from
-             ``FINAL``, so a gap below 32 is one character and no separator is needed.
+``blocks``   ``[{"first": n, "words": ..., "postings": [...]}, ...]``: the inverted index of each
+             run of ``BLOCK`` pages, whose sections are numbered from ``first`` on:
+``words``    every word of the block, sorted, joined by single spaces
+``postings`` for each word, the ascending section numbers it occurs in, counted from the block's
+             first section, as gaps from the previous number (the first counted from -1), each gap
+             written in base 32 with the most significant digits first: all digits but the last
+             from ``CONTINUE``, the last from ``FINAL``, so a gap below 32 is one character and no
+             separator is needed.
+
+The blocks let a rebuild reuse the index of every run of pages that did not change: after one
+chapter of a long book is edited, only its block is merged again. They cost some size (a word
+is listed once per block it occurs in).
 
 Words are folded as the script folds a query: lower case, NFKD with the combining accents of
 U+0300-U+036F removed, split on anything that is not a letter or a digit; single letters are
@@ -34,8 +41,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -53,6 +61,7 @@ CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
 ACCENTS = re.compile("[\u0300-\u036f]")
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+BLOCK = 32  # pages per block of the index
 NESTED_HEADING = "./*//*[@id][" + " or ".join(f"local-name()='{h}'" for h in sorted(HEADINGS)) + "]"
 NOTEREF_IDS = "descendant-or-self::*[@role='doc-noteref']/@id"
 _T = TypeVar("_T")
@@ -73,20 +82,32 @@ def write_index(assembled: Assembled, file_of: Callable[[str], str], path: Path)
 
 def index_script(pages: Iterable[Page], file_of: Callable[[str], str], memo: Memo = NO_CACHE) -> str:
     page_list = list(pages)
-    indexed = _indexed(list(enumerate(page_list)), memo)
-    sections = [head for page in indexed for head, _ in page]
+    keys, indexed = _indexed(list(enumerate(page_list)), memo)
+    blocks: list[dict[str, Any]] = []
+    first = 0
+    code = code_digest("writers/web_search.py")
+    for start in range(0, len(indexed), BLOCK):
+        run = indexed[start:start + BLOCK]
+        key = digest(code, "block", keys[start:start + BLOCK]) if keys else ""
+        block = json.loads(memo.text(key, partial(_block, run))) if key else json.loads(_block(run))
+        blocks.append({"first": first, **block})
+        first += sum(len(page) for page in run)
+    data = {
+        "pages": [[file_of(page.id), page.title] for page in page_list],
+        "sections": [list(head) for page in indexed for head, _ in page],
+        "blocks": blocks,
+    }
+    return "window.octavoSearch = " + json.dumps(data, separators=(",", ":")) + ";\n"
+
+
+def _block(run: list[Indexed]) -> str:
+    """The inverted index of a run of pages, its sections numbered from 0, as JSON."""
     postings: defaultdict[str, list[int]] = defaultdict(list)
-    for number, found in enumerate(found for page in indexed for _, found in page):
+    for number, found in enumerate(found for page in run for _, found in page):
         for word in found:
             postings[word].append(number)
     ordered = sorted(postings, key=lambda w: w.encode("utf-16-be"))  # the order of JavaScript's "<"
-    data = {
-        "pages": [[file_of(page.id), page.title] for page in page_list],
-        "sections": [list(head) for head in sections],
-        "words": " ".join(ordered),
-        "postings": [encode(postings[w]) for w in ordered],
-    }
-    return "window.octavoSearch = " + json.dumps(data, separators=(",", ":")) + ";\n"
+    return json.dumps({"words": " ".join(ordered), "postings": [encode(postings[w]) for w in ordered]})
 
 
 def page_words(item: tuple[int, Page]) -> list[tuple[tuple[int, str, str], list[str]]]:
@@ -99,10 +120,11 @@ def page_words(item: tuple[int, Page]) -> list[tuple[tuple[int, str, str], list[
 Indexed = list[tuple[tuple[int, str, str], list[str]]]
 
 
-def _indexed(items: list[tuple[int, Page]], memo: Memo) -> list[Indexed]:
-    """Each page's sections and words: from the cache for pages that did not change."""
+def _indexed(items: list[tuple[int, Page]], memo: Memo) -> tuple[list[str], list[Indexed]]:
+    """Each page's cache key (none without a cache) and its sections and words: from the cache
+    for pages that did not change."""
     if memo.folder is None:
-        return _map(page_words, items)
+        return [], _map(page_words, items)
     code = code_digest("writers/web_search.py")
     keys = [digest(code, number, page.title, page.chapter.html if page.chapter else "") for number, page in items]
     found: dict[int, Indexed] = {}
@@ -115,7 +137,7 @@ def _indexed(items: list[tuple[int, Page]], memo: Memo) -> list[Indexed]:
     for position, made in zip(todo, _map(page_words, [items[p] for p in todo]), strict=True):
         memo.store(keys[position], json.dumps(made, ensure_ascii=False).encode())
         found[position] = made
-    return [found[position] for position in range(len(items))]
+    return keys, [found[position] for position in range(len(items))]
 
 
 def _map(function: Callable[[tuple[int, Page]], _T], items: list[tuple[int, Page]]) -> list[_T]:

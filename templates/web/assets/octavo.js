@@ -112,23 +112,27 @@
     return out;
   }
 
-  /* Section numbers holding a word that starts with term; exact matches are counted apart. */
+  /* Section numbers holding a word that starts with term; exact matches are counted apart.
+     Each block of the index numbers its sections from its own first one. */
   function lookup(index, term) {
     var found = {}, exact = {};
-    var i = lowerBound(index.list, term);
-    for (var seen = 0; i < index.list.length && index.list[i].lastIndexOf(term, 0) === 0 && seen < 500; i++, seen++) {
-      var sections = decode(index.postings[i]);
-      for (var j = 0; j < sections.length; j++) {
-        found[sections[j]] = true;
-        if (index.list[i] === term) exact[sections[j]] = true;
+    index.blocks.forEach(function (block) {
+      if (!block.list) block.list = block.words ? block.words.split(" ") : [];
+      var i = lowerBound(block.list, term);
+      for (var seen = 0; i < block.list.length && block.list[i].lastIndexOf(term, 0) === 0 && seen < 500; i++, seen++) {
+        var sections = decode(block.postings[i]);
+        for (var j = 0; j < sections.length; j++) {
+          var section = block.first + sections[j];
+          found[section] = true;
+          if (block.list[i] === term) exact[section] = true;
+        }
       }
-    }
+    });
     return { found: found, exact: exact };
   }
 
   /* Sections that hold every term; those with more exact words first, then in reading order. */
   function search(index, words) {
-    if (!index.list) index.list = index.words ? index.words.split(" ") : [];
     var hits = words.map(function (word) { return lookup(index, word); });
     var result = Object.keys(hits[0].found).map(Number).filter(function (section) {
       return hits.every(function (hit) { return hit.found[section]; });
