@@ -103,17 +103,21 @@ def octavo_command(book: Path, fmt: str, out: Path, jobs: int | None, cache: boo
     return command if cache else [*command, "--no-cache"]
 
 
-def compare(book: Path, fmt: str, runs: int, jobs: int | None) -> None:
+def compare(book: Path, fmt: str, runs: int, jobs: list[int | None]) -> None:
+    """Each run: pandoc once, then octavo at each ``--jobs`` value, so every octavo figure is set
+    against pandoc measured in the same run on the same machine state."""
     files = chapter_files(book)
-    ours: list[Sample] = []
+    ours: dict[int | None, list[Sample]] = {j: [] for j in jobs}
     theirs: list[Sample] = []
     with tempfile.TemporaryDirectory() as temp:
         out = Path(temp)
         for _ in range(runs):
-            ours.append(measure(octavo_command(book, fmt, out / "octavo", jobs), book))
             target = str(out / PANDOC_FORMATS[fmt][-1])
             theirs.append(measure([pandoc_path(), *files, *PANDOC_FORMATS[fmt][:-1], target], book))
-    report(f"{book.name} {fmt}" + (f" jobs={jobs}" if jobs else ""), ours, theirs)
+            for j in jobs:
+                ours[j].append(measure(octavo_command(book, fmt, out / "octavo", j), book))
+    for j in jobs:
+        report(f"{book.name} {fmt}" + (f" jobs={j}" if j else ""), ours[j], theirs)
 
 
 def report(label: str, ours: list[Sample], theirs: list[Sample]) -> None:
@@ -174,8 +178,7 @@ def main() -> None:
     print("| book, output | octavo | pandoc | time ratio | octavo peak | pandoc peak | memory ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for fmt in args.formats.split(","):
-        for jobs in args.jobs or [None]:
-            compare(book, fmt, args.runs, jobs)
+        compare(book, fmt, args.runs, args.jobs or [None])
     if args.incremental:
         incremental(book)
     if args.scaling:
