@@ -25,7 +25,7 @@ from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
 from octavo.writers.common import images, links_digest, page_body, page_fingerprint, templates_digest
-from octavo.writers.web_search import write_index
+from octavo.writers.web_search import writing_index
 
 if TYPE_CHECKING:
     from octavo.pipeline import Assembled
@@ -94,10 +94,10 @@ def write_web(assembled: Assembled, dest: Path) -> Path:
     for sheet in sheets.sheets:
         _write(site / sheet.href, sheet.text)
     _write(site / SCRIPT, asset_text(assembled.book.config.root, "octavo.js"))
-    write_index(assembled, sitemap.file, site / SEARCH_INDEX)
     hrefs = [s.href for s in sheets.sheets]
-    for name, html in render_pages(assembled, sitemap, hrefs, downloads):
-        _write(site / name, html)
+    with writing_index(assembled, sitemap.file, site / SEARCH_INDEX):
+        for name, html in render_pages(assembled, sitemap, hrefs, downloads):
+            _write(site / name, html)
     return site
 
 

@@ -38,18 +38,19 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from octavo.batch import PARALLEL_MIN_BYTES
-from octavo.memo import NO_CACHE, Memo, code_digest, digest
+from octavo.memo import Memo, code_digest, digest
 from octavo.sanitize import EPUB_NS
 from octavo.transforms.toc import Page
 
@@ -64,7 +65,6 @@ HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 BLOCK = 32  # pages per block of the index
 NESTED_HEADING = "./*//*[@id][" + " or ".join(f"local-name()='{h}'" for h in sorted(HEADINGS)) + "]"
 NOTEREF_IDS = "descendant-or-self::*[@role='doc-noteref']/@id"
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -75,14 +75,32 @@ class Section:
     texts: list[str] = field(default_factory=list)
 
 
-def write_index(assembled: Assembled, file_of: Callable[[str], str], path: Path) -> None:
+@contextmanager
+def writing_index(assembled: Assembled, file_of: Callable[[str], str], path: Path) -> Iterator[None]:
+    """Write the search index to ``path`` when the block ends; the pages the cache does not have
+    are indexed in worker processes meanwhile, while the caller writes the site's pages."""
+    items = list(enumerate(assembled.pages))
+    memo = assembled.memo.area("search")
+    keys, found = _cached(items, memo)
+    todo = [position for position in range(len(items)) if position not in found]
+    with _pool([items[p] for p in todo]) as pool:
+        pending = pool.map(page_words, [items[p] for p in todo], chunksize=max(1, len(todo) // 8)) if pool else None
+        yield
+        made = list(pending) if pending is not None else [page_words(items[p]) for p in todo]
+    for position, words_found in zip(todo, made, strict=True):
+        if keys:
+            memo.store(keys[position], json.dumps(words_found, ensure_ascii=False).encode())
+        found[position] = words_found
+    script = merged(assembled.pages, file_of, keys, [found[p] for p in range(len(items))], memo)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(index_script(assembled.pages, file_of, assembled.memo.area("search")), encoding="utf-8")
+    path.write_text(script, encoding="utf-8")
 
 
-def index_script(pages: Iterable[Page], file_of: Callable[[str], str], memo: Memo = NO_CACHE) -> str:
+def merged(pages: Iterable[Page], file_of: Callable[[str], str], keys: list[str], indexed: list[Indexed],
+           memo: Memo) -> str:
+    """The index script from every page's sections and words; a block whose pages' keys are
+    unchanged comes from the cache."""
     page_list = list(pages)
-    keys, indexed = _indexed(list(enumerate(page_list)), memo)
     blocks: list[dict[str, Any]] = []
     first = 0
     code = code_digest("writers/web_search.py")
@@ -120,11 +138,11 @@ def page_words(item: tuple[int, Page]) -> list[tuple[tuple[int, str, str], list[
 Indexed = list[tuple[tuple[int, str, str], list[str]]]
 
 
-def _indexed(items: list[tuple[int, Page]], memo: Memo) -> tuple[list[str], list[Indexed]]:
-    """Each page's cache key (none without a cache) and its sections and words: from the cache
-    for pages that did not change."""
+def _cached(items: list[tuple[int, Page]], memo: Memo) -> tuple[list[str], dict[int, Indexed]]:
+    """Each page's cache key (none without a cache), and the sections and words of the pages the
+    cache has, by position."""
     if memo.folder is None:
-        return [], _map(page_words, items)
+        return [], {}
     code = code_digest("writers/web_search.py")
     keys = [digest(code, number, page.title, page.chapter.html if page.chapter else "") for number, page in items]
     found: dict[int, Indexed] = {}
@@ -133,20 +151,19 @@ def _indexed(items: list[tuple[int, Page]], memo: Memo) -> tuple[list[str], list
             entry = memo.load(key)
             if entry is not None:
                 found[position] = json.loads(entry)
-    todo = [position for position in range(len(items)) if position not in found]
-    for position, made in zip(todo, _map(page_words, [items[p] for p in todo]), strict=True):
-        memo.store(keys[position], json.dumps(made, ensure_ascii=False).encode())
-        found[position] = made
-    return keys, [found[position] for position in range(len(items))]
+    return keys, found
 
 
-def _map(function: Callable[[tuple[int, Page]], _T], items: list[tuple[int, Page]]) -> list[_T]:
+@contextmanager
+def _pool(items: list[tuple[int, Page]]) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for a long book's pages; None when starting them would cost more."""
     size = sum(len(p.chapter.html) for _, p in items if p.chapter is not None)
     jobs = min(os.cpu_count() or 1, len(items))
     if jobs < 2 or size < PARALLEL_MIN_BYTES:
-        return [function(item) for item in items]
+        yield None
+        return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(function, items, chunksize=max(1, len(items) // (jobs * 4))))
+        yield pool
 
 
 def words(text: str) -> set[str]:
