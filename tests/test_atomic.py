@@ -27,8 +27,8 @@ def built(tmp_path: Path) -> tuple[Path, Path, bytes]:
 def failing_zip(exc: BaseException) -> Any:
     """A zip writer that writes half a file, then fails the way the disk or the user would make it."""
 
-    def write(data: bytes, path: Path, *args: Any) -> None:
-        path.write_bytes(data[: len(data) // 2])
+    def write(path: Path, members: list[tuple[str, bytes]], *args: Any) -> None:
+        path.write_bytes(b"PK\x03\x04" + members[0][1][:10])
         raise exc
 
     return write
@@ -42,7 +42,7 @@ def assert_untouched(out: Path, before: bytes) -> None:
 
 def test_full_disk_is_a_clear_error(built: tuple[Path, Path, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
     book, out, before = built
-    monkeypatch.setattr(epub_writer, "reproducible_zip", failing_zip(OSError(errno.ENOSPC, "No space left on device")))
+    monkeypatch.setattr(epub_writer, "write_container", failing_zip(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(BookError) as caught:
         build(book, out, ["epub"])
     assert "No space left on device" in caught.value.diagnostics[-1].message
@@ -52,7 +52,7 @@ def test_full_disk_is_a_clear_error(built: tuple[Path, Path, bytes], monkeypatch
 def test_interrupt_exits_130_and_keeps_outputs(built: tuple[Path, Path, bytes],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     book, out, before = built
-    monkeypatch.setattr(epub_writer, "reproducible_zip", failing_zip(KeyboardInterrupt()))
+    monkeypatch.setattr(epub_writer, "write_container", failing_zip(KeyboardInterrupt()))
     result = CliRunner().invoke(main, ["build", str(book), "-f", "epub", "-o", str(out)])
     assert result.exit_code == 130
     assert_untouched(out, before)
@@ -60,7 +60,7 @@ def test_interrupt_exits_130_and_keeps_outputs(built: tuple[Path, Path, bytes],
 
 def test_crash_is_reported_without_traceback(built: tuple[Path, Path, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
     book, out, before = built
-    monkeypatch.setattr(epub_writer, "reproducible_zip", failing_zip(RuntimeError("boom")))
+    monkeypatch.setattr(epub_writer, "write_container", failing_zip(RuntimeError("boom")))
     result = CliRunner().invoke(main, ["build", str(book), "-f", "epub", "-o", str(out)])
     assert result.exit_code == 1
     assert "internal error" in result.output and "Traceback" not in result.output
