@@ -22,18 +22,29 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import click
 
 from octavo import styles
 from octavo.book import Book
-from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors
-from octavo.writers.pdf_layout import LayoutJob, LayoutResult, PrintSheet, forget_engines, layout_chapter
+from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.writers.pdf_folios import analyse, root_tag
+from octavo.writers.pdf_layout import (
+    FolioJob,
+    LayoutJob,
+    LayoutResult,
+    PrintSheet,
+    forget_engines,
+    layout_chapter,
+    layout_folios,
+)
 from octavo.writers.pdf_merge import Joined
-from octavo.writers.pdf_pages import Numbers, Slot, page_labels, settle
+from octavo.writers.pdf_pages import Request, Slot, page_labels, settle
 from octavo.writers.pdf_units import Unit, UnitRenderer, units
 
 if TYPE_CHECKING:
@@ -42,6 +53,9 @@ if TYPE_CHECKING:
     from octavo.pipeline import Assembled
 
 Report = Callable[[Diagnostic], None]
+Done = tuple[Request, LayoutResult]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | None = None) -> Path:
@@ -51,26 +65,37 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
     book's own CSS, say); by default they are printed to stderr like other diagnostics.
     """
     sheets = print_sheets(assembled.book)
+    folios = analyse([sheet.text for sheet in sheets])
     renderer = UnitRenderer(assembled)
     plan = units(assembled)
     progress = Progress(plan)
     root = str(assembled.book.config.root)
 
-    def job(unit: Unit, start: int, numbers: Numbers | None, write: bool, rules: tuple[str, ...] = ()
-            ) -> LayoutJob:
-        return LayoutJob(unit.id, unit.source, renderer.html(unit, numbers), root, sheets, start, write,
-                         renderer.endnotes(unit), rules)
+    def job(request: Request) -> LayoutJob:
+        unit = request.unit
+        return LayoutJob(unit.id, unit.source, renderer.html(unit, request.numbers), root, sheets, request.start,
+                         request.write, renderer.endnotes(unit), (),
+                         None if request.exact or folios is None else folios.without)
+
+    def folio_job(slot: Slot, done: Done) -> FolioJob:
+        request, result = done
+        assert folios is not None
+        return FolioJob(request.unit.id, root, sheets, folios.only, slot.start, result.kinds,
+                        root_tag(renderer.html(request.unit, request.numbers)))
 
     try:
-        slots, results = _lay_out(plan, job, progress, jobs)
+        with _executor(jobs) as pool:
+            slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
+            stamps = _stamp(slots, done, folio_job, job, pool)
     finally:
         progress.done()
         forget_engines()
+    results = {unit: result for unit, (_, result) in done.items()}
     problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
     if has_errors(problems):
         raise BookError(problems)
     path = dest / f"{assembled.slug}.pdf"
-    problems += _join(slots, results, path, {unit.id: unit.source for unit in plan})
+    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan})
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -80,45 +105,86 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
 
 
 class JobMaker(Protocol):
-    """Makes a unit's :class:`LayoutJob`; its HTML is rendered here, in the parent process."""
+    """Makes the :class:`LayoutJob` of a request; its HTML is rendered here, in the parent process."""
 
-    def __call__(self, unit: Unit, start: int, numbers: Numbers | None, write: bool,
-                 rules: tuple[str, ...] = ()) -> LayoutJob: ...
-
-
-Pending = Callable[[], LayoutResult]
+    def __call__(self, request: Request) -> LayoutJob: ...
 
 
-def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, jobs: int
-             ) -> tuple[list[Slot], dict[str, LayoutResult]]:
-    """Serially, each unit once in reading order; or in a pool, after a first pass that counts."""
+class Pool(Protocol):
+    """What the writer needs of an executor: a process pool, or :class:`InProcess`."""
+
+    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]: ...
+
+
+class InProcess:
+    """An executor that runs each call at once, in this process: the serial build."""
+
+    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]:
+        future: Future[R] = Future()
+        try:
+            future.set_result(fn(arg))
+        except BaseException as exc:  # handed over like a pool would, raised by result()
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def _executor(jobs: int) -> Iterator[Pool]:
     if jobs <= 1:
-        def run(unit: Unit, start: int, numbers: Numbers | None) -> Pending:
-            progress.step(unit, "laying out")
-            result = layout_chapter(job(unit, start, numbers, True))
-            return lambda: result
-
-        return settle(plan, run)
+        yield InProcess()
+        return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        counted = pool.map(layout_chapter, [job(unit, 1, None, False) for unit in plan])
-        first = {unit.id: progress.stepped(unit, "counting pages", result)
-                 for unit, result in zip(plan, counted, strict=True)}
-
-        def submit(unit: Unit, start: int, numbers: Numbers | None) -> Pending:
-            future = pool.submit(layout_chapter, job(unit, start, numbers, True, first[unit.id].rules))
-            return lambda: progress.stepped(unit, "laying out", future.result())
-
-        return settle(plan, submit, first)
+        yield pool
 
 
-def _join(slots: list[Slot], results: dict[str, LayoutResult], path: Path, files: dict[str, str]
-          ) -> list[Diagnostic]:
+def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, pool: Pool, jobs: int, stamp: bool
+             ) -> tuple[list[Slot], dict[str, Done]]:
+    """Every unit laid out where it lands (serially) or once at a nominal first page (in a pool)."""
+
+    def submit(request: Request) -> Future[LayoutResult]:
+        progress.step(request.unit, "laying out")
+        return pool.submit(layout_chapter, job(request))
+
+    order = plan if jobs <= 1 else sorted(plan, key=lambda unit: -len(job(Request(unit, 1, True)).html))
+    return settle(plan, submit, stamp=stamp, jobs=jobs, order=order)
+
+
+def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, Done], FolioJob],
+           job: JobMaker, pool: Pool) -> dict[str, bytes]:
+    """The folio document of each unit laid out without folios, now that its first page is known.
+
+    Should one not come out with the same pages (WeasyPrint changed, say), that unit is laid out
+    again at its real first page, folios and all; it keeps its page count, as its parity is right.
+    ``done`` is updated with those layouts.
+    """
+    placed = sorted((slot for slot in slots if slot.unit is not None and done[slot.unit][1].stamped),
+                    key=lambda slot: -slot.pages)
+    futures = [(slot, pool.submit(layout_folios, folio_job(slot, done[slot.unit or ""]))) for slot in placed]
+    stamps: dict[str, bytes] = {}
+    for slot, future in futures:
+        unit = slot.unit or ""
+        pdf = future.result()
+        if pdf is not None:
+            stamps[unit] = pdf
+            continue
+        request, before = done[unit]
+        again = replace(request, start=slot.start, exact=True)
+        result = pool.submit(layout_chapter, replace(job(again), rules=before.rules)).result()
+        if result.pages != before.pages:
+            raise BookError([error("pdf.pages", f"'{unit}' changed length when laid out again", request.unit.source,
+                                   hint="please report this book to octavo")])
+        done[unit] = (again, result)
+    return stamps
+
+
+def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
+          files: dict[str, str]) -> list[Diagnostic]:
     joined = Joined()
     for slot in slots:
         if slot.unit is None:
             joined.blank()
         else:
-            joined.append(slot, results[slot.unit])
+            joined.append(slot, results[slot.unit], stamps.get(slot.unit))
     return joined.finish(page_labels(slots), path, files)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.styles import DEFAULTS as STYLES
 from octavo.writers import pdf_notes as notes
+from octavo.writers.pdf_folios import PageKind, first_side, folio_html
 
 LOGGER = "weasyprint"
 NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
@@ -53,10 +55,11 @@ class LayoutJob:
     html: str
     root: str
     sheets: tuple[PrintSheet, ...]
-    start: int = 1  # the number of its first page
-    write: bool = True  # False: only count the pages (the first pass of a parallel build)
+    start: int = 1  # the number of its first page; a nominal 1 or 2 when ``without_folios`` is set
+    write: bool = True  # False: only count the pages
     endnotes: str | None = None  # the unit with its notes at the chapter's end, should a footnote be lost
     rules: tuple[str, ...] = ()  # CSS that kept footnotes on their page in an earlier layout
+    without_folios: str | None = None  # CSS that leaves the folios out, to be stamped on later
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,23 @@ class LayoutResult:
     problems: tuple[Diagnostic, ...]
     pdf: bytes | None = None
     rules: tuple[str, ...] = ()  # see LayoutJob.rules
+    start: int = 1  # the number of its first page in this layout (see LayoutJob.start)
+    stamped: bool = False  # laid out without folios: they are stamped on from a folio document
+    kinds: tuple[PageKind, ...] = ()  # each page's side and name, for the folio document
+    seconds: tuple[float, ...] = ()  # CPU time of each layout (first, then the footnote rounds) and the write
+
+
+@dataclass(frozen=True)
+class FolioJob:
+    """A unit's folio document: its pages' kinds, its real first page number, the sheets."""
+
+    unit: str
+    root: str
+    sheets: tuple[PrintSheet, ...]
+    only_folios: str  # CSS that leaves out everything but the folios (pdf_folios.Folios.only)
+    start: int
+    kinds: tuple[PageKind, ...]
+    html_tag: str  # the unit's <html ...> start tag
 
 
 class BookFetcher(URLFetcher):  # type: ignore[misc]
@@ -154,13 +174,16 @@ class Engine:
                                     url_fetcher=self.fetcher))
             problems += self._problems(sheet.origin, log.records)
         self.sheet_problems = tuple(problems)
+        self.seconds: list[float] = []  # CPU time of each layout of the current run
 
     def run(self, job: LayoutJob) -> LayoutResult:
         self.fetcher.refused.clear()
+        self.seconds = []
         with captured() as log:
             document, rules, fallback = self._with_notes(job)
-            pdf = document.write_pdf(pdf_identifier=md5(job.unit.encode()).hexdigest().encode()) \
-                if job.write else None
+            clock = time.process_time()
+            pdf = _write(document, job.unit) if job.write else None
+            self.seconds.append(time.process_time() - clock)
         anchors: dict[str, int] = {}
         bookmarks: list[Bookmark] = []
         for number, page in enumerate(document.pages):
@@ -169,7 +192,22 @@ class Engine:
             bookmarks += [Bookmark(level, label, number, x, y) for level, label, (x, y), _ in page.bookmarks]
         problems = self.sheet_problems + self._problems(job.source, log.records) + fallback
         return LayoutResult(job.unit, len(document.pages), tuple(anchors.items()), tuple(bookmarks),
-                            problems, pdf, rules)
+                            problems, pdf, rules, job.start, job.without_folios is not None,
+                            _kinds(document), tuple(self.seconds))
+
+    def folios(self, job: FolioJob) -> bytes | None:
+        """The folio document's PDF; None if its pages do not come out of the same kinds."""
+        source = folio_html(job.html_tag, job.kinds)
+        if source is None or not job.kinds:
+            return None
+        ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", first_side(job.kinds[0][0]),
+                          job.only_folios])
+        with captured():
+            document = HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher).render(
+                stylesheets=[*self.css, CSS(string=ours, font_config=self.fonts)], font_config=self.fonts)
+            if _kinds(document) != job.kinds:
+                return None
+            return _write(document, f"{job.unit} folios")
 
     def _with_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...], tuple[Diagnostic, ...]]:
         """The unit's layout; with its notes at the chapter's end if WeasyPrint drops a footnote."""
@@ -202,10 +240,16 @@ class Engine:
         return best, kept
 
     def _render(self, job: LayoutJob, rules: list[str]) -> Document:
+        """One layout; its first page is a left-hand one when it has an even number."""
+        clock = time.process_time()
         html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
-        ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", *rules])
+        side = first_side("left" if job.start % 2 == 0 else "right")
+        ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", side, job.without_folios or "",
+                          *rules])
         sheets = [*self.css, CSS(string=ours, font_config=self.fonts)]
-        return html.render(stylesheets=sheets, font_config=self.fonts)
+        document = html.render(stylesheets=sheets, font_config=self.fonts)
+        self.seconds.append(time.process_time() - clock)
+        return document
 
     def _problems(self, source: str, records: list[logging.LogRecord]) -> tuple[Diagnostic, ...]:
         refused = [error("pdf.fetch", f"the PDF cannot use '{self._shown(url)}': {reason}", source,
@@ -226,20 +270,43 @@ class Engine:
         return url
 
 
+def _write(document: Document, name: str) -> bytes:
+    pdf: bytes = document.write_pdf(pdf_identifier=md5(name.encode()).hexdigest().encode())
+    return pdf
+
+
+def _kinds(document: Document) -> tuple[PageKind, ...]:
+    """Each page's side and name, read from WeasyPrint's page boxes (not a public API)."""
+    kinds: list[PageKind] = []
+    for page in document.pages:
+        kind = getattr(getattr(page, "_page_box", None), "page_type", None)
+        kinds.append((str(getattr(kind, "side", "")), str(getattr(kind, "name", "") or "")))
+    return tuple(kinds)
+
+
 _ENGINES: dict[tuple[str, tuple[PrintSheet, ...]], Engine] = {}
+
+
+def _engine(root: str, sheets: tuple[PrintSheet, ...]) -> Engine:
+    """The engine (fonts, parsed sheets) of this process for this book, made once."""
+    key = (root, sheets)
+    if key not in _ENGINES:
+        _ENGINES.clear()
+        _ENGINES[key] = Engine(root, sheets)
+    return _ENGINES[key]
 
 
 def layout_chapter(job: LayoutJob) -> LayoutResult:
     """Lay out one unit (and write its PDF unless ``job.write`` is False).
 
-    Module-level and picklable both ways, for a process pool; the engine (fonts, parsed sheets)
-    is made once per process and book.
+    Module-level and picklable both ways, for a process pool.
     """
-    key = (job.root, job.sheets)
-    if key not in _ENGINES:
-        _ENGINES.clear()
-        _ENGINES[key] = Engine(job.root, job.sheets)
-    return _ENGINES[key].run(job)
+    return _engine(job.root, job.sheets).run(job)
+
+
+def layout_folios(job: FolioJob) -> bytes | None:
+    """The PDF of a unit's folio document (see :mod:`pdf_folios`); picklable, for a process pool."""
+    return _engine(job.root, job.sheets).folios(job)
 
 
 def forget_engines() -> None:
