@@ -80,8 +80,8 @@ class Joined:
         for number, page in enumerate(stamp.pages):
             target = self.pdf.pages[first + number]
             form = self.pdf.copy_foreign(page.as_form_xobject())
-            resources = pikepdf.Dictionary(target.obj.get("/Resources", pikepdf.Dictionary()))
-            xobjects = pikepdf.Dictionary(resources.get("/XObject", pikepdf.Dictionary()))
+            resources = _shallow(target.obj, "/Resources")
+            xobjects = _shallow(resources, "/XObject")
             xobjects[FOLIO] = form
             resources.XObject = xobjects
             target.obj.Resources = resources
@@ -144,6 +144,16 @@ class Joined:
                     stack.pop()
                 (stack[-1][1].children if stack else outline.root).append(item)
                 stack.append((level, item))
+
+
+def _shallow(holder: pikepdf.Object, key: str) -> pikepdf.Dictionary:
+    """A copy of the dictionary ``holder[key]`` whose values are still shared (empty if none)."""
+    copy = pikepdf.Dictionary()
+    value = holder.get(key)
+    if isinstance(value, pikepdf.Dictionary):
+        for name, item in value.items():
+            copy[name] = item
+    return copy
 
 
 def _label(spec: Mapping[str, object]) -> pikepdf.Dictionary:
