@@ -8,7 +8,11 @@ is a right-hand page.
 
 :func:`settle` lays the units out until their page numbers agree with one another: a unit's
 first page number depends on the length of all the units before it, and the contents depend on
-the numbers of all the others.
+the numbers of all the others. A layout either fits one first page number (its folios drawn) or
+any of one parity (its folios left out, to be stamped on later); :func:`openings` tells what is
+known of each unit's first page from the pages counted so far, so a unit that opens on a
+right-hand page can be laid out before anything before it is, and one that follows on the next
+page (a copyright page, an mdBook sub-chapter) waits until the parity of its first page is known.
 """
 
 from __future__ import annotations
