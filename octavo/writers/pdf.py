@@ -40,15 +40,7 @@ from octavo import styles
 from octavo.book import Book
 from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
 from octavo.writers.pdf_folios import analyse, root_tag
-from octavo.writers.pdf_layout import (
-    FolioJob,
-    LayoutJob,
-    LayoutResult,
-    PrintSheet,
-    forget_engines,
-    layout_chapter,
-    layout_folios,
-)
+from octavo.writers.pdf_jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
 from octavo.writers.pdf_merge import Joined
 from octavo.writers.pdf_pages import Request, Slot, page_labels, settle
 from octavo.writers.pdf_units import Unit, UnitRenderer, units
@@ -95,7 +87,6 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
             stamps = _stamp(slots, done, folio_job, job, pool)
     finally:
         progress.done()
-        forget_engines()
     results = {unit: result for unit, (_, result) in done.items()}
     problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
     if has_errors(problems):
@@ -134,15 +125,36 @@ class InProcess:
         return future
 
 
+def layout_chapter(job: LayoutJob) -> LayoutResult:
+    """:func:`pdf_layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
+    from octavo.writers.pdf_layout import layout_chapter as run
+
+    return run(job)
+
+
+def layout_folios(job: FolioJob) -> bytes | None:
+    """:func:`pdf_layout.layout_folios`, imported where it runs."""
+    from octavo.writers.pdf_layout import layout_folios as run
+
+    return run(job)
+
+
 @contextmanager
 def _executor(jobs: int) -> Iterator[Pool]:
     """``jobs`` fresh worker processes; started, not forked, so they do not carry a copy of the book.
 
     A forked worker begins with this process's memory (the whole book, rendered): 175 MB each
-    for pepys, against 55 MB for a new interpreter that imports WeasyPrint.
+    for pepys, against 55 MB for a new interpreter that imports WeasyPrint. As with any spawned
+    pool (the default on macOS and Windows), a script that builds a PDF with more than one job
+    needs the ``if __name__ == "__main__":`` guard.
     """
     if jobs <= 1:
-        yield InProcess()
+        try:
+            yield InProcess()
+        finally:
+            from octavo.writers.pdf_layout import forget_engines
+
+            forget_engines()  # this process's fonts and sheets, until the next build
         return
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield pool

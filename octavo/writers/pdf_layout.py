@@ -17,7 +17,7 @@ import mimetypes
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from hashlib import md5
 from pathlib import Path
 from typing import Any
@@ -32,71 +32,13 @@ from octavo.diagnostics import Diagnostic, error, warning
 from octavo.styles import DEFAULTS as STYLES
 from octavo.writers import pdf_notes as notes
 from octavo.writers.pdf_folios import PageKind, first_side, folio_html
+from octavo.writers.pdf_jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet
+
+__all__ = ["BookFetcher", "Engine", "FolioJob", "LayoutJob", "LayoutResult", "PrintSheet", "forget_engines",
+           "layout_chapter", "layout_folios"]
 
 LOGGER = "weasyprint"
 NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
-
-
-@dataclass(frozen=True)
-class PrintSheet:
-    """A style sheet as WeasyPrint gets it: its text, where its url()s are relative to, its origin."""
-
-    text: str
-    base_url: str
-    origin: str
-
-
-@dataclass(frozen=True)
-class LayoutJob:
-    """Everything one unit's layout needs; plain values, so it can be sent to another process."""
-
-    unit: str
-    source: str
-    html: str
-    root: str
-    sheets: tuple[PrintSheet, ...]
-    start: int = 1  # the number of its first page; a nominal 1 or 2 when ``without_folios`` is set
-    write: bool = True  # False: only count the pages
-    endnotes: str | None = None  # the unit with its notes at the chapter's end, should a footnote be lost
-    rules: tuple[str, ...] = ()  # CSS that kept footnotes on their page in an earlier layout
-    without_folios: str | None = None  # CSS that leaves the folios out, to be stamped on later
-
-
-@dataclass(frozen=True)
-class Bookmark:
-    level: int
-    label: str
-    page: int  # index of the page within the unit
-    x: float  # CSS pixels from the top left of the page
-    y: float
-
-
-@dataclass(frozen=True)
-class LayoutResult:
-    unit: str
-    pages: int
-    anchors: tuple[tuple[str, int], ...]  # (id, index of the page it is on)
-    bookmarks: tuple[Bookmark, ...]
-    problems: tuple[Diagnostic, ...]
-    pdf: bytes | None = None
-    rules: tuple[str, ...] = ()  # see LayoutJob.rules
-    start: int = 1  # the number of its first page in this layout (see LayoutJob.start)
-    stamped: bool = False  # laid out without folios: they are stamped on from a folio document
-    kinds: tuple[PageKind, ...] = ()  # each page's side and name, for the folio document
-    seconds: tuple[float, ...] = ()  # CPU time of each layout (first, then the footnote rounds) and the write
-
-
-@dataclass(frozen=True)
-class FolioJob:
-    """A unit's folio document: its pages' kinds, its real first page number, the sheets."""
-
-    unit: str
-    root: str
-    sheets: tuple[PrintSheet, ...]
-    only_folios: str  # CSS that leaves out everything but the folios (pdf_folios.Folios.only)
-    start: int
-    kinds: tuple[PageKind, ...]
-    html_tag: str  # the unit's <html ...> start tag
 
 
 class BookFetcher(URLFetcher):  # type: ignore[misc]

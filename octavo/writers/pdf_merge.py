@@ -29,7 +29,7 @@ import pikepdf
 
 from octavo.diagnostics import Diagnostic, error
 from octavo.writers.pdf_body import DEST_SCHEME
-from octavo.writers.pdf_layout import LayoutResult
+from octavo.writers.pdf_jobs import LayoutResult
 from octavo.writers.pdf_pages import Slot
 
 PX = 0.75  # PDF points per CSS pixel

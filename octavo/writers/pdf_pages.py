@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from octavo.diagnostics import BookError, error
-from octavo.writers.pdf_layout import LayoutResult
+from octavo.writers.pdf_jobs import LayoutResult
 from octavo.writers.pdf_units import Unit
 
 Numbers = Mapping[str, str]  # anchor -> page label
