@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from functools import cached_property
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from octavo.pipeline import assemble, build
 from octavo.transforms.xrefs import XRefIndex
 from octavo.writers.pdf import write_pdf
 from octavo.writers.pdf_body import print_body
-from octavo.writers.pdf_layout import BookFetcher
-from octavo.writers.pdf_pages import Planner, page_labels, roman
+from octavo.writers.pdf_folios import analyse, folio_html
+from octavo.writers.pdf_layout import BookFetcher, LayoutResult
+from octavo.writers.pdf_pages import Planner, Request, openings, page_labels, roman, settle
 from octavo.writers.pdf_units import Unit
 
 SAMPLE_OUTLINE = [
@@ -89,6 +91,22 @@ class Pdf:
 
         return list(walk(self.reader.outline, 0))
 
+    @cached_property
+    def lines(self) -> list[list[str]]:
+        """Each page's non-empty lines as poppler's pdftotext -layout prints them (pypdf's without it)."""
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-layout", str(self.path), "-"], capture_output=True, text=True,
+                                  check=True).stdout
+            pages = text.split("\f")[:len(self.reader.pages)]
+        else:
+            pages = [page.extract_text(extraction_mode="layout") or "" for page in self.reader.pages]
+        return [[line.strip() for line in page.splitlines() if line.strip()] for page in pages]
+
+    def stamped(self, index: int) -> bool:
+        """Whether page ``index`` had its folio stamped on (see octavo.writers.pdf_folios)."""
+        xobjects = self.reader.pages[index]["/Resources"].get("/XObject") or {}
+        return "/OctavoFolio" in xobjects
+
     def links(self, index: int) -> list[tuple[str, str]]:
         """("dest", name) or ("uri", address) for each link annotation of page ``index``."""
         found = []
@@ -113,7 +131,20 @@ def sherlock_pdf(build_book: Callable[..., Path]) -> Pdf:
     return Pdf(next(build_book(CORPUS / "sherlock", ("pdf",)).glob("*.pdf")))
 
 
-@pytest.fixture(params=["sample", "sherlock"])
+@pytest.fixture(scope="session")
+def sample_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Pdf]:
+    """The sample book built serially and with two jobs (laid out once each, folios stamped on)."""
+    work = tmp_path_factory.mktemp("jobs")
+    book = copy_book(ROOT / "book", work / "book")
+    return {jobs: Pdf(build(book, work / f"jobs-{jobs}", ["pdf"], jobs=jobs).outputs[0]) for jobs in (1, 2)}
+
+
+@pytest.fixture(scope="session")
+def parallel_pdf(sample_pdfs: dict[int, Pdf]) -> Pdf:
+    return sample_pdfs[2]
+
+
+@pytest.fixture(params=["sample", "sherlock", "parallel"])
 def any_pdf(request: pytest.FixtureRequest) -> Pdf:
     return request.getfixturevalue(f"{request.param}_pdf")  # type: ignore[no-any-return]
 
@@ -235,7 +266,142 @@ def test_cross_chapter_links_are_live(sample_pdf: Pdf) -> None:
     assert {"preface", "part-1", "09-horizon-perspective", "04-respecting-stakeholders--stakeholder-map"} <= set(listed)
 
 
+def test_every_numbered_page_shows_its_label_once_at_its_foot(sample_pdfs: dict[int, Pdf]) -> None:
+    """Folios stamped on after a nominal layout read like those of a layout at the real numbers."""
+    for jobs, pdf in sample_pdfs.items():
+        contents = pdf.dests["octavo--contents"]
+        blanks = [index for index, lines in enumerate(pdf.lines) if not lines]
+        assert any(index > contents for index in blanks), "the sample book has blank versos"
+        checked = []
+        for index in range(contents, len(pdf.labels)):
+            if index in blanks:
+                assert pdf.texts[index] == "", (jobs, pdf.labels[index])
+                continue
+            label, lines = pdf.labels[index], pdf.lines[index]
+            assert lines[-1] == label, (jobs, label, lines[-2:])
+            assert re.findall(rf"(?<![\w.]){re.escape(label)}(?![\w.])", " ".join(lines[-3:])) == [label], (jobs, label)
+            checked.append(label)
+        assert checked[:2] == ["iii", "iv"] or checked[0] == "iii", checked[:3]
+        assert "1" in checked and any(index + 1 not in blanks for index in blanks)
+    parallel = sample_pdfs[2]
+    body = [index for index in range(len(parallel.labels)) if parallel.labels[index].isdigit()]
+    assert all(parallel.stamped(index) for index in body if parallel.lines[index]), "two jobs stamp the folios"
+    assert not any(sample_pdfs[1].stamped(index) for index in body), "one job lays out at the real numbers"
+
+
+def test_one_job_and_two_give_the_same_pages(sample_pdfs: dict[int, Pdf]) -> None:
+    serial, parallel = sample_pdfs[1], sample_pdfs[2]
+    assert parallel.labels == serial.labels
+    assert parallel.lines == serial.lines
+    assert parallel.outline == serial.outline
+    assert parallel.dests == serial.dests
+
+
+def test_a_chapter_on_an_even_page_opens_on_a_left_hand_page(tmp_path: Path) -> None:
+    """mdBook's nested chapters follow on the next page: the running heads say which side it is."""
+    book = tmp_path / "book"
+    (book / "src").mkdir(parents=True)
+    (book / "book.toml").write_text('[book]\ntitle = "Nested"\n', encoding="utf-8")
+    (book / "src" / "SUMMARY.md").write_text("# Summary\n\n- [Outer](outer.md)\n    - [Inner](inner.md)\n",
+                                             encoding="utf-8")
+    (book / "src" / "outer.md").write_text("# Outer\n\nShort.\n", encoding="utf-8")
+    (book / "src" / "inner.md").write_text("# Inner\n\n" + "Some text for a few pages.\n\n" * 90,
+                                           encoding="utf-8")
+    for jobs in (1, 2):
+        pdf = Pdf(build(book, tmp_path / f"out-{jobs}", ["pdf"], jobs=jobs).outputs[0])
+        inner = pdf.dests["inner"]
+        assert pdf.labels[inner:inner + 3] == ["2", "3", "4"]
+        assert "INNER" in pdf.lines[inner + 1][0], "page 3 is a right-hand page: the chapter's title"
+        assert "NESTED" in pdf.lines[inner + 2][0], "page 4 is a left-hand page: the book's title"
+        assert [pdf.lines[index][-1] for index in range(inner, inner + 3)] == ["2", "3", "4"]
+
+
+def test_a_folio_mixed_with_a_running_head_is_laid_out_at_its_real_number(tmp_path: Path) -> None:
+    """string() cannot be stamped on afterwards: such a book is laid out where each chapter lands."""
+    mixed = '@page { @bottom-center { content: string(chapter-title) " \u00b7 " counter(page); } }\n'
+    book = mini_book(tmp_path, {"one.md": "# One\n\n" + "Filler text.\n\n" * 60,
+                                "two.md": "# Two\n\n" + "Filler text.\n\n" * 60})
+    (book / "styles").mkdir()
+    (book / "styles" / "pdf.css").write_text(mixed, encoding="utf-8")
+    pdf = Pdf(build(book, tmp_path / "out", ["pdf"], jobs=2).outputs[0])
+    body = [index for index, label in enumerate(pdf.labels) if label.isdigit() and pdf.lines[index]]
+    assert len(body) >= 4
+    for index in body:
+        title = "One" if index < pdf.dests["two"] else "Two"
+        assert pdf.lines[index][-1] == f"{title} \u00b7 {pdf.labels[index]}"
+        assert not pdf.stamped(index)
+
+
 # Pure parts -------------------------------------------------------------------------------------
+
+
+def test_folios_can_be_stamped_only_when_the_sheets_allow_it() -> None:
+    plain = "@page { @bottom-center { content: counter(page); } @top-left { content: string(t); } }"
+    folios = analyse([plain, '@page :left { @bottom-left { content: "p. " counter(page) " of " counter(pages) } }'])
+    assert folios is not None
+    assert "@page  { @bottom-center { content: none; } }" in folios.without
+    assert "@page  { @top-left { content: string(t); } }" in folios.without, "the cascade is repeated as it was"
+    assert "@page :left { @bottom-left { content: none; } }" in folios.without
+    assert "@page  { @top-left { content: none; } }" in folios.only
+    assert "@page  { @bottom-center { content: counter(page); } }" in folios.only
+    for sheet in ['@page { @bottom-center { content: string(t) " " counter(page) } }',
+                  "@page { @top-right { content: element(head) counter(page, lower-roman) } }",
+                  "@page :blank { @top-left { content: none } }",
+                  'a::after { content: target-counter(attr(href), page) }',
+                  "h1::before { content: counter(page) }",
+                  '@import "more.css";']:
+        assert analyse([plain, sheet]) is None, sheet
+    wrapped = analyse(["@media print { @page :right { @bottom-right { content: counter(page) !important } } }"])
+    assert wrapped is not None
+    assert "@media print { @page :right { @bottom-right { content: none !important; } } }" in wrapped.without
+
+
+def test_folio_document_repeats_the_named_pages() -> None:
+    html = folio_html('<html lang="en">', [("right", "front-matter"), ("left", ""), ("right", "")])
+    assert html is not None and html.count("<octavo-folio") == 3
+    assert 'style="page: front-matter"' in html and 'style="page: auto"' in html and '<html lang="en">' in html
+    assert folio_html("<html>", [("right", "a;b")]) is None
+
+
+def test_openings_know_the_parity_of_right_hand_openings_before_the_counts() -> None:
+    plan = [Unit("title", "Title", "front", ""), Unit("copyright", "Copyright", "front", "", recto=False),
+            Unit("contents", "Contents", "front", "", numbered=True), Unit("one", "One", "body", ""),
+            Unit("one.1", "One.1", "body", "", recto=False), Unit("two", "Two", "body", "")]
+    assert openings(plan, {}) == {"title": (1, True), "copyright": (None, None), "contents": (None, True),
+                                  "one": (1, True), "one.1": (None, None), "two": (None, True)}
+    assert openings(plan, {"title": 1, "one": 3}) == {
+        "title": (1, True), "copyright": (2, False), "contents": (None, True), "one": (1, True),
+        "one.1": (4, False), "two": (None, True)}
+
+
+def test_settle_lays_each_chapter_out_once_in_parallel() -> None:
+    plan = [Unit("title", "Title", "front", ""), Unit("copyright", "Copyright", "front", "", recto=False),
+            Unit("contents", "Contents", "front", "", numbered=True), Unit("one", "One", "body", ""),
+            Unit("one.1", "One.1", "body", "", recto=False), Unit("two", "Two", "body", "")]
+    pages = {"title": 1, "copyright": 1, "contents": 1, "one": 3, "one.1": 2, "two": 5}
+    asked: list[Request] = []
+
+    def submit(request: Request) -> Future[LayoutResult]:
+        asked.append(request)
+        unit = request.unit.id
+        future: Future[LayoutResult] = Future()
+        future.set_result(LayoutResult(unit, pages[unit], ((unit, 0),), (), (), b"" if request.write else None,
+                                       start=request.start, stamped=not request.exact))
+        return future
+
+    slots, done = settle(plan, submit, stamp=True, jobs=2, order=sorted(plan, key=lambda u: -pages[u.id]))
+    once = [(r.unit.id, r.start, r.exact) for r in asked if r.unit.id != "contents"]
+    assert sorted(once) == [("copyright", 2, False), ("one", 1, False), ("one.1", 2, False), ("title", 1, False),
+                            ("two", 1, False)]
+    assert [(r.numbers is None, r.write) for r in asked if r.unit.id == "contents"] == [(True, False), (False, True)]
+    assert [(slot.unit, slot.start) for slot in slots] == [
+        ("title", 1), ("copyright", 2), ("contents", 3), (None, 4), ("one", 1), ("one.1", 4), (None, 6), ("two", 7)]
+    assert set(done) == set(pages)
+    asked.clear()
+    settle(plan, submit, stamp=True, jobs=1)
+    assert all(r.exact for r in asked) and [r.unit.id for r in asked].count("one") == 1
+
+
 
 
 def test_planner_adds_blank_versos_and_labels_the_runs() -> None:
@@ -349,13 +515,11 @@ def test_fetcher_refuses_symlinks_out_of_the_book(tmp_path: Path) -> None:
 def test_reproducible_silent_and_the_same_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      caplog: pytest.LogCaptureFixture,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """Two builds give the same bytes, a parallel build too; the default styles draw no warning."""
+    """Two parallel builds (folios stamped on) give the same bytes; the default styles draw no warning."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book = copy_book(ROOT / "book", tmp_path / "book")
     caplog.set_level(logging.WARNING, logger="weasyprint")
-    first = build(book, tmp_path / "one", ["pdf"]).outputs[0].read_bytes()
-    second = build(book, tmp_path / "two", ["pdf"]).outputs[0].read_bytes()
-    assert first == second
+    first = build(book, tmp_path / "one", ["pdf"], jobs=2).outputs[0].read_bytes()
     info = PdfReader(io.BytesIO(first)).metadata
     assert info is not None and info["/CreationDate"] == info["/ModDate"] == "D:20231114221320Z"
     reported: list[object] = []

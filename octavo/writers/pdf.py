@@ -4,36 +4,45 @@ One WeasyPrint document for a 2,000-page book is slow and holds every page in me
 is cut into units (:mod:`~octavo.writers.pdf_units`): cover, title page, copyright page,
 contents, and each page of the reading order. A unit is laid out by
 :func:`~octavo.writers.pdf_layout.layout_chapter`, a plain function that can run in a worker
-process, knowing only the number of its first page. :func:`~octavo.writers.pdf_pages.settle`
-finds those numbers (chapters open on a right-hand page, front matter in roman numerals) and
-lays the contents out again once the numbers are known; :mod:`~octavo.writers.pdf_merge` joins
-the units' PDFs, with live links between them, the outline, page labels and metadata.
+process; :func:`~octavo.writers.pdf_pages.settle` decides where each unit starts (chapters open on
+a right-hand page, front matter in roman numerals) and lays the contents and the part pages out
+again once the numbers are known; :mod:`~octavo.writers.pdf_merge` joins the units' PDFs, with
+live links between them, the outline, page labels and metadata.
 
-With ``jobs > 1`` the units are laid out in a process pool twice: once to count their pages,
-once at their final numbers (reusing what the first pass learnt about keeping footnotes on their
-page). The serial path lays each chapter out once, in order, so the pool only pays with more
-than one core: sherlock (354 pages) takes 26 s serially, 23 s with two workers on two cores.
+A unit's layout does not depend on its first page number, except for the folios' digits and for
+which pages are left- and right-hand ones. So with ``jobs > 1`` every unit is laid out exactly
+once, in a process pool, the largest first, as soon as the parity of its first page is known
+(at once for a unit that opens on a right-hand page), with its folios left out; once all first
+pages are known, a small folio document per unit is laid out in the pool too and stamped over
+its pages (:mod:`~octavo.writers.pdf_folios`). Only the contents and the part pages, which show
+other units' numbers, are laid out again. With one job, units are laid out in reading order,
+each at its real number, folios and all, so nothing needs stamping. Style sheets whose folios
+cannot be stamped (a page counter in the same margin box as a running head, say) make a
+parallel build count each unit's pages first and lay it out again where it lands, the slower way.
 
-Peak memory is one chapter's layout plus the finished units' PDF bytes: about 350 MB for pepys
-(4,000 pages), where one WeasyPrint document for the whole book took 1.4 GB even without its notes.
+Peak memory is one unit's layout per process plus the finished units' PDF bytes in this one.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import click
 
 from octavo import styles
 from octavo.book import Book
-from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors
-from octavo.writers.pdf_layout import LayoutJob, LayoutResult, PrintSheet, forget_engines, layout_chapter
+from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.writers.pdf_folios import analyse, root_tag
+from octavo.writers.pdf_jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
 from octavo.writers.pdf_merge import Joined
-from octavo.writers.pdf_pages import Numbers, Slot, page_labels, settle
+from octavo.writers.pdf_pages import Request, Slot, page_labels, settle
 from octavo.writers.pdf_units import Unit, UnitRenderer, units
 
 if TYPE_CHECKING:
@@ -42,6 +51,9 @@ if TYPE_CHECKING:
     from octavo.pipeline import Assembled
 
 Report = Callable[[Diagnostic], None]
+Done = tuple[Request, LayoutResult]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | None = None) -> Path:
@@ -51,27 +63,37 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
     book's own CSS, say); by default they are printed to stderr like other diagnostics.
     """
     sheets = print_sheets(assembled.book)
+    folios = analyse([sheet.text for sheet in sheets])
     renderer = UnitRenderer(assembled)
     plan = units(assembled)
     progress = Progress(plan)
     root = str(assembled.book.config.root)
     files = tuple(sorted((path, str(file.resolve())) for path, file in assembled.downloads.items()))
 
-    def job(unit: Unit, start: int, numbers: Numbers | None, write: bool, rules: tuple[str, ...] = ()
-            ) -> LayoutJob:
-        return LayoutJob(unit.id, unit.source, renderer.html(unit, numbers), root, sheets, start, write,
-                         renderer.endnotes(unit), rules, files)
+    def job(request: Request) -> LayoutJob:
+        unit = request.unit
+        return LayoutJob(unit.id, unit.source, renderer.html(unit, request.numbers), root, sheets, request.start,
+                         request.write, renderer.endnotes(unit), (),
+                         None if request.exact or folios is None else folios.without, files)
+
+    def folio_job(slot: Slot, done: Done) -> FolioJob:
+        request, result = done
+        assert folios is not None
+        return FolioJob(request.unit.id, root, sheets, folios.only, slot.start, result.kinds,
+                        root_tag(renderer.html(request.unit, request.numbers)), files)
 
     try:
-        slots, results = _lay_out(plan, job, progress, jobs)
+        with _executor(jobs) as pool:
+            slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
+            stamps = _stamp(slots, done, folio_job, job, pool)
     finally:
         progress.done()
-        forget_engines()
+    results = {unit: result for unit, (_, result) in done.items()}
     problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
     if has_errors(problems):
         raise BookError(problems)
     path = dest / f"{assembled.slug}.pdf"
-    problems += _join(slots, results, path, {unit.id: unit.source for unit in plan})
+    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan})
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -81,45 +103,112 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
 
 
 class JobMaker(Protocol):
-    """Makes a unit's :class:`LayoutJob`; its HTML is rendered here, in the parent process."""
+    """Makes the :class:`LayoutJob` of a request; its HTML is rendered here, in the parent process."""
 
-    def __call__(self, unit: Unit, start: int, numbers: Numbers | None, write: bool,
-                 rules: tuple[str, ...] = ()) -> LayoutJob: ...
-
-
-Pending = Callable[[], LayoutResult]
+    def __call__(self, request: Request) -> LayoutJob: ...
 
 
-def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, jobs: int
-             ) -> tuple[list[Slot], dict[str, LayoutResult]]:
-    """Serially, each unit once in reading order; or in a pool, after a first pass that counts."""
+class Pool(Protocol):
+    """What the writer needs of an executor: a process pool, or :class:`InProcess`."""
+
+    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]: ...
+
+
+class InProcess:
+    """An executor that runs each call at once, in this process: the serial build."""
+
+    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]:
+        future: Future[R] = Future()
+        try:
+            future.set_result(fn(arg))
+        except BaseException as exc:  # handed over like a pool would, raised by result()
+            future.set_exception(exc)
+        return future
+
+
+def layout_chapter(job: LayoutJob) -> LayoutResult:
+    """:func:`pdf_layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
+    from octavo.writers.pdf_layout import layout_chapter as run
+
+    return run(job)
+
+
+def layout_folios(job: FolioJob) -> bytes | None:
+    """:func:`pdf_layout.layout_folios`, imported where it runs."""
+    from octavo.writers.pdf_layout import layout_folios as run
+
+    return run(job)
+
+
+@contextmanager
+def _executor(jobs: int) -> Iterator[Pool]:
+    """``jobs`` fresh worker processes; started, not forked, so they do not carry a copy of the book.
+
+    A forked worker begins with this process's memory (the whole book, rendered): 175 MB each
+    for pepys, against 55 MB for a new interpreter that imports WeasyPrint. As with any spawned
+    pool (the default on macOS and Windows), a script that builds a PDF with more than one job
+    needs the ``if __name__ == "__main__":`` guard.
+    """
     if jobs <= 1:
-        def run(unit: Unit, start: int, numbers: Numbers | None) -> Pending:
-            progress.step(unit, "laying out")
-            result = layout_chapter(job(unit, start, numbers, True))
-            return lambda: result
+        try:
+            yield InProcess()
+        finally:
+            from octavo.writers.pdf_layout import forget_engines
 
-        return settle(plan, run)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        counted = pool.map(layout_chapter, [job(unit, 1, None, False) for unit in plan])
-        first = {unit.id: progress.stepped(unit, "counting pages", result)
-                 for unit, result in zip(plan, counted, strict=True)}
-
-        def submit(unit: Unit, start: int, numbers: Numbers | None) -> Pending:
-            future = pool.submit(layout_chapter, job(unit, start, numbers, True, first[unit.id].rules))
-            return lambda: progress.stepped(unit, "laying out", future.result())
-
-        return settle(plan, submit, first)
+            forget_engines()  # this process's fonts and sheets, until the next build
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
 
 
-def _join(slots: list[Slot], results: dict[str, LayoutResult], path: Path, files: dict[str, str]
-          ) -> list[Diagnostic]:
+def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, pool: Pool, jobs: int, stamp: bool
+             ) -> tuple[list[Slot], dict[str, Done]]:
+    """Every unit laid out where it lands (serially) or once at a nominal first page (in a pool)."""
+
+    def submit(request: Request) -> Future[LayoutResult]:
+        progress.step(request.unit, "laying out")
+        return pool.submit(layout_chapter, job(request))
+
+    order = plan if jobs <= 1 else sorted(plan, key=lambda unit: -len(job(Request(unit, 1, True)).html))
+    return settle(plan, submit, stamp=stamp, jobs=jobs, order=order)
+
+
+def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, Done], FolioJob],
+           job: JobMaker, pool: Pool) -> dict[str, bytes]:
+    """The folio document of each unit laid out without folios, now that its first page is known.
+
+    Should one not come out with the same pages (WeasyPrint changed, say), that unit is laid out
+    again at its real first page, folios and all; it keeps its page count, as its parity is right.
+    ``done`` is updated with those layouts.
+    """
+    placed = sorted((slot for slot in slots if slot.unit is not None and done[slot.unit][1].stamped),
+                    key=lambda slot: -slot.pages)
+    futures = [(slot, pool.submit(layout_folios, folio_job(slot, done[slot.unit or ""]))) for slot in placed]
+    stamps: dict[str, bytes] = {}
+    for slot, future in futures:
+        unit = slot.unit or ""
+        pdf = future.result()
+        if pdf is not None:
+            stamps[unit] = pdf
+            continue
+        request, before = done[unit]
+        again = replace(request, start=slot.start, exact=True)
+        result = pool.submit(layout_chapter, replace(job(again), rules=before.rules)).result()
+        if result.pages != before.pages:
+            raise BookError([error("pdf.pages", f"'{unit}' changed length when laid out again", request.unit.source,
+                                   hint="please report this book to octavo")])
+        done[unit] = (again, result)
+    return stamps
+
+
+def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
+          files: dict[str, str]) -> list[Diagnostic]:
     joined = Joined()
     for slot in slots:
         if slot.unit is None:
             joined.blank()
         else:
-            joined.append(slot, results[slot.unit])
+            joined.append(slot, results[slot.unit], stamps.get(slot.unit))
     return joined.finish(page_labels(slots), path, files)
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from hashlib import md5
 from pathlib import Path
 from typing import Any
@@ -32,54 +33,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.styles import DEFAULTS as STYLES
 from octavo.writers import pdf_notes as notes
+from octavo.writers.pdf_folios import PageKind, first_side, folio_html
+from octavo.writers.pdf_jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet
+
+__all__ = ["BookFetcher", "Engine", "FolioJob", "LayoutJob", "LayoutResult", "PrintSheet", "forget_engines",
+           "layout_chapter", "layout_folios"]
 
 LOGGER = "weasyprint"
 NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
-
-
-@dataclass(frozen=True)
-class PrintSheet:
-    """A style sheet as WeasyPrint gets it: its text, where its url()s are relative to, its origin."""
-
-    text: str
-    base_url: str
-    origin: str
-
-
-@dataclass(frozen=True)
-class LayoutJob:
-    """Everything one unit's layout needs; plain values, so it can be sent to another process."""
-
-    unit: str
-    source: str
-    html: str
-    root: str
-    sheets: tuple[PrintSheet, ...]
-    start: int = 1  # the number of its first page
-    write: bool = True  # False: only count the pages (the first pass of a parallel build)
-    endnotes: str | None = None  # the unit with its notes at the chapter's end, should a footnote be lost
-    rules: tuple[str, ...] = ()  # CSS that kept footnotes on their page in an earlier layout
-    files: tuple[tuple[str, str], ...] = ()  # (book path, file) of each downloaded image
-
-
-@dataclass(frozen=True)
-class Bookmark:
-    level: int
-    label: str
-    page: int  # index of the page within the unit
-    x: float  # CSS pixels from the top left of the page
-    y: float
-
-
-@dataclass(frozen=True)
-class LayoutResult:
-    unit: str
-    pages: int
-    anchors: tuple[tuple[str, int], ...]  # (id, index of the page it is on)
-    bookmarks: tuple[Bookmark, ...]
-    problems: tuple[Diagnostic, ...]
-    pdf: bytes | None = None
-    rules: tuple[str, ...] = ()  # see LayoutJob.rules
 
 
 class BookFetcher(URLFetcher):  # type: ignore[misc]
@@ -174,13 +135,16 @@ class Engine:
                                     url_fetcher=self.fetcher))
             problems += self._problems(sheet.origin, log.records)
         self.sheet_problems = tuple(problems)
+        self.seconds: list[float] = []  # CPU time of each layout of the current run
 
     def run(self, job: LayoutJob) -> LayoutResult:
         self.fetcher.refused.clear()
+        self.seconds = []
         with captured() as log:
             document, rules, fallback = self._with_notes(job)
-            pdf = document.write_pdf(pdf_identifier=md5(job.unit.encode()).hexdigest().encode()) \
-                if job.write else None
+            clock = time.process_time()
+            pdf = _write(document, job.unit) if job.write else None
+            self.seconds.append(time.process_time() - clock)
         anchors: dict[str, int] = {}
         bookmarks: list[Bookmark] = []
         for number, page in enumerate(document.pages):
@@ -189,7 +153,22 @@ class Engine:
             bookmarks += [Bookmark(level, label, number, x, y) for level, label, (x, y), _ in page.bookmarks]
         problems = self.sheet_problems + self._problems(job.source, log.records) + fallback
         return LayoutResult(job.unit, len(document.pages), tuple(anchors.items()), tuple(bookmarks),
-                            problems, pdf, rules)
+                            problems, pdf, rules, job.start, job.without_folios is not None,
+                            _kinds(document), tuple(self.seconds))
+
+    def folios(self, job: FolioJob) -> bytes | None:
+        """The folio document's PDF; None if its pages do not come out of the same kinds."""
+        source = folio_html(job.html_tag, job.kinds)
+        if source is None or not job.kinds:
+            return None
+        ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", first_side(job.kinds[0][0]),
+                          job.only_folios])
+        with captured():
+            document = HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher).render(
+                stylesheets=[*self.css, CSS(string=ours, font_config=self.fonts)], font_config=self.fonts)
+            if _kinds(document) != job.kinds:
+                return None
+            return _write(document, f"{job.unit} folios")
 
     def _with_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...], tuple[Diagnostic, ...]]:
         """The unit's layout; with its notes at the chapter's end if WeasyPrint drops a footnote."""
@@ -222,10 +201,16 @@ class Engine:
         return best, kept
 
     def _render(self, job: LayoutJob, rules: list[str]) -> Document:
+        """One layout; its first page is a left-hand one when it has an even number."""
+        clock = time.process_time()
         html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
-        ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", *rules])
+        side = first_side("left" if job.start % 2 == 0 else "right")
+        ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", side, job.without_folios or "",
+                          *rules])
         sheets = [*self.css, CSS(string=ours, font_config=self.fonts)]
-        return html.render(stylesheets=sheets, font_config=self.fonts)
+        document = html.render(stylesheets=sheets, font_config=self.fonts)
+        self.seconds.append(time.process_time() - clock)
+        return document
 
     def _problems(self, source: str, records: list[logging.LogRecord]) -> tuple[Diagnostic, ...]:
         refused = [error("pdf.fetch", f"the PDF cannot use '{self._shown(url)}': {reason}", source,
@@ -246,20 +231,44 @@ class Engine:
         return url
 
 
-_ENGINES: dict[tuple[str, tuple[PrintSheet, ...], tuple[tuple[str, str], ...]], Engine] = {}
+def _write(document: Document, name: str) -> bytes:
+    pdf: bytes = document.write_pdf(pdf_identifier=md5(name.encode()).hexdigest().encode())
+    return pdf
+
+
+def _kinds(document: Document) -> tuple[PageKind, ...]:
+    """Each page's side and name, read from WeasyPrint's page boxes (not a public API)."""
+    kinds: list[PageKind] = []
+    for page in document.pages:
+        kind = getattr(getattr(page, "_page_box", None), "page_type", None)
+        kinds.append((str(getattr(kind, "side", "")), str(getattr(kind, "name", "") or "")))
+    return tuple(kinds)
+
+
+Files = tuple[tuple[str, str], ...]
+_ENGINES: dict[tuple[str, tuple[PrintSheet, ...], Files], Engine] = {}
+
+
+def _engine(root: str, sheets: tuple[PrintSheet, ...], files: Files = ()) -> Engine:
+    """The engine (fonts, parsed sheets) of this process for this book, made once."""
+    key = (root, sheets, files)
+    if key not in _ENGINES:
+        _ENGINES.clear()
+        _ENGINES[key] = Engine(root, sheets, files)
+    return _ENGINES[key]
 
 
 def layout_chapter(job: LayoutJob) -> LayoutResult:
     """Lay out one unit (and write its PDF unless ``job.write`` is False).
 
-    Module-level and picklable both ways, for a process pool; the engine (fonts, parsed sheets)
-    is made once per process and book.
+    Module-level and picklable both ways, for a process pool.
     """
-    key = (job.root, job.sheets, job.files)
-    if key not in _ENGINES:
-        _ENGINES.clear()
-        _ENGINES[key] = Engine(job.root, job.sheets, job.files)
-    return _ENGINES[key].run(job)
+    return _engine(job.root, job.sheets, job.files).run(job)
+
+
+def layout_folios(job: FolioJob) -> bytes | None:
+    """The PDF of a unit's folio document (see :mod:`pdf_folios`); picklable, for a process pool."""
+    return _engine(job.root, job.sheets, job.files).folios(job)
 
 
 def forget_engines() -> None:

@@ -29,10 +29,11 @@ import pikepdf
 
 from octavo.diagnostics import Diagnostic, error
 from octavo.writers.pdf_body import DEST_SCHEME
-from octavo.writers.pdf_layout import LayoutResult
+from octavo.writers.pdf_jobs import LayoutResult
 from octavo.writers.pdf_pages import Slot
 
 PX = 0.75  # PDF points per CSS pixel
+FOLIO = "/OctavoFolio"  # the name of a page's stamped folio among its XObjects
 SUBSET = re.compile(r"^/?([A-Z]{6})\+(.*)$")
 
 
@@ -46,7 +47,8 @@ class Joined:
         self.links: list[tuple[str, str]] = []  # (destination name, unit) of every cross-unit link
         self.bookmarks: list[tuple[int, str, int, float, float]] = []
 
-    def append(self, slot: Slot, result: LayoutResult) -> None:
+    def append(self, slot: Slot, result: LayoutResult, folios: bytes | None = None) -> None:
+        """The unit's pages, each with the page of the same index of ``folios`` laid over it."""
         assert result.pdf is not None
         source = pikepdf.open(io.BytesIO(result.pdf))
         self.sources.append(source)
@@ -62,7 +64,29 @@ class Joined:
         self._destinations(source, first)
         for page in self.pdf.pages[first:]:
             self._relink(page, slot.unit or "")
+        if folios is not None:
+            self._stamp(folios, first, f"{slot.unit} folios")
         self.bookmarks += [(b.level, b.label, first + b.page, b.x, b.y) for b in result.bookmarks]
+
+    def _stamp(self, folios: bytes, first: int, name: str) -> None:
+        """Draw each folio page over its page, as a form XObject of the same size.
+
+        WeasyPrint gives all the pages of a document one /Resources dictionary, so each page gets a
+        shallow copy of its own before its folio is added to it.
+        """
+        stamp = pikepdf.open(io.BytesIO(folios))
+        self.sources.append(stamp)
+        _retag_fonts(stamp, name)
+        for number, page in enumerate(stamp.pages):
+            target = self.pdf.pages[first + number]
+            form = self.pdf.copy_foreign(page.as_form_xobject())
+            resources = _shallow(target.obj, "/Resources")
+            xobjects = _shallow(resources, "/XObject")
+            xobjects[FOLIO] = form
+            resources.XObject = xobjects
+            target.obj.Resources = resources
+            target.contents_add(pikepdf.Stream(self.pdf, b"q\n"), prepend=True)
+            target.contents_add(pikepdf.Stream(self.pdf, f"Q\nq {FOLIO} Do Q\n".encode()))
 
     def blank(self) -> None:
         """A blank page the size of the page before it (a verso left empty)."""
@@ -120,6 +144,16 @@ class Joined:
                     stack.pop()
                 (stack[-1][1].children if stack else outline.root).append(item)
                 stack.append((level, item))
+
+
+def _shallow(holder: pikepdf.Object, key: str) -> pikepdf.Dictionary:
+    """A copy of the dictionary ``holder[key]`` whose values are still shared (empty if none)."""
+    copy = pikepdf.Dictionary()
+    value = holder.get(key)
+    if isinstance(value, pikepdf.Dictionary):
+        for name, item in value.items():
+            copy[name] = item
+    return copy
 
 
 def _label(spec: Mapping[str, object]) -> pikepdf.Dictionary:
