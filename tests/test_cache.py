@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, copy_book
+from pypdf import PdfReader
 
 from octavo.diagnostics import BookError
 from octavo.pipeline import build
@@ -143,3 +144,34 @@ def test_damaged_entries_are_misses_and_the_outputs_stay_the_same(tmp_path: Path
             entry.write_bytes(data[:-3] + b"xyz")
     build(book, out, ["epub", "web"])
     assert ((out / "inner-leadership.epub").read_bytes(), site_page(out, "05-relationship-focus")) == fresh
+
+
+def test_pdf_layouts_are_reused_and_never_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each PDF unit's layout is kept by the digest of its job; a rebuild from the cache gives the
+    same bytes as a build without it, after a chapter edit and after an image changes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    build(book, out, ["pdf"], jobs=1)
+    first = cache_entries(out, "pdf")
+    assert len(first) > 10
+
+    chapter = book / "part-2" / "05-relationship-focus.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("Work gets done", "Edited work gets done"),
+                       encoding="utf-8")
+    build(book, out, ["pdf"], jobs=1)
+    again = cache_entries(out, "pdf")
+    assert again.items() >= first.items() and 0 < len(again) - len(first) <= 3, "only the edited unit is new"
+    build(book, fresh, ["pdf"], jobs=1, use_cache=False)
+    cached = (out / "inner-leadership.pdf").read_bytes()
+    assert cached == (fresh / "inner-leadership.pdf").read_bytes()
+    text = " ".join(page.extract_text() for page in PdfReader(out / "inner-leadership.pdf").pages)
+    assert "Edited work gets done" in " ".join(text.split())
+
+    image = book / "images" / "stakeholder-map.svg"
+    image.write_text(image.read_text(encoding="utf-8").replace('fill="#8a3b24"', 'fill="#24538a"'),
+                     encoding="utf-8")
+    build(book, out, ["pdf"], jobs=1)
+    assert len(cache_entries(out, "pdf")) >= len(again) + 10, "a changed image lays every unit out again"
+    build(book, fresh, ["pdf"], jobs=1, use_cache=False)
+    assert (out / "inner-leadership.pdf").read_bytes() == (fresh / "inner-leadership.pdf").read_bytes()

@@ -39,6 +39,7 @@ import click
 from octavo import styles
 from octavo.book import Book
 from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.writers.pdf_cache import CachedPool, Pool, salt
 from octavo.writers.pdf_folios import analyse, root_tag
 from octavo.writers.pdf_jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
 from octavo.writers.pdf_merge import Joined
@@ -83,7 +84,9 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
                         root_tag(renderer.html(request.unit, request.numbers)), files)
 
     try:
-        with _executor(jobs) as pool:
+        with _executor(jobs) as workers:
+            pool = CachedPool(workers, assembled.memo.area("pdf"), salt(assembled, dest.parent)
+                              if assembled.memo.folder else "")
             slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
             stamps = _stamp(slots, done, folio_job, job, pool)
     finally:
@@ -106,12 +109,6 @@ class JobMaker(Protocol):
     """Makes the :class:`LayoutJob` of a request; its HTML is rendered here, in the parent process."""
 
     def __call__(self, request: Request) -> LayoutJob: ...
-
-
-class Pool(Protocol):
-    """What the writer needs of an executor: a process pool, or :class:`InProcess`."""
-
-    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]: ...
 
 
 class InProcess:

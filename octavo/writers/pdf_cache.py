@@ -1,0 +1,95 @@
+"""Unit layouts from the cache: a rebuild lays out again only the units whose input changed.
+
+A unit's layout (and its folio document) is a plain function of its job: the HTML, the style
+sheets, the first page number, the CSS that leaves folios out. The job's digest is the key, with
+what a layout also reads that is not in the job: octavo's layout code, WeasyPrint's version, and
+the size and time of the book's images and fonts and of the system's font folders. With one
+chapter edited, the other chapters keep their first page number when their page count does not
+change, and even when it does, a stamped layout (laid out at page 1 or 2) is still reused.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import pickle
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from octavo.memo import Memo, code_digest, digest, unpickle
+
+if TYPE_CHECKING:
+    from octavo.pipeline import Assembled
+
+T = TypeVar("T")
+R = TypeVar("R")
+CODE = ("writers/pdf_layout.py", "writers/pdf_notes.py", "writers/pdf_folios.py", "writers/pdf_jobs.py")
+FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
+                Path.home() / ".local/share/fonts")
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
+
+
+class Pool(Protocol):
+    """What the PDF writer needs of an executor: a process pool, or one that runs calls at once."""
+
+    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]: ...
+
+
+class CachedPool:
+    """A pool whose calls are answered from the cache when the same call was made before."""
+
+    def __init__(self, pool: Pool, memo: Memo, salt: str) -> None:
+        self.pool = pool
+        self.memo = memo
+        self.salt = salt
+
+    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]:
+        if self.memo.folder is None:
+            return self.pool.submit(fn, arg)
+        key = digest(self.salt, fn.__name__, arg)
+        found = self.memo.load(key)
+        if found is not None:
+            try:
+                future: Future[R] = Future()
+                future.set_result(unpickle(found))
+                return future
+            except (pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+                pass
+        made = self.pool.submit(fn, arg)
+        made.add_done_callback(lambda done: self._store(key, done))
+        return made
+
+    def _store(self, key: str, done: Future[R]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self.memo.store(key, pickle.dumps(done.result(), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def salt(assembled: Assembled, output: Path) -> str:
+    """What every layout reads besides its job: the code, WeasyPrint, the images and fonts
+    (those of ``output``, should it be inside the book, are copies and left out)."""
+    from importlib.metadata import version
+
+    root = assembled.book.config.root.resolve()
+    output = output.resolve()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and _is_asset(p) and not _hidden(p, root)
+                   and not p.is_relative_to(output))
+    system = [folder for folder in FONT_FOLDERS if folder.is_dir()]
+    return digest(code_digest(*CODE), version("weasyprint"), [(str(p), _stamp(p)) for p in files],
+                  sorted(assembled.downloads.items()), [(str(f), _stamp(f)) for f in system],
+                  [(str(d), _stamp(d)) for f in system for d in sorted(f.rglob("*")) if d.is_dir()])
+
+
+def _is_asset(path: Path) -> bool:
+    kind = mimetypes.guess_type(path.name)[0] or ""
+    return kind.startswith(("image/", "font/")) or path.suffix.lower() in FONT_SUFFIXES
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    """Inside a dot-folder of the book (``.cache`` of an output kept in the book, ``.git``)."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
