@@ -175,3 +175,17 @@ def test_pdf_layouts_are_reused_and_never_stale(tmp_path: Path, monkeypatch: pyt
     assert len(cache_entries(out, "pdf")) >= len(again) + 10, "a changed image lays every unit out again"
     build(book, fresh, ["pdf"], jobs=1, use_cache=False)
     assert (out / "inner-leadership.pdf").read_bytes() == (fresh / "inner-leadership.pdf").read_bytes()
+
+
+def test_pdf_layouts_are_reused_when_the_build_time_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build time reaches the PDF's dates, not the units' HTML, so it costs no layout."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    build(book, out, ["pdf"], jobs=1)
+    first = cache_entries(out, "pdf")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    build(book, out, ["pdf"], jobs=1)
+    assert cache_entries(out, "pdf") == first
+    info = PdfReader(out / "inner-leadership.pdf").metadata
+    assert info is not None and info["/CreationDate"] == info["/ModDate"] == "D:20270115080000Z"

@@ -96,7 +96,8 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
     if has_errors(problems):
         raise BookError(problems)
     path = dest / f"{assembled.slug}.pdf"
-    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan})
+    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
+                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"))
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -199,8 +200,8 @@ def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, 
 
 
 def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
-          files: dict[str, str]) -> list[Diagnostic]:
-    joined = Joined()
+          files: dict[str, str], created: str) -> list[Diagnostic]:
+    joined = Joined(created)
     for slot in slots:
         if slot.unit is None:
             joined.blank()

@@ -9,8 +9,10 @@ processes. What WeasyPrint would have done for one big document is done here ins
 - links into another unit were written ``octavo-dest:<id>`` URIs; they become /Dest links;
 - the outline is built from the bookmarks WeasyPrint reported for each unit, nested by level;
 - /PageLabels gives viewers the printed numbers (Cover, i, ii, ..., 1, 2, ...);
-- the document information (title, authors, subject, keywords, dates) and /Lang come from the
-  first unit, i.e. from the <title>/<meta> elements of templates/pdf/base.html.j2;
+- the document information (title, authors, subject, keywords) and /Lang come from the first
+  unit, i.e. from the <title>/<meta> elements of templates/pdf/base.html.j2; the dates are the
+  build's, set here, so that no unit's HTML changes from one build to the next and a unit's
+  layout can be reused from the cache;
 - font subsets get a tag of their own per unit (WeasyPrint derives the ``ABCDEF+`` tag from the
   font alone, and two different subsets must not share a name in one PDF).
 """
@@ -40,7 +42,8 @@ SUBSET = re.compile(r"^/?([A-Z]{6})\+(.*)$")
 class Joined:
     """The PDF being assembled, and what must stay alive until it is saved."""
 
-    def __init__(self) -> None:
+    def __init__(self, created: str) -> None:
+        self.created = created  # a PDF date, D:YYYYMMDDHHmmSSZ
         self.pdf = pikepdf.new()
         self.sources: list[pikepdf.Pdf] = []  # pikepdf copies stream data lazily: keep them open
         self.dests: dict[str, pikepdf.Array] = {}
@@ -54,6 +57,7 @@ class Joined:
         self.sources.append(source)
         if len(self.sources) == 1:
             self.pdf.trailer.Info = self.pdf.copy_foreign(source.trailer.Info)
+            self.pdf.trailer.Info.CreationDate = self.pdf.trailer.Info.ModDate = pikepdf.String(self.created)
             if "/Lang" in source.Root:
                 self.pdf.Root.Lang = source.Root.Lang
         _retag_fonts(source, slot.unit or "")
