@@ -8,14 +8,13 @@ never hidden by a stale entry.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from octavo.book import Chapter
-from octavo.memo import NO_CACHE, Memo, code_digest, digest, unpickle
+from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.render import RenderContext, RenderedChapter, render_chapter
 
 CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py")
@@ -40,21 +39,17 @@ def _stamp(root: Path, path: str) -> tuple[int, int] | None:
 
 
 def _load(memo: Memo, key: str, root: Path) -> RenderedChapter | None:
-    entry = memo.load(key)
-    if entry is None:
+    entry = memo.load_object(key)
+    if not isinstance(entry, tuple) or len(entry) != 2 or not isinstance(entry[0], RenderedChapter):
         return None
-    try:
-        rendered, stamps = unpickle(entry)
-    except (pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+    rendered: RenderedChapter = entry[0]
+    if any(_stamp(root, path) != stamp for path, stamp in entry[1].items()):
         return None
-    if any(_stamp(root, path) != stamp for path, stamp in stamps.items()):
-        return None
-    return rendered  # type: ignore[no-any-return]
+    return rendered
 
 
 def _store(memo: Memo, key: str, rendered: RenderedChapter, root: Path) -> None:
-    stamps = {path: _stamp(root, path) for path in rendered.images}
-    memo.store(key, pickle.dumps((rendered, stamps), protocol=pickle.HIGHEST_PROTOCOL))
+    memo.store_object(key, (rendered, {path: _stamp(root, path) for path in rendered.images}))
 
 
 def _render(args: tuple[Chapter, RenderContext]) -> RenderedChapter:

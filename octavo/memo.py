@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from octavo import __version__
 
-T = TypeVar("T")
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -100,15 +99,21 @@ class Memo:
         self.store(key, made.encode("utf-8"))
         return made
 
-    def value(self, key: str, make: Callable[[], T]) -> T:
-        """The cached picklable value for ``key``, or ``make()``'s, stored for next time."""
+    def load_object(self, key: str) -> Any:
+        """The picklable value stored for ``key``, or None if there is none or it cannot be read.
+
+        Only octavo's own entries are ever unpickled: the folder is the build's own output.
+        """
         found = self.load(key)
-        if found is not None:
-            with contextlib.suppress(pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
-                return unpickle(found)  # type: ignore[no-any-return]
-        made = make()
-        self.store(key, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
-        return made
+        if found is None:
+            return None
+        try:
+            return pickle.loads(found)
+        except (pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+
+    def store_object(self, key: str, value: object) -> None:
+        self.store(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 NO_CACHE = Memo(None)
@@ -117,8 +122,3 @@ CHECK = 8  # bytes of BLAKE2b before each entry, so a damaged entry is a miss, n
 
 def _checksum(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=CHECK).digest()
-
-
-def unpickle(data: bytes) -> Any:
-    """Only octavo's own cache entries are ever unpickled: the folder is the build's own output."""
-    return pickle.loads(data)

@@ -77,18 +77,18 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     links = links_digest(assembled.xrefs) if memo.folder else ""
 
     def page(name: str, template: str, title: str, **extra: Any) -> Document:
-        content = templates.render(env, template, title=title, **common, **extra)
-        return Document(name, f"{name}.xhtml", content, ("svg",) if "<svg" in content else ())
+        return _document(name, templates.render(env, template, title=title, **common, **extra))
 
     def chapter(item: Page) -> Document:
         """A chapter's or a part's page; from the cache when nothing it shows has changed."""
         template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
 
         def make() -> str:
-            return page(item.id, template, item.title, page=item, body=page_body(assembled, item, url_for)).content
+            return templates.render(env, template, title=item.title, page=item,
+                                    body=page_body(assembled, item, url_for), **common)
 
         content = memo.text(digest(salt, template, page_fingerprint(item, links)), make) if memo.folder else make()
-        return Document(item.id, f"{item.id}.xhtml", content, ("svg",) if "<svg" in content else ())
+        return _document(item.id, content)
 
     docs: list[Document] = []
     if assembled.book.cover:
@@ -104,6 +104,10 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
                            depth=_depth(assembled.toc))
     docs.append(Document("ncx", "toc.ncx", ncx))
     return docs
+
+
+def _document(name: str, content: str) -> Document:
+    return Document(name, f"{name}.xhtml", content, ("svg",) if "<svg" in content else ())
 
 
 def _landmarks(cover: str | None, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:

@@ -11,13 +11,12 @@ change, and even when it does, a stamped layout (laid out at page 1 or 2) is sti
 from __future__ import annotations
 
 import mimetypes
-import pickle
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from octavo.memo import Memo, code_digest, digest, unpickle
+from octavo.memo import Memo, code_digest, digest
 
 if TYPE_CHECKING:
     from octavo.pipeline import Assembled
@@ -48,21 +47,18 @@ class CachedPool:
         if self.memo.folder is None:
             return self.pool.submit(fn, arg)
         key = digest(self.salt, fn.__name__, arg)
-        found = self.memo.load(key)
+        found = self.memo.load_object(key)
         if found is not None:
-            try:
-                future: Future[R] = Future()
-                future.set_result(unpickle(found))
-                return future
-            except (pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
-                pass
+            future: Future[R] = Future()
+            future.set_result(found)
+            return future
         made = self.pool.submit(fn, arg)
         made.add_done_callback(lambda done: self._store(key, done))
         return made
 
     def _store(self, key: str, done: Future[R]) -> None:
         if not done.cancelled() and done.exception() is None:
-            self.memo.store(key, pickle.dumps(done.result(), protocol=pickle.HIGHEST_PROTOCOL))
+            self.memo.store_object(key, done.result())
 
 
 def salt(assembled: Assembled, output: Path) -> str:
