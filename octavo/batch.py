@@ -43,13 +43,16 @@ def _load(memo: Memo, key: str, root: Path) -> RenderedChapter | None:
     if not isinstance(entry, tuple) or len(entry) != 2 or not isinstance(entry[0], RenderedChapter):
         return None
     rendered: RenderedChapter = entry[0]
-    if any(_stamp(root, path) != stamp for path, stamp in entry[1].items()):
-        return None
-    return rendered
+    return rendered if entry[1] == _stamps(root, rendered) else None
 
 
-def _store(memo: Memo, key: str, rendered: RenderedChapter, root: Path) -> None:
-    memo.store_object(key, (rendered, {path: _stamp(root, path) for path in rendered.images}))
+def _stamps(root: Path, rendered: RenderedChapter) -> dict[str, tuple[int, int] | None]:
+    return {path: _stamp(root, path) for path in rendered.images}
+
+
+def _with_digest(rendered: RenderedChapter, key: str, root: Path) -> RenderedChapter:
+    """The chapter named by its key and the files it used: the same two, the same chapter."""
+    return replace(rendered, digest=digest(key, sorted(_stamps(root, rendered).items())))
 
 
 def _render(args: tuple[Chapter, RenderContext]) -> RenderedChapter:
@@ -78,7 +81,8 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     else:
         for chapter in todo:
             done[chapter.id] = render_chapter(chapter, ctx)
-    if memo.folder is not None:
-        for chapter in todo:
-            _store(memo, keys[chapter.id], done[chapter.id], root)
-    return {c.id: done[c.id] for c in chapters}
+    if memo.folder is None:
+        return {c.id: done[c.id] for c in chapters}
+    for chapter in todo:
+        memo.store_object(keys[chapter.id], (done[chapter.id], _stamps(root, done[chapter.id])))
+    return {c.id: _with_digest(done[c.id], keys[c.id], root) for c in chapters}

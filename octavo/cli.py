@@ -168,12 +168,14 @@ def theme_export(book: Path = Path("book")) -> None:
 @click.option("-p", "--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on; 0 picks a free one.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser.")
-def serve(book: Path, host: str, port: int, open_browser: bool) -> None:
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Also rebuild this output on every save (the site links to it); repeat for several.")
+def serve(book: Path, host: str, port: int, open_browser: bool, formats: tuple[str, ...] = ()) -> None:
     """Serve BOOK's web edition, rebuilt and reloaded on every save."""
     from octavo.serve import serve as run_serve
 
     try:
-        run_serve(book, host, port, open_browser)
+        run_serve(book, host, port, open_browser, [f for f in FORMATS if f in formats or f == "web"])
     except OSError as exc:
         click.secho(f"cannot serve on {host}:{port}: {exc.strerror or exc}", err=True, fg="red")
         sys.exit(1)

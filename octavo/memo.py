@@ -14,8 +14,9 @@ import contextlib
 import hashlib
 import os
 import pickle
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -57,29 +58,72 @@ def files_digest(folders: Iterable[Path]) -> str:
     return digest(*parts)
 
 
+class Recall:
+    """The entries a long-running process has read or written lately, kept in memory.
+
+    ``octavo serve`` builds the same book again on every save; with a :class:`Recall` its builds
+    find the cache's entries in memory (already unpickled), not on disk. Least recently used
+    entries go first once ``limit`` bytes (counted as the entries' sizes on disk) are held.
+    Entries are immutable values (bytes, rendered chapters), so sharing them between builds is safe.
+    """
+
+    def __init__(self, limit: int = 768 * 2**20) -> None:
+        self.limit = limit
+        self.size = 0
+        self.entries: OrderedDict[tuple[str, str], tuple[object, int]] = OrderedDict()
+
+    def get(self, kind: str, path: str) -> object | None:
+        found = self.entries.get((kind, path))
+        if found is None:
+            return None
+        self.entries.move_to_end((kind, path))
+        return found[0]
+
+    def put(self, kind: str, path: str, value: object, size: int) -> None:
+        old = self.entries.pop((kind, path), None)
+        self.size += size - (old[1] if old else 0)
+        self.entries[(kind, path)] = (value, size)
+        while self.size > self.limit and len(self.entries) > 1:
+            _, (_, dropped) = self.entries.popitem(last=False)
+            self.size -= dropped
+
+
 @dataclass(frozen=True)
 class Memo:
-    """One area of the cache; ``folder`` None is no cache at all (``--no-cache``)."""
+    """One area of the cache; ``folder`` None is no cache at all (``--no-cache``).
+
+    With ``recall``, entries are also kept in memory, for the next build of the same process.
+    """
 
     folder: Path | None
+    recall: Recall | None = field(default=None, compare=False)
 
     def area(self, name: str) -> Memo:
-        return Memo(self.folder / name if self.folder is not None else None)
+        return Memo(self.folder / name if self.folder is not None else None, self.recall)
 
     def load(self, key: str) -> bytes | None:
         """The entry's bytes, or None if there is none or it is damaged (its checksum is wrong)."""
         if self.folder is None:
             return None
+        path = str(self.folder / key)
+        if self.recall is not None and isinstance(kept := self.recall.get("bytes", path), bytes):
+            return kept
         try:
             entry = (self.folder / key).read_bytes()
         except OSError:
             return None
         check, data = entry[:CHECK], entry[CHECK:]
-        return data if check == _checksum(data) else None
+        if check != _checksum(data):
+            return None
+        if self.recall is not None:
+            self.recall.put("bytes", path, data, len(data))
+        return data
 
     def store(self, key: str, data: bytes) -> None:
         if self.folder is None:
             return
+        if self.recall is not None:
+            self.recall.put("bytes", str(self.folder / key), data, len(data))
         temp = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -104,16 +148,27 @@ class Memo:
 
         Only octavo's own entries are ever unpickled: the folder is the build's own output.
         """
-        found = self.load(key)
+        if self.folder is None:
+            return None
+        path = str(self.folder / key)
+        if self.recall is not None and (kept := self.recall.get("object", path)) is not None:
+            return kept
+        found = Memo(self.folder).load(key)  # from disk; the value, not its pickle, is kept in memory
         if found is None:
             return None
         try:
-            return pickle.loads(found)
+            value = pickle.loads(found)
         except (pickle.PickleError, EOFError, ValueError, TypeError, AttributeError):
             return None
+        if self.recall is not None:
+            self.recall.put("object", path, value, len(found))
+        return value
 
     def store_object(self, key: str, value: object) -> None:
-        self.store(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        Memo(self.folder).store(key, data)  # kept in memory as the value, not as its pickle
+        if self.recall is not None and self.folder is not None:
+            self.recall.put("object", str(self.folder / key), value, len(data))
 
 
 NO_CACHE = Memo(None)

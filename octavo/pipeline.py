@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from octavo import FORMATS
 from octavo.batch import render_all
@@ -19,14 +20,16 @@ from octavo.book import Book
 from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
-from octavo.memo import NO_CACHE, Memo
+from octavo.memo import NO_CACHE, Memo, Recall
 from octavo.output import publish, staging
 from octavo.paths import slugify
-from octavo.remote import Downloaded, Store, fetch_all
 from octavo.render import RenderContext, RenderedChapter, place_remote
 from octavo.transforms import toc, xrefs
 from octavo.transforms.toc import Page, TocEntry
 from octavo.transforms.xrefs import XRefIndex
+
+if TYPE_CHECKING:
+    from octavo.remote import Store
 
 Writer = Callable[["Assembled", Path], Path]
 
@@ -89,6 +92,8 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
         problems += chapter.diagnostics
     downloads: dict[str, Path] = {}
     if allow_remote:
+        from octavo.remote import Store  # the network code only when the network may be used
+
         store = store or Store(output_dir(book.config, None) / ".cache" / "remote")
         rendered, downloads, more = download_remote(rendered, store)
         problems += more
@@ -106,6 +111,8 @@ def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
 
     A stage after rendering, so the render cache never holds a result that depends on the network.
     """
+    from octavo.remote import Downloaded, fetch_all
+
     uses = [(chapter, image) for chapter in rendered.values() for image in chapter.remote]
     if not uses:
         return dict(rendered), {}, []
@@ -153,13 +160,20 @@ def output_dir(config: Config, out_dir: Path | None) -> Path:
 
 def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
           strict: bool = False, allow_remote: bool = False, jobs: int | None = None,
-          use_cache: bool = True) -> BuildResult:
-    """Build the book in ``root``; raises :class:`BookError` with every problem if it can't."""
+          use_cache: bool = True, recall: Recall | None = None) -> BuildResult:
+    """Build the book in ``root``; raises :class:`BookError` with every problem if it can't.
+
+    ``recall`` keeps the cache's entries in memory for the next build of this process (``serve``).
+    """
     book, problems = load_book(root)
     out = output_dir(book.config, out_dir)
-    memo = Memo(out / ".cache" if use_cache else None)
+    memo = Memo(out / ".cache" if use_cache else None, recall)
     workers = jobs or os.cpu_count() or 1
-    store = Store(out / ".cache" / "remote", reuse=use_cache)
+    store = None
+    if allow_remote:
+        from octavo.remote import Store
+
+        store = Store(out / ".cache" / "remote", reuse=use_cache)
     assembled, problems = assemble_book(book, problems, allow_remote, workers, memo, store)
     if has_errors(problems, strict):
         raise BookError(problems)

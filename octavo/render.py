@@ -20,6 +20,7 @@ from octavo import markdown, sanitize
 from octavo.assets import check_image
 from octavo.book import Chapter
 from octavo.diagnostics import Diagnostic, error, warning
+from octavo.memo import digest
 from octavo.paths import OutsideBook, book_relative, is_url, slugify
 
 XREF = "octavo:"  # internal links are written octavo:<chapter-id>#<fragment> until a writer places them
@@ -82,6 +83,9 @@ class RenderedChapter:
     remote: tuple[RemoteImage, ...] = ()  # with --allow-remote; see place_remote
     notes: int = 0
     diagnostics: tuple[Diagnostic, ...] = ()
+    # A digest of everything this chapter was rendered from (see batch.render_all), so that the
+    # writers' caches can key a page on it without hashing its HTML; "" when nothing computed one.
+    digest: str = ""
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
@@ -143,7 +147,9 @@ def place_remote(chapter: RenderedChapter, names: Mapping[str, str | None]) -> R
             else:
                 element.set(attribute, name)
                 placed.append(name)
-    return replace(chapter, html=sanitize.serialize(root), images=tuple(dict.fromkeys([*chapter.images, *placed])))
+    return replace(chapter, html=sanitize.serialize(root), images=tuple(dict.fromkeys([*chapter.images, *placed])),
+                   digest=digest(chapter.digest, [(image.url, names.get(image.url)) for image in chapter.remote])
+                   if chapter.digest else "")
 
 
 def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[sanitize.Removal]

@@ -35,6 +35,7 @@ from markupsafe import Markup
 from octavo import styles, templates
 from octavo.config import load_config
 from octavo.diagnostics import BookError, Diagnostic, summary
+from octavo.memo import Recall
 from octavo.pipeline import build
 
 VERSION_PATH = "/__octavo__/version"
@@ -73,6 +74,7 @@ class Preview:
         self.own_out = out is None
         self.out = (out or Path(tempfile.mkdtemp(prefix="octavo-serve-"))).resolve()
         self.state = BuildState()
+        self.recall = Recall()  # the cache's entries in memory: a rebuild reads nothing it wrote
         self.stopping = threading.Event()
         self.watching = threading.Event()
         self.httpd = ThreadingHTTPServer((host, port), partial(PreviewHandler, preview=self))
@@ -97,7 +99,8 @@ class Preview:
         started = time.monotonic()
         warnings: list[Diagnostic] = []
         try:
-            warnings = build(self.book, self.out, self.formats, jobs=None if parallel else 1).diagnostics
+            warnings = build(self.book, self.out, self.formats, jobs=None if parallel else 1,
+                             recall=self.recall).diagnostics
             problems: list[str] = []
         except BookError as exc:
             problems = [d.format() for d in exc.diagnostics]
@@ -231,9 +234,10 @@ def make_server(book: Path, host: str = "127.0.0.1", port: int = 0, formats: Seq
     return Preview(book, host, port, formats, out)
 
 
-def serve(book: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
-    """Serve ``book``'s web edition until Ctrl+C, rebuilding and reloading on every save."""
-    preview = make_server(book, host, port)  # binding the port may fail: OSError, before any build
+def serve(book: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
+          formats: Sequence[str] = ("web",)) -> None:
+    """Serve ``book``'s web edition until Ctrl+C, rebuilding it (and ``formats``) on every save."""
+    preview = make_server(book, host, port, formats)  # binding the port may fail: OSError, before any build
     try:
         preview.start()
         print(f"serving {book} at {preview.url}; watching for changes (Ctrl+C to stop)", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from conftest import ROOT, copy_book
 from pypdf import PdfReader
 
 from octavo.diagnostics import BookError
+from octavo.memo import Memo, Recall
 from octavo.pipeline import build
 
 
@@ -189,3 +191,38 @@ def test_pdf_layouts_are_reused_when_the_build_time_changes(tmp_path: Path, monk
     assert cache_entries(out, "pdf") == first
     info = PdfReader(out / "inner-leadership.pdf").metadata
     assert info is not None and info["/CreationDate"] == info["/ModDate"] == "D:20270115080000Z"
+
+
+def test_entries_kept_in_memory_between_builds_are_never_stale(tmp_path: Path) -> None:
+    """``serve`` keeps the cache in memory (a Recall): a rebuild must still see every change,
+    and a change to the disk cache behind its back (deleted) must not matter."""
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    recall = Recall()
+    build(book, out, ["epub", "web"], recall=recall)
+    assert recall.entries, "the build's entries are kept"
+    chapter = book / "part-2" / "05-relationship-focus.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("Work gets done", "Kept work gets done"),
+                       encoding="utf-8")
+    build(book, out, ["epub", "web"], recall=recall)
+    assert "Kept work gets done" in chapter_xhtml(out, "05-relationship-focus")
+    assert "Kept work gets done" in site_page(out, "05-relationship-focus")
+    shutil.rmtree(out / ".cache")
+    build(book, out, ["epub", "web"], recall=recall)
+    assert not list((out / ".cache" / "render").glob("[!.]*")), "chapters came from memory, not rendered again"
+    assert "Kept work gets done" in chapter_xhtml(out, "05-relationship-focus")
+    toml = book / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('language = "en"', 'language = "de"'), encoding="utf-8")
+    build(book, out, ["epub", "web"], recall=recall)
+    assert "„Do they trust me?“" in chapter_xhtml(out, "05-relationship-focus")
+    assert "„Do they trust me?“" in site_page(out, "05-relationship-focus")
+
+
+def test_memory_kept_is_bounded(tmp_path: Path) -> None:
+    recall = Recall(limit=1000)
+    memo = Memo(tmp_path, recall)
+    for n in range(10):
+        memo.store(f"k{n}", bytes(300))
+    assert recall.size <= 1000 and len(recall.entries) == 3
+    assert memo.load("k0") == bytes(300), "what memory dropped is read from disk again"
+    assert memo.load_object("missing") is None

@@ -3,9 +3,11 @@ errors in the browser without stopping, and stopping cleanly."""
 
 from __future__ import annotations
 
+import io
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +119,34 @@ def test_an_open_page_reloads_itself_after_a_save(preview: Preview) -> None:
         save_and_wait(preview, chapter, chapter.read_text(encoding="utf-8") + "\nA reloading wombat.\n")
         page.wait_for_selector("text=A reloading wombat.", timeout=15_000)
         browser.close()
+
+
+def test_serve_can_keep_the_epub_fresh_too(tmp_path: Path) -> None:
+    """``octavo serve -f epub``: each save rebuilds the EPUB as well, and the site offers it."""
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    with make_server(book, port=0, formats=["epub", "web"], out=tmp_path / "out") as running:
+        status, home = fetch(running.url)
+        assert status == 200 and 'href="downloads/inner-leadership.epub"' in home
+        chapter = running.book / CHAPTER
+        save_and_wait(running, chapter, chapter.read_text(encoding="utf-8") + "\nA fresh numbat.\n")
+        status, epub = fetch_bytes(running.url + "downloads/inner-leadership.epub")
+        with zipfile.ZipFile(io.BytesIO(epub)) as package:
+            assert "A fresh numbat." in package.read("EPUB/01-what-is-inner-leadership.xhtml").decode()
+
+
+def fetch_bytes(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+def test_the_serve_command_passes_its_formats_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from octavo import cli, serve
+
+    asked: list[object] = []
+    monkeypatch.setattr(serve, "serve", lambda *args: asked.append(args))
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    result = CliRunner().invoke(cli.main, ["serve", str(book), "-f", "pdf", "-f", "epub", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert asked == [(book, "127.0.0.1", 0, False, ["epub", "pdf", "web"])]

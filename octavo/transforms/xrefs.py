@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 
 from octavo.diagnostics import Diagnostic, warning
+from octavo.memo import digest
 from octavo.render import XREF, RenderedChapter
 
 PLACEHOLDER = re.compile(re.escape(f'href="{XREF}') + r'([^"#]*)#([^"]*)"')
@@ -32,6 +34,13 @@ class XRefIndex:
             return chapter, fragment
         owner = self.owners.get(fragment)
         return (owner, fragment) if owner else (chapter, "")
+
+    @cached_property
+    def digest(self) -> str:
+        """The whole index, for the cache keys of pages whose links it places; made once per build
+        however many writers ask (a frozen dataclass may still cache in its ``__dict__``)."""
+        return digest(sorted((chapter, sorted(ids)) for chapter, ids in self.anchors.items()),
+                      sorted(self.owners.items()))
 
 
 def index(rendered: Iterable[RenderedChapter], page_of: Mapping[str, str] | None = None

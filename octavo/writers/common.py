@@ -17,6 +17,7 @@ from octavo.transforms.xrefs import UrlFor
 
 if TYPE_CHECKING:
     from octavo.pipeline import Assembled
+    from octavo.render import RenderedChapter
 
 
 def page_body(assembled: Assembled, page: Page, url_for: UrlFor) -> Markup:
@@ -48,25 +49,28 @@ def page_fingerprint(page: Page, links: str) -> str:
 
     The body is the chapter's XHTML with its links placed by the book's cross-reference index,
     whose digest is ``links`` (see :func:`links_digest`): the two together stand for the body,
-    so a page from the cache need not be relinked to know it is unchanged. A part is
-    represented by its own fields and its chapters' ids: the chapters' texts (which a part
-    holds) reach a page only through their rendered form.
+    so a page from the cache need not be relinked to know it is unchanged. The chapter stands
+    in by its own digest, made when it was rendered, so its text is not hashed again for every
+    output. A part is represented by its own fields and its chapters' ids: the chapters' texts
+    (which a part holds) reach a page only through their rendered form.
     """
     part = page.part
     if part is not None:
         part = replace(part, chapters=tuple(replace(c, text="") for c in part.chapters),
                        intro=replace(part.intro, text="") if part.intro else None)
-    chapter = page.chapter
-    if chapter is None:
-        return digest(replace(page, part=part), links)
-    return digest(replace(page, part=part, chapter=None), replace(chapter, html="", anchors=frozenset()),
-                  sorted(chapter.anchors), links, chapter.html)
+    return digest(replace(page, part=part, chapter=None), chapter_digest(page.chapter), links)
+
+
+def chapter_digest(chapter: RenderedChapter | None) -> str:
+    """The rendered chapter's digest; hashed from its fields when rendering left none."""
+    if chapter is None or chapter.digest:
+        return chapter.digest if chapter else ""
+    return digest(replace(chapter, html="", anchors=frozenset()), sorted(chapter.anchors), chapter.html)
 
 
 def links_digest(index: xrefs.XRefIndex) -> str:
     """The cross-reference index, for the keys of pages whose links it places."""
-    return digest(sorted((chapter, sorted(ids)) for chapter, ids in index.anchors.items()),
-                  sorted(index.owners.items()))
+    return index.digest
 
 
 def templates_digest(book_root: Path) -> str:
