@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -172,8 +173,10 @@ class Memo:
 
 
 NO_CACHE = Memo(None)
-CHECK = 8  # bytes of BLAKE2b before each entry, so a damaged entry is a miss, never an output
+CHECK = 8  # length and CRC-32 before each entry, so a damaged entry is a miss, never an output
 
 
 def _checksum(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=CHECK).digest()
+    """Against a truncated or scribbled entry, not an attacker (the folder is the build's own):
+    CRC-32 is several times cheaper than a cryptographic hash, and a rebuild checks every entry."""
+    return (len(data) & 0xFFFFFFFF).to_bytes(4, "little") + zlib.crc32(data).to_bytes(4, "little")
