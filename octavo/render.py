@@ -31,6 +31,13 @@ WEB_SCHEMES = ("http:", "https:", "mailto:", "tel:", "ftp:")
 REMOTE_SCHEMES = ("http:", "https:")
 MEDIA = frozenset({"img", "image", "source", "video", "audio", "track", "use"})
 MEDIA_ATTRIBUTES = ("src", f"{{{sanitize.XLINK_NS}}}href", "href", "poster")
+# The elements each pass works on, found by libxml2 in document order rather than by visiting
+# every element of a long chapter in Python.
+LINKS_AND_MEDIA = etree.XPath("descendant-or-self::*[(local-name()='a' and @href) or "
+                              + " or ".join(f"local-name()='{m}'" for m in sorted(MEDIA)) + "]")
+IDS = etree.XPath("descendant-or-self::*/@id")
+LINED = etree.XPath("descendant-or-self::*[@data-line]")
+WITH_ROLE = etree.XPath("descendant-or-self::*[@role]")
 
 
 @dataclass(frozen=True)
@@ -101,10 +108,9 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     _mark_epub_types(root)
     title_heading = next((h for h in headings if h.level == 1), None)
     title = chapter.title or (title_heading.text if title_heading else Path(chapter.source).stem)
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            element.attrib.pop("data-line", None)
-    anchors = frozenset(str(e.get("id")) for e in root.iter() if isinstance(e.tag, str) and e.get("id"))
+    for element in LINED(root):
+        del element.attrib["data-line"]
+    anchors = frozenset(str(ident) for ident in IDS(root) if ident)
     return RenderedChapter(
         id=chapter.id,
         source=chapter.source,
@@ -181,6 +187,8 @@ def _malformed_html(source: str, blocks: list[tuple[int, str]]) -> list[Diagnost
         joined.append(content)
         line += content.count("\n") + 1
     problems: list[Diagnostic] = []
+    if not blocks:  # nothing to repair, and html5lib need not even be loaded
+        return problems
     for html_line, what in sanitize.repairs("\n".join(joined))[:10]:
         index = max(i for i, start in enumerate(starts) if start <= html_line) if starts else 0
         at = blocks[index][0] + html_line - starts[index] if blocks else None
@@ -203,13 +211,10 @@ class _Walker:
         self.remote: list[RemoteImage] = []
 
     def walk(self, root: etree._Element) -> None:
-        for element in list(root.iter()):
-            if not isinstance(element.tag, str):
-                continue
-            local = etree.QName(element).localname
-            if local == "a" and element.get("href") is not None:
+        for element in LINKS_AND_MEDIA(root):
+            if etree.QName(element).localname == "a":
                 self.link(element)
-            elif local in MEDIA:
+            else:
                 self.media(element)
 
     def link(self, element: etree._Element) -> None:
@@ -308,11 +313,9 @@ def _resolve_media(root: Path, base: str, value: str) -> tuple[str | None, tuple
 
 def _assign_heading_ids(root: etree._Element) -> list[Heading]:
     """Every heading gets an id: its own, or a slug of its text made unique in the chapter."""
-    taken = {str(e.get("id")) for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    taken = {str(ident) for ident in IDS(root) if ident}
     headings: list[Heading] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag not in HEADINGS:
-            continue
+    for element in root.iter(*HEADINGS):
         if _inside(element, "aside"):
             continue
         clean = _plain_heading(element)
@@ -354,8 +357,7 @@ def _plain_heading(element: etree._Element) -> etree._Element:
 
 
 def _mark_epub_types(root: etree._Element) -> None:
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            kind = ROLE_TO_EPUB_TYPE.get(element.get("role", ""))
-            if kind and not element.get(sanitize.EPUB_TYPE):
-                element.set(sanitize.EPUB_TYPE, kind)
+    for element in WITH_ROLE(root):
+        kind = ROLE_TO_EPUB_TYPE.get(element.get("role", ""))
+        if kind and not element.get(sanitize.EPUB_TYPE):
+            element.set(sanitize.EPUB_TYPE, kind)
