@@ -77,3 +77,7 @@ class BookError(Exception):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         super().__init__("\n".join(d.format() for d in diagnostics))
         self.diagnostics = list(diagnostics)
+
+    def __reduce__(self) -> tuple[type[BookError], tuple[list[Diagnostic]]]:
+        """Pickled with its diagnostics (not its message), so it crosses from a worker process intact."""
+        return BookError, (self.diagnostics,)

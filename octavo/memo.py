@@ -120,6 +120,10 @@ class Memo:
             self.recall.put("bytes", path, data, len(data))
         return data
 
+    def has(self, key: str) -> bool:
+        """Whether there is an entry for ``key`` (damaged or not): a cheap guess of the work ahead."""
+        return self.folder is not None and (self.folder / key).is_file()
+
     def store(self, key: str, data: bytes) -> None:
         if self.folder is None:
             return

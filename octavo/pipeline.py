@@ -146,7 +146,7 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1) -> dict[str
     def web(assembled: Assembled, dest: Path) -> Path:
         from octavo.writers.web import write_web
 
-        return write_web(assembled, dest)
+        return write_web(assembled, dest, jobs=jobs)
 
     return {"epub": epub, "pdf": pdf, "web": web}
 

@@ -9,6 +9,8 @@ Autoescaping is on for every template whatever its extension (``select_autoescap
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -64,8 +66,21 @@ def _bytecode_cache(folder: Path | None) -> BytecodeCache | None:
 
 def render(env: Environment, name: str, **context: Any) -> str:
     """Render ``name``; a template problem becomes a diagnostic at the template's path and line."""
-    try:
+    with reported(name):
         return env.get_template(name).render(**context)
+
+
+def module(env: Environment, name: str) -> Any:
+    """The macros of template ``name``, to call from Python; problems are reported as in :func:`render`."""
+    with reported(name):
+        return env.get_template(name).module
+
+
+@contextmanager
+def reported(name: str) -> Iterator[None]:
+    """Turn a template problem met while working with ``name`` into a :class:`BookError`."""
+    try:
+        yield
     except TemplateSyntaxError as exc:
         raise BookError([error("template.syntax", exc.message or "syntax error", _path(exc.filename, name),
                                exc.lineno)]) from None

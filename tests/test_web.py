@@ -16,10 +16,14 @@ import pytest
 from conftest import CORPUS, ROOT, copy_book
 from lxml import html as lxml_html
 
+from octavo import templates
+from octavo.diagnostics import BookError
 from octavo.pipeline import assemble, build
 from octavo.transforms.toc import Page
+from octavo.writers import web, web_search
 from octavo.writers.web import SiteMap, demote_headings, web_body
 from octavo.writers.web_search import BLOCK, CONTINUE, FINAL, encode, words
+from octavo.writers.web_sidebar import SideContents
 
 CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = ROOT / "book"
@@ -131,6 +135,73 @@ def test_side_contents_marks_the_current_page(build_book: Site) -> None:
     sections = chapter.xpath("//nav[@id='_toc']//li[@class='toc-section']/a/@href")
     assert "04-respecting-stakeholders.html#stakeholder-map" in sections
     assert not [s for s in sections if not s.startswith("04-respecting-stakeholders.html#")]
+
+
+@pytest.mark.parametrize("book", [SAMPLE, CORPUS / "mdbook-guide"], ids=lambda p: p.name)
+def test_side_contents_made_once_equal_the_macro_for_every_page(book: Path) -> None:
+    """The list spliced from one rendering is, page by page, what sidebar_list itself gives
+    (mdBook's nested chapters included: a chapter's entry holds other chapters' entries)."""
+    if not book.is_dir():
+        pytest.skip(f"{book} is not available")
+    assembled, _ = assemble(book)
+    sitemap = SiteMap(assembled.pages)
+    env = templates.environment(book)
+    sidebar = SideContents(env, assembled.toc, sitemap.url)
+    nav = env.get_template("web/nav.j2").module
+    assert sidebar.own
+    for current in ["", *(page.id for page in assembled.pages)]:
+        assert str(sidebar.for_page(current)) == str(nav.sidebar_list(assembled.toc, sitemap.url, current)), current
+
+
+def test_a_book_nav_or_sidebar_block_is_used_on_every_page(tmp_path: Path) -> None:
+    """A book's own web/nav.j2 is called for each page; a book's sidebar block replaces the list."""
+    book = copy_book(SAMPLE, tmp_path / "book")
+    (book / "templates" / "web").mkdir(parents=True)
+    (book / "templates" / "web" / "nav.j2").write_text(
+        (templates.DEFAULTS / "web" / "nav.j2").read_text(encoding="utf-8").replace(
+            '<li class="toc-{{ e.kind }}">', '<li class="toc-{{ e.kind }}" data-seen-from="{{ current }}">'),
+        encoding="utf-8")
+    build(book, tmp_path / "out", ["web"])
+    site = tmp_path / "out" / "site"
+    for name, doc in pages(site).items():
+        seen = set(doc.xpath("//nav[@id='_toc']//li/@data-seen-from"))
+        assert seen == {"" if name == "index.html" else name.removesuffix(".html")}, name
+    (book / "templates" / "web" / "nav.j2").unlink()
+    for kind in ("chapter", "part"):
+        (book / "templates" / "web" / f"{kind}.html.j2").write_text(
+            f'{{% extends "!default/web/{kind}.html.j2" %}}\n{{% block sidebar %}}<nav id="_toc" aria-label="Mine">'
+            '<p class="mine">{{ current }}</p></nav>{% endblock %}\n', encoding="utf-8")
+    build(book, tmp_path / "out", ["web"])
+    for name, doc in pages(site).items():
+        if name != "index.html":
+            assert doc.xpath("//nav[@id='_toc']/p[@class='mine']/text()") == [name.removesuffix(".html")], name
+            assert not doc.xpath("//nav[@id='_toc']//ol"), name
+
+
+def test_pages_written_by_worker_processes_are_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site made by forked workers, page runs and index blocks in any order, is the one made
+    in one process, with and without the cache; a template error in a worker is reported as here."""
+    book = copy_book(SAMPLE, tmp_path / "book")
+    build(book, tmp_path / "one", ["web"], jobs=1, use_cache=False)
+    monkeypatch.setattr(web, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(web_search, "BLOCK", 3)
+    build(book, tmp_path / "two", ["web"], jobs=1, use_cache=False)
+    expected = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*") if p.is_file()}
+    for run in ("cold", "cached", "again"):
+        out = tmp_path / ("nocache" if run == "cold" else "cache")
+        build(book, out, ["web"], jobs=2, use_cache=run != "cold")
+        found = {p.relative_to(out): p.read_bytes() for p in (out / "site").rglob("*") if p.is_file()}
+        assert found == {p: data for p, data in expected.items() if p.parts[0] == "site"}, run
+    assert len(load_index(tmp_path / "two" / "site")["blocks"]) > 1
+    (book / "templates" / "web").mkdir(parents=True)
+    (book / "templates" / "web" / "chapter.html.j2").write_text(
+        '{% extends "!default/web/chapter.html.j2" %}\n{% block heading %}\n{{ page.no_such }}{% endblock %}\n',
+        encoding="utf-8")
+    with pytest.raises(BookError) as caught:
+        build(book, tmp_path / "broken", ["web"], jobs=2, use_cache=False)
+    problem = caught.value.diagnostics[-1]
+    assert problem.code == "template.render" and problem.path.endswith("templates/web/chapter.html.j2")
+    assert problem.line == 3
 
 
 def test_contents_page_has_cover_title_description_contents_and_downloads(build_book: Site) -> None:

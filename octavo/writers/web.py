@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from octavo import styles, templates
+from octavo import forked, styles, templates
+from octavo.batch import PARALLEL_MIN_BYTES
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
 from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
+from octavo.writers import web_search
 from octavo.writers.common import images, links_digest, page_body, page_fingerprint, templates_digest
-from octavo.writers.web_search import writing_index
+from octavo.writers.web_search import SearchIndex
+from octavo.writers.web_sidebar import SideContents
 
 if TYPE_CHECKING:
     from octavo.pipeline import Assembled
@@ -81,8 +85,13 @@ class SiteMap:
         return self.file(page) + (f"#{fragment}" if fragment else "")
 
 
-def write_web(assembled: Assembled, dest: Path) -> Path:
-    """Write ``dest/site``; the EPUB and PDF already in ``dest`` become its downloads."""
+def write_web(assembled: Assembled, dest: Path, jobs: int = 1) -> Path:
+    """Write ``dest/site``; the EPUB and PDF already in ``dest`` become its downloads.
+
+    The pages and the blocks of the search index are made in ``jobs`` worker processes when
+    there is enough to make (a long book, not in the cache); they inherit all that
+    :class:`SitePages` prepared, so nothing big is sent to them.
+    """
     sheets, problems = styles.layers(assembled.book, "web")
     if has_errors(problems):
         raise BookError(problems)
@@ -94,56 +103,116 @@ def write_web(assembled: Assembled, dest: Path) -> Path:
     for sheet in sheets.sheets:
         _write(site / sheet.href, sheet.text)
     _write(site / SCRIPT, asset_text(assembled.book.config.root, "octavo.js"))
-    hrefs = [s.href for s in sheets.sheets]
-    with writing_index(assembled, sitemap.file, site / SEARCH_INDEX):
-        for name, html in render_pages(assembled, sitemap, hrefs, downloads):
-            _write(site / name, html)
+    work = SiteWork(SitePages(assembled, sitemap, [s.href for s in sheets.sheets], downloads, site),
+                    SearchIndex.of(assembled.pages, assembled.memo.area("search")))
+    with forked.workers(work, jobs if work.size() >= PARALLEL_MIN_BYTES else 1) as pool:
+        blocks = [pool.submit(_index_block, start) for start in work.search.starts()]
+        written = [pool.submit(_write_pages, first, last) for first, last in work.pages.runs()]
+        _write(site / HOME, work.pages.home())
+        for done in written:
+            done.result()
+        script = web_search.script(assembled.pages, sitemap.file, [block.result() for block in blocks])
+    _write(site / SEARCH_INDEX, script)
     return site
 
 
-def render_pages(assembled: Assembled, sitemap: SiteMap, sheets: list[str], downloads: list[Download]
-                 ) -> Iterator[tuple[str, str]]:
-    """(file name, HTML) for the contents page and every page of the book, in reading order.
+@dataclass(frozen=True)
+class SiteWork:
+    """What the workers share: the pages to write and the search index to make."""
+
+    pages: SitePages
+    search: SearchIndex
+
+    def size(self) -> int:
+        return self.pages.work() + self.search.work()
+
+
+def _index_block(work: SiteWork, start: int) -> tuple[web_search.Heads, str]:
+    return web_search.index_block(work.search, start)
+
+
+def _write_pages(work: SiteWork, first: int, last: int) -> None:
+    for position in range(first, last):
+        _write(work.pages.site / work.pages.chain[position].href, work.pages.html(position))
+
+
+class SitePages:
+    """Every page of the site as HTML, from the templates or the cache.
+
+    Made once in the main process: the Jinja environment with the page templates compiled, the
+    context every page shares, the plain side contents and each page's cache key; a worker
+    process forked afterwards writes pages from it as they are.
 
     A page whose template context is unchanged since the last build (same page, body, contents,
     neighbours, styles, templates and code) comes from the cache instead of the templates.
     """
-    env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
-    meta = assembled.book.config.meta
-    chain = [Link(HOME, meta.title), *(Link(sitemap.file(p.id), p.title) for p in assembled.pages)]
-    common: dict[str, Any] = {
-        "book": meta, "site": safe_site(assembled.book.config.site), "styles": sheets, "script": SCRIPT,
-        "home": Link(HOME, meta.title), "toc": assembled.toc, "url": sitemap.url,
-        "direction": "rtl" if meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
-    }
 
-    def context(position: int) -> dict[str, Any]:
-        return {**common, "canonical": canonical(assembled, chain[position].href),
+    def __init__(self, assembled: Assembled, sitemap: SiteMap, sheets: list[str], downloads: list[Download],
+                 site: Path) -> None:
+        self.assembled, self.sitemap, self.downloads, self.site = assembled, sitemap, downloads, site
+        self.env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
+        meta = assembled.book.config.meta
+        self.chain = [Link(HOME, meta.title), *(Link(sitemap.file(p.id), p.title) for p in assembled.pages)]
+        self.common: dict[str, Any] = {
+            "book": meta, "site": safe_site(assembled.book.config.site), "styles": sheets, "script": SCRIPT,
+            "home": Link(HOME, meta.title), "toc": assembled.toc, "url": sitemap.url,
+            "direction": "rtl" if meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+        }
+        self.sidebar = SideContents(self.env, assembled.toc, sitemap.url)
+        self.memo = assembled.memo.area("web")
+        self.keys = self._keys() if self.memo.folder else []
+        for name in ("web/index.html.j2", *sorted({self.template(page) for page in assembled.pages})):
+            with templates.reported(name):  # compiled here, once, not in each worker
+                self.env.get_template(name)
+        self.sidebar.render("")
+
+    def template(self, page: Page) -> str:
+        return "web/part.html.j2" if page.kind == "part" else "web/chapter.html.j2"
+
+    def _keys(self) -> list[str]:
+        """Each page's cache key (the contents page has none: it is always made)."""
+        salt = digest(code_digest("writers/web.py", "writers/web_sidebar.py", "writers/common.py", "templates.py"),
+                      templates_digest(self.assembled.book.config.root),
+                      {k: v for k, v in self.common.items() if k != "url"}, self.sitemap.files)
+        links = links_digest(self.assembled.xrefs)
+        return ["", *(digest(salt, self.template(page), self.chain[position - 1:position + 2],
+                             page_fingerprint(page, links))
+                      for position, page in enumerate(self.assembled.pages, 1))]
+
+    def work(self) -> int:
+        """How much there is to render: the size of the chapters of pages the cache lacks."""
+        return sum(len(page.chapter.html) for position, page in enumerate(self.assembled.pages, 1)
+                   if page.chapter is not None and not (self.keys and self.memo.has(self.keys[position])))
+
+    def runs(self, size: int = 16) -> list[tuple[int, int]]:
+        """The book's pages (positions 1 on) in runs of ``size``, one task each."""
+        return [(first, min(first + size, len(self.chain))) for first in range(1, len(self.chain), size)]
+
+    def context(self, position: int) -> dict[str, Any]:
+        chain = self.chain
+        current = self.assembled.pages[position - 1].id if position else ""
+        return {**self.common, "canonical": canonical(self.assembled, chain[position].href),
                 "prev": chain[position - 1] if position > 0 else None,
-                "next": chain[position + 1] if position + 1 < len(chain) else None}
+                "next": chain[position + 1] if position + 1 < len(chain) else None,
+                "side_contents": self.sidebar.for_page(current)}
 
-    memo = assembled.memo.area("web")
-    salt = digest(code_digest("writers/web.py", "writers/common.py", "templates.py"),
-                  templates_digest(assembled.book.config.root), {k: v for k, v in common.items() if k != "url"},
-                  sitemap.files) if memo.folder else ""
-    yield HOME, templates.render(
-        env, "web/index.html.j2", **context(0), title=meta.title, kind="home", current="",
-        cover=assembled.book.cover, downloads=downloads, first=chain[1] if len(chain) > 1 else None,
-        entries=assembled.toc)
-    links = links_digest(assembled.xrefs) if memo.folder else ""
-    for position, page in enumerate(assembled.pages, 1):
-        template = "web/part.html.j2" if page.kind == "part" else "web/chapter.html.j2"
+    def home(self) -> str:
+        meta = self.assembled.book.config.meta
+        return templates.render(
+            self.env, "web/index.html.j2", **self.context(0), title=meta.title, kind="home", current="",
+            cover=self.assembled.book.cover, downloads=self.downloads,
+            first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc)
 
-        def make(position: int = position, page: Page = page, template: str = template) -> str:
-            body = web_body(page_body(assembled, page, sitemap.url), intro=page.kind == "part")
-            return templates.render(env, template, **context(position), title=page.title, kind=page.kind,
-                                    current=page.id, page=page, body=body)
+    def html(self, position: int) -> str:
+        if self.keys:
+            return self.memo.text(self.keys[position], partial(self._render, position))
+        return self._render(position)
 
-        if memo.folder is None:
-            yield chain[position].href, make()
-            continue
-        key = digest(salt, template, chain[position - 1:position + 2], page_fingerprint(page, links))
-        yield chain[position].href, memo.text(key, make)
+    def _render(self, position: int) -> str:
+        page = self.assembled.pages[position - 1]
+        body = web_body(page_body(self.assembled, page, self.sitemap.url), intro=page.kind == "part")
+        return templates.render(self.env, self.template(page), **self.context(position), title=page.title,
+                                kind=page.kind, current=page.id, page=page, body=body)
 
 
 def safe_site(site: SiteOptions) -> SiteOptions:

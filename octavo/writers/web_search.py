@@ -21,8 +21,9 @@ so reading a page never pays for it. The format, kept in step with ``octavo.js``
              separator is needed.
 
 The blocks let a rebuild reuse the index of every run of pages that did not change: after one
-chapter of a long book is edited, only its block is merged again. They cost some size (a word
-is listed once per block it occurs in).
+chapter of a long book is edited, only its block is merged again; and they are the unit of work,
+so the blocks of a long book are made in parallel. They cost some size (a word is listed once
+per block it occurs in).
 
 Words are folded as the script folds a query: lower case, NFKD with the combining accents of
 U+0300-U+036F removed, split on anything that is not a letter or a digit; single letters are
@@ -34,33 +35,25 @@ from __future__ import annotations
 import contextlib
 import json
 import operator
-import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from octavo.batch import PARALLEL_MIN_BYTES
 from octavo.memo import Memo, code_digest, digest
 from octavo.sanitize import EPUB_NS
 from octavo.transforms.toc import Page
-
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
 
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
 ACCENTS = re.compile("[\u0300-\u036f]")
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 BLOCK = 32  # pages per block of the index
 NESTED_HEADING = "./*//*[@id][" + " or ".join(f"local-name()='{h}'" for h in sorted(HEADINGS)) + "]"
@@ -75,95 +68,106 @@ class Section:
     texts: list[str] = field(default_factory=list)
 
 
-@contextmanager
-def writing_index(assembled: Assembled, file_of: Callable[[str], str], path: Path) -> Iterator[None]:
-    """Write the search index to ``path`` when the block ends; the pages the cache does not have
-    are indexed in worker processes meanwhile, while the caller writes the site's pages."""
-    items = list(enumerate(assembled.pages))
-    memo = assembled.memo.area("search")
-    keys, found = _cached(items, memo)
-    todo = [position for position in range(len(items)) if position not in found]
-    with _pool([items[p] for p in todo]) as pool:
-        pending = pool.map(page_words, [items[p] for p in todo], chunksize=max(1, len(todo) // 8)) if pool else None
-        yield
-        made = list(pending) if pending is not None else [page_words(items[p]) for p in todo]
-    for position, words_found in zip(todo, made, strict=True):
-        if keys:
-            memo.store(keys[position], json.dumps(words_found, ensure_ascii=False).encode())
-        found[position] = words_found
-    script = merged(assembled.pages, file_of, keys, [found[p] for p in range(len(items))], memo)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(script, encoding="utf-8")
+@dataclass(frozen=True)
+class SearchIndex:
+    """The search index of one build: its pages and, with a cache, each page's key in it.
+
+    The work is done block by block (:func:`index_block`), each block's pages indexed and their
+    words merged in one task, so the blocks of a long book can be made in worker processes while
+    the site's pages are written; :func:`script` then only joins them.
+    """
+
+    pages: tuple[Page, ...]
+    memo: Memo
+    keys: tuple[str, ...] = ()  # each page's key in ``memo``; none without a cache
+
+    @classmethod
+    def of(cls, pages: Sequence[Page], memo: Memo) -> SearchIndex:
+        if memo.folder is None:
+            return cls(tuple(pages), memo)
+        code = code_digest("writers/web_search.py")
+        return cls(tuple(pages), memo, tuple(digest(code, number, page.title, page.chapter.html if page.chapter else "")
+                                             for number, page in enumerate(pages)))
+
+    def starts(self) -> range:
+        """The first page of each block."""
+        return range(0, len(self.pages), BLOCK)
+
+    def work(self) -> int:
+        """How much there is to index: the size of the chapters whose words the cache lacks."""
+        return sum(len(page.chapter.html) for number, page in enumerate(self.pages)
+                   if page.chapter is not None and not (self.keys and self.memo.has(self.keys[number])))
 
 
-def merged(pages: Iterable[Page], file_of: Callable[[str], str], keys: list[str], indexed: list[Indexed],
-           memo: Memo) -> str:
-    """The index script from every page's sections and words; a block whose pages' keys are
-    unchanged comes from the cache."""
-    page_list = list(pages)
-    blocks: list[dict[str, Any]] = []
-    first = 0
-    code = code_digest("writers/web_search.py")
-    for start in range(0, len(indexed), BLOCK):
-        run = indexed[start:start + BLOCK]
-        key = digest(code, "block", keys[start:start + BLOCK]) if keys else ""
-        block = json.loads(memo.text(key, partial(_block, run))) if key else json.loads(_block(run))
-        blocks.append({"first": first, **block})
-        first += sum(len(page) for page in run)
-    data = {
-        "pages": [[file_of(page.id), page.title] for page in page_list],
-        "sections": [list(head) for page in indexed for head, _ in page],
-        "blocks": blocks,
-    }
-    return "window.octavoSearch = " + json.dumps(data, separators=(",", ":")) + ";\n"
+Indexed = list[tuple[tuple[int, str, str], list[str]]]  # a page's sections: (page, fragment, heading), words
+Heads = list[tuple[int, str, str]]  # (page, fragment, heading) of each section of a block's pages
+
+
+def index_block(index: SearchIndex, start: int) -> tuple[Heads, str]:
+    """The sections of the block of pages from ``start`` and its inverted index as JSON; each
+    page's words and the block come from the cache when their inputs are unchanged."""
+    numbers = range(start, min(start + BLOCK, len(index.pages)))
+    indexed = [_page_words(index, number) for number in numbers]
+    heads = [head for page in indexed for head, _ in page]
+    if not index.keys:
+        return heads, _block(indexed)
+    key = digest(code_digest("writers/web_search.py"), "block", index.keys[numbers.start:numbers.stop])
+    return heads, index.memo.text(key, partial(_block, indexed))
+
+
+def _page_words(index: SearchIndex, number: int) -> Indexed:
+    if not index.keys:
+        return page_words((number, index.pages[number]))
+    with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
+        entry = index.memo.load(index.keys[number])
+        if entry is not None:
+            return [(tuple(head), found) for head, found in json.loads(entry)]
+    made = page_words((number, index.pages[number]))
+    index.memo.store(index.keys[number], json.dumps(made, ensure_ascii=False).encode())
+    return made
+
+
+def script(pages: Iterable[Page], file_of: Callable[[str], str], blocks: Iterable[tuple[Heads, str]]) -> str:
+    """The index script from the blocks in order: ``json.dumps`` of the whole, written piece by
+    piece so that each block's JSON, made (or cached) by its task, is used as it is."""
+    listed = [[file_of(page.id), page.title] for page in pages]
+    sections: list[list[object]] = []
+    parts: list[str] = []
+    for heads, block in blocks:
+        parts.append(f'{{"first":{len(sections)},{block[1:]}')
+        sections += [list(head) for head in heads]
+    return (f'window.octavoSearch = {{"pages":{_compact(listed)},"sections":{_compact(sections)},'
+            f'"blocks":[{",".join(parts)}]}};\n')
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _block(run: list[Indexed]) -> str:
-    """The inverted index of a run of pages, its sections numbered from 0, as JSON."""
+    """The inverted index of a run of pages, its sections numbered from 0, as compact JSON."""
     postings: defaultdict[str, list[int]] = defaultdict(list)
     for number, found in enumerate(found for page in run for _, found in page):
         for word in found:
             postings[word].append(number)
-    ordered = sorted(postings, key=lambda w: w.encode("utf-16-be"))  # the order of JavaScript's "<"
-    return json.dumps({"words": " ".join(ordered), "postings": [encode(postings[w]) for w in ordered]})
+    # Sorted in the order of JavaScript's "<", UTF-16 code units, which is the order of code
+    # points unless a word has a character beyond U+FFFF.
+    astral = ASTRAL.search(" ".join(postings)) is not None
+    ordered = sorted(postings, key=_utf16) if astral else sorted(postings)
+    return _compact({"words": " ".join(ordered), "postings": [
+        GAPS[numbers[0] + 1] if len(numbers) == 1 and numbers[0] + 1 < len(GAPS) else encode(numbers)
+        for numbers in map(postings.__getitem__, ordered)]})
 
 
-def page_words(item: tuple[int, Page]) -> list[tuple[tuple[int, str, str], list[str]]]:
+def _utf16(word: str) -> bytes:
+    return word.encode("utf-16-be")
+
+
+def page_words(item: tuple[int, Page]) -> Indexed:
     """One page's sections as ((page, fragment, heading), sorted words): a pure function, so the
     pages of a long book can be indexed in several processes."""
     number, page = item
     return [((s.page, s.fragment, s.title), sorted(words(" ".join(s.texts)))) for s in page_sections(page, number)]
-
-
-Indexed = list[tuple[tuple[int, str, str], list[str]]]
-
-
-def _cached(items: list[tuple[int, Page]], memo: Memo) -> tuple[list[str], dict[int, Indexed]]:
-    """Each page's cache key (none without a cache), and the sections and words of the pages the
-    cache has, by position."""
-    if memo.folder is None:
-        return [], {}
-    code = code_digest("writers/web_search.py")
-    keys = [digest(code, number, page.title, page.chapter.html if page.chapter else "") for number, page in items]
-    found: dict[int, Indexed] = {}
-    for position, key in enumerate(keys):
-        with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
-            entry = memo.load(key)
-            if entry is not None:
-                found[position] = json.loads(entry)
-    return keys, found
-
-
-@contextmanager
-def _pool(items: list[tuple[int, Page]]) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes for a long book's pages; None when starting them would cost more."""
-    size = sum(len(p.chapter.html) for _, p in items if p.chapter is not None)
-    jobs = min(os.cpu_count() or 1, len(items))
-    if jobs < 2 or size < PARALLEL_MIN_BYTES:
-        yield None
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield pool
 
 
 def words(text: str) -> set[str]:
@@ -203,10 +207,14 @@ def page_sections(page: Page, number: int) -> list[Section]:
     if not walker.flat(root):
         walker.visit(root, in_aside=False)
     for aside in walker.notes:
-        backlink = next(iter(aside.xpath(".//*[@role='doc-backlink']/@href")), "")
-        owner = walker.noterefs.get(str(backlink).rpartition("#")[2], 0)
-        sections[owner].texts.append(" ".join(aside.itertext()))
+        sections[_owner(aside, walker.noterefs) if len(sections) > 1 else 0].texts.append(" ".join(aside.itertext()))
     return sections
+
+
+def _owner(aside: etree._Element, noterefs: dict[str, int]) -> int:
+    """The section that calls a note: the one holding the call its backlink points to."""
+    backlink = next(iter(aside.xpath(".//*[@role='doc-backlink']/@href")), "")
+    return noterefs.get(str(backlink).rpartition("#")[2], 0)
 
 
 def parse(html: str) -> etree._Element:
@@ -241,8 +249,9 @@ class _Walker:
                 if tag in HEADINGS and child.get("id"):
                     self.sections.append(Section(self.sections[0].page, str(child.get("id")), _heading_text(child)))
                 self.sections[-1].texts.append(" ".join(child.itertext()))
-                for ident in child.xpath(NOTEREF_IDS):
-                    self.noterefs[str(ident)] = len(self.sections) - 1
+                if len(self.sections) > 1:  # a note called from the first section needs no entry
+                    for ident in child.xpath(NOTEREF_IDS):
+                        self.noterefs[str(ident)] = len(self.sections) - 1
             if child.tail:
                 self.sections[-1].texts.append(child.tail)
         return True
