@@ -40,7 +40,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -48,6 +47,7 @@ from lxml import html as lxml_html
 from octavo.memo import Memo, code_digest, digest
 from octavo.sanitize import EPUB_NS
 from octavo.transforms.toc import Page
+from octavo.writers.common import chapter_digest
 
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
@@ -86,7 +86,7 @@ class SearchIndex:
         if memo.folder is None:
             return cls(tuple(pages), memo)
         code = code_digest("writers/web_search.py")
-        return cls(tuple(pages), memo, tuple(digest(code, number, page.title, page.chapter.html if page.chapter else "")
+        return cls(tuple(pages), memo, tuple(digest(code, number, page.title, chapter_digest(page.chapter))
                                              for number, page in enumerate(pages)))
 
     def starts(self) -> range:
@@ -104,15 +104,23 @@ Heads = list[tuple[int, str, str]]  # (page, fragment, heading) of each section 
 
 
 def index_block(index: SearchIndex, start: int) -> tuple[Heads, str]:
-    """The sections of the block of pages from ``start`` and its inverted index as JSON; each
-    page's words and the block come from the cache when their inputs are unchanged."""
+    """The sections of the block of pages from ``start`` and its inverted index as JSON.
+
+    With a cache, a block whose pages are unchanged is read whole (its sections' heads, a line
+    of JSON, then the block's); otherwise each page's words come from the cache if it has them.
+    """
     numbers = range(start, min(start + BLOCK, len(index.pages)))
+    key = digest(code_digest("writers/web_search.py"), "block", index.keys[numbers.start:numbers.stop]
+                 ) if index.keys else ""
+    if key and (entry := index.memo.load(key)) is not None:
+        with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
+            heads, _, block = entry.decode().partition("\n")
+            return [(page, fragment, title) for page, fragment, title in json.loads(heads)], block
     indexed = [_page_words(index, number) for number in numbers]
-    heads = [head for page in indexed for head, _ in page]
-    if not index.keys:
-        return heads, _block(indexed)
-    key = digest(code_digest("writers/web_search.py"), "block", index.keys[numbers.start:numbers.stop])
-    return heads, index.memo.text(key, partial(_block, indexed))
+    made = [head for page in indexed for head, _ in page], _block(indexed)
+    if key:
+        index.memo.store(key, f"{_compact(made[0])}\n{made[1]}".encode())
+    return made
 
 
 def _page_words(index: SearchIndex, number: int) -> Indexed:
@@ -148,15 +156,13 @@ def _block(run: list[Indexed]) -> str:
     """The inverted index of a run of pages, its sections numbered from 0, as compact JSON."""
     postings: defaultdict[str, list[int]] = defaultdict(list)
     for number, found in enumerate(found for page in run for _, found in page):
-        for word in found:
-            postings[word].append(number)
+        for listed in map(postings.__getitem__, found):  # a third faster than postings[word] in the loop
+            listed.append(number)
     # Sorted in the order of JavaScript's "<", UTF-16 code units, which is the order of code
     # points unless a word has a character beyond U+FFFF.
     astral = ASTRAL.search(" ".join(postings)) is not None
     ordered = sorted(postings, key=_utf16) if astral else sorted(postings)
-    return _compact({"words": " ".join(ordered), "postings": [
-        GAPS[numbers[0] + 1] if len(numbers) == 1 and numbers[0] + 1 < len(GAPS) else encode(numbers)
-        for numbers in map(postings.__getitem__, ordered)]})
+    return _compact({"words": " ".join(ordered), "postings": list(map(encode, map(postings.__getitem__, ordered)))})
 
 
 def _utf16(word: str) -> bytes:
@@ -173,10 +179,14 @@ def page_words(item: tuple[int, Page]) -> Indexed:
 def words(text: str) -> set[str]:
     # Folding is done once per distinct whitespace-separated token rather than over the whole
     # text: a diary repeats its words, so this is a fraction of the work, with the same result
-    # (no word spans whitespace, and neither lower() nor NFKD looks across it).
-    distinct = " ".join(set(text.split()))
-    folded = ACCENTS.sub("", unicodedata.normalize("NFKD", distinct.lower()))
-    return {w for w in set(WORD.findall(folded)) if len(w) > 1 or w.isdigit()}
+    # (no word spans whitespace, and neither lower() nor NFKD looks across it). A token of ASCII
+    # letters and digits alone (most of them) is its own word, lower-cased, without the regex.
+    tokens = set(text.split())
+    plain = {token for token in tokens if token.isascii() and token.isalnum()}
+    found = {token.lower() for token in plain if len(token) > 1 or token.isdigit()}
+    folded = ACCENTS.sub("", unicodedata.normalize("NFKD", " ".join(tokens - plain).lower()))
+    found.update(w for w in set(WORD.findall(folded)) if len(w) > 1 or w.isdigit())
+    return found
 
 
 def _gap(gap: int) -> str:
@@ -194,6 +204,8 @@ GAPS = tuple(_gap(gap) for gap in range(32 * 32))  # every gap of one or two dig
 def encode(numbers: Iterable[int]) -> str:
     listed = list(numbers)
     gaps = map(operator.sub, listed, [-1, *listed])
+    if not listed or listed[-1] < len(GAPS) - 1:  # ascending, so no gap reaches len(GAPS)
+        return "".join(map(GAPS.__getitem__, gaps))
     return "".join(GAPS[gap] if gap < len(GAPS) else _gap(gap) for gap in gaps)
 
 
