@@ -58,6 +58,8 @@ HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 BLOCK = 32  # pages per block of the index
 NESTED_HEADING = "./*//*[@id][" + " or ".join(f"local-name()='{h}'" for h in sorted(HEADINGS)) + "]"
 NOTEREF_IDS = "descendant-or-self::*[@role='doc-noteref']/@id"
+SECTION_HEADING = ".//*[@id != ''][" + " or ".join(f"local-name()='{h}'" for h in sorted(HEADINGS)) + "]"
+FOOTNOTES_CANDIDATES = "./*[local-name()='section'][contains(@class, 'footnotes')]"
 
 
 @dataclass
@@ -215,12 +217,30 @@ def page_sections(page: Page, number: int) -> list[Section]:
     if page.chapter is None:
         return sections
     root = parse(page.chapter.html)
+    if _one_section(root):
+        sections[0].texts.append(" ".join(root.itertext()))
+        return sections
     walker = _Walker(sections)
     if not walker.flat(root):
         walker.visit(root, in_aside=False)
     for aside in walker.notes:
         sections[_owner(aside, walker.noterefs) if len(sections) > 1 else 0].texts.append(" ".join(aside.itertext()))
     return sections
+
+
+def _one_section(root: etree._Element) -> bool:
+    """Whether all the page's text, notes too, is its first section's, and exactly the text of
+    the whole tree as the walker would hand it out piece by piece (for the words of a section
+    only its pieces count, not their order): no heading starts a section, and no notes container
+    has text of its own, which the walker leaves out."""
+    if root.xpath(SECTION_HEADING):
+        return False
+    for container in root.xpath(FOOTNOTES_CANDIDATES):
+        if "footnotes" in (container.get("class") or "").split() and (
+                (container.text or "").split() or any(not isinstance(note.tag, str) or (note.tail or "").split()
+                                                      for note in container)):
+            return False
+    return True
 
 
 def _owner(aside: etree._Element, noterefs: dict[str, int]) -> int:
