@@ -43,9 +43,11 @@ ASSETS = templates.DEFAULTS / "web" / "assets"
 FORMATS = (("epub", "EPUB"), ("pdf", "PDF"))
 RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 
-# The chapter HTML is our own serialisation, so a tag always starts with "<" + a letter and "<"
-# never appears unescaped in text or attribute values: these patterns only ever match real tags.
-EPUB_TYPE = re.compile(r'(<[A-Za-z][^<>]*?)\s+epub:type="[^"]*"')
+# The chapter HTML is our own serialisation (lxml's), so a tag always starts with "<" + a letter,
+# its attributes are each preceded by one space, and "<" and ">" never appear unescaped in text
+# or attribute values: these patterns only ever match real tags (an epub:type attribute is one
+# followed by the end of its tag before any "<").
+EPUB_TYPE = re.compile(r' epub:type="[^"]*"(?=[^<>]*>)')
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
 
@@ -236,7 +238,7 @@ def web_body(body: Markup, intro: bool) -> Markup:
     ``h1``: a part's intro moves all its headings one level down under the part title, and a
     chapter with a second ``h1`` keeps only the first.
     """
-    html = EPUB_TYPE.sub(r"\1", str(body))
+    html = EPUB_TYPE.sub("", str(body))
     html = TABLE_OPEN.sub('<div class="table-wrap"><table', html).replace("</table>", "</table></div>")
     html = demote_headings(html) if intro else _single_h1(html)
     return Markup(html)  # our own rendered chapter, already sanitised
