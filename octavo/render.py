@@ -31,10 +31,9 @@ WEB_SCHEMES = ("http:", "https:", "mailto:", "tel:", "ftp:")
 REMOTE_SCHEMES = ("http:", "https:")
 MEDIA = frozenset({"img", "image", "source", "video", "audio", "track", "use"})
 MEDIA_ATTRIBUTES = ("src", f"{{{sanitize.XLINK_NS}}}href", "href", "poster")
-# The elements each pass works on, found by libxml2 in document order rather than by visiting
-# every element of a long chapter in Python.
-LINKS_AND_MEDIA = etree.XPath("descendant-or-self::*[(local-name()='a' and @href) or "
-                              + " or ".join(f"local-name()='{m}'" for m in sorted(MEDIA)) + "]")
+# The elements each pass works on, found by lxml in document order rather than by visiting every
+# element of a long chapter in Python.
+LINKS_AND_MEDIA = tuple(f"{{*}}{name}" for name in ("a", *sorted(MEDIA)))  # in any namespace or none
 IDS = etree.XPath("descendant-or-self::*/@id")
 LINED = etree.XPath("descendant-or-self::*[@data-line]")
 WITH_ROLE = etree.XPath("descendant-or-self::*[@role]")
@@ -211,11 +210,11 @@ class _Walker:
         self.remote: list[RemoteImage] = []
 
     def walk(self, root: etree._Element) -> None:
-        for element in LINKS_AND_MEDIA(root):
-            if etree.QName(element).localname == "a":
-                self.link(element)
-            else:
+        for element in list(root.iter(*LINKS_AND_MEDIA)):
+            if etree.QName(element).localname != "a":
                 self.media(element)
+            elif element.get("href") is not None:
+                self.link(element)
 
     def link(self, element: etree._Element) -> None:
         href = element.get("href", "").strip()
