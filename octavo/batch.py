@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from octavo.book import Chapter
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.render import RenderContext, RenderedChapter, render_chapter
 
 CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py")
+T = TypeVar("T")
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves
 
 
@@ -55,8 +57,23 @@ def _with_digest(rendered: RenderedChapter, key: str, root: Path) -> RenderedCha
     return replace(rendered, digest=digest(key, sorted(_stamps(root, rendered).items())))
 
 
-def _render(args: tuple[Chapter, RenderContext]) -> RenderedChapter:
-    return render_chapter(*args)
+def _render(args: tuple[list[Chapter], RenderContext]) -> list[RenderedChapter]:
+    chapters, ctx = args
+    return [render_chapter(chapter, ctx) for chapter in chapters]
+
+
+def guided(items: Sequence[T], jobs: int) -> list[list[T]]:
+    """``items`` (largest first) in runs that shrink as the work runs out: each a share of what is
+    left, down to single items at the end. Few runs cost the main process few round trips (each
+    is a message, a pickle and a wake-up), and the small last ones keep the workers finishing
+    together."""
+    runs: list[list[T]] = []
+    start = 0
+    while start < len(items):
+        size = max(1, (len(items) - start) // (4 * jobs))
+        runs.append(list(items[start:start + size]))
+        start += size
+    return runs
 
 
 def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
@@ -73,11 +90,10 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     todo = [c for c in chapters if c.id not in done]
     size = sum(len(c.text) for c in todo)
     if jobs > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
-        largest_first = sorted(todo, key=lambda c: -len(c.text))
+        runs = guided(sorted(todo, key=lambda c: -len(c.text)), jobs)
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            for chapter, rendered in zip(largest_first, pool.map(_render, [(c, ctx) for c in largest_first]),
-                                         strict=True):
-                done[chapter.id] = rendered
+            for run, rendered in zip(runs, pool.map(_render, [(run, ctx) for run in runs]), strict=True):
+                done.update((chapter.id, made) for chapter, made in zip(run, rendered, strict=True))
     else:
         for chapter in todo:
             done[chapter.id] = render_chapter(chapter, ctx)
