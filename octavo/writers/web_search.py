@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from octavo.memo import Memo, code_digest, digest
 from octavo.sanitize import EPUB_NS
@@ -254,6 +253,8 @@ def parse(html: str) -> etree._Element:
     try:
         return etree.fromstring(f'<div xmlns:epub="{EPUB_NS}">{html}</div>'.encode())
     except etree.XMLSyntaxError:
+        from lxml import html as lxml_html  # for that case only: loading it costs a build some 10 ms
+
         return lxml_html.fragment_fromstring(html, create_parent="div")
 
 
