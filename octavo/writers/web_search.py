@@ -55,9 +55,9 @@ ACCENTS = re.compile("[\u0300-\u036f]")
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 BLOCK = 32  # pages per block of the index
-NESTED_HEADING = "./*//*[@id][" + " or ".join(f"local-name()='{h}'" for h in sorted(HEADINGS)) + "]"
 NOTEREF_IDS = "descendant-or-self::*[@role='doc-noteref']/@id"
-SECTION_HEADING = ".//*[@id != ''][" + " or ".join(f"local-name()='{h}'" for h in sorted(HEADINGS)) + "]"
+HEADING_TAGS = tuple(f"{{*}}{h}" for h in sorted(HEADINGS))  # for root.iter(): in any namespace or none
+ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 FOOTNOTES_CANDIDATES = "./*[local-name()='section'][contains(@class, 'footnotes')]"
 
 
@@ -171,10 +171,11 @@ def _utf16(word: str) -> bytes:
 
 
 def page_words(item: tuple[int, Page]) -> Indexed:
-    """One page's sections as ((page, fragment, heading), sorted words): a pure function, so the
-    pages of a long book can be indexed in several processes."""
+    """One page's sections as ((page, fragment, heading), words): a pure function, so the pages of
+    a long book can be indexed in several processes. The words are in no particular order (the
+    block sorts them)."""
     number, page = item
-    return [((s.page, s.fragment, s.title), sorted(words(" ".join(s.texts)))) for s in page_sections(page, number)]
+    return [((s.page, s.fragment, s.title), list(words(" ".join(s.texts)))) for s in page_sections(page, number)]
 
 
 def words(text: str) -> set[str]:
@@ -183,8 +184,8 @@ def words(text: str) -> set[str]:
     # (no word spans whitespace, and neither lower() nor NFKD looks across it). A token of ASCII
     # letters and digits alone (most of them) is its own word, lower-cased, without the regex.
     tokens = set(text.split())
-    plain = {token for token in tokens if token.isascii() and token.isalnum()}
-    found = {token.lower() for token in plain if len(token) > 1 or token.isdigit()}
+    plain = set(filter(str.isalnum, filter(str.isascii, tokens)))  # filter() and map(): no Python code per token
+    found = set(map(str.lower, plain)) - ASCII_LETTERS  # a single letter is no word, a single digit is
     folded = ACCENTS.sub("", unicodedata.normalize("NFKD", " ".join(tokens - plain).lower()))
     found.update(w for w in set(WORD.findall(folded)) if len(w) > 1 or w.isdigit())
     return found
@@ -232,7 +233,7 @@ def _one_section(root: etree._Element) -> bool:
     the whole tree as the walker would hand it out piece by piece (for the words of a section
     only its pieces count, not their order): no heading starts a section, and no notes container
     has text of its own, which the walker leaves out."""
-    if root.xpath(SECTION_HEADING):
+    if any(heading.get("id") for heading in root.iter(*HEADING_TAGS)):
         return False
     for container in root.xpath(FOOTNOTES_CANDIDATES):
         if "footnotes" in (container.get("class") or "").split() and (
@@ -270,7 +271,8 @@ class _Walker:
         """Hand out the text block by block, each block's in one call into lxml, when every
         heading with an id is a top-level block (as Markdown writes them): several times faster
         than :meth:`visit` on a long book. Does nothing and returns False otherwise."""
-        if root.xpath(NESTED_HEADING):
+        if any(heading.getparent() is not root and heading.get("id") is not None
+               for heading in root.iter(*HEADING_TAGS)):
             return False
         if root.text:
             self.sections[-1].texts.append(root.text)
