@@ -8,8 +8,10 @@ never hidden by a stale entry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -59,7 +61,24 @@ def _with_digest(rendered: RenderedChapter, key: str, root: Path) -> RenderedCha
 
 def _render(args: tuple[list[Chapter], RenderContext]) -> list[RenderedChapter]:
     chapters, ctx = args
-    return [render_chapter(chapter, ctx) for chapter in chapters]
+    with gc_paused():
+        return [render_chapter(chapter, ctx) for chapter in chapters]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Rendering makes no reference cycles (none in the 116 chapters of Pepys's diary), so the
+    cyclic garbage collector only costs it time, some 5%, more in a worker process, whose
+    collections also walk all it inherited. It is paused, not turned off: whatever a chapter
+    might leave behind is collected once it resumes."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def guided(items: Sequence[T], jobs: int) -> list[list[T]]:
@@ -92,11 +111,12 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     if jobs > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
         runs = guided(sorted(todo, key=lambda c: -len(c.text)), jobs)
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            for run, rendered in zip(runs, pool.map(_render, [(run, ctx) for run in runs]), strict=True):
-                done.update((chapter.id, made) for chapter, made in zip(run, rendered, strict=True))
+            results = pool.map(_render, [(run, ctx) for run in runs])  # the workers start here, collecting
+            with gc_paused():  # while the results are unpickled here
+                for run, rendered in zip(runs, results, strict=True):
+                    done.update((chapter.id, made) for chapter, made in zip(run, rendered, strict=True))
     else:
-        for chapter in todo:
-            done[chapter.id] = render_chapter(chapter, ctx)
+        done.update(zip((c.id for c in todo), _render((todo, ctx)), strict=True))
     if memo.folder is None:
         return {c.id: done[c.id] for c in chapters}
     for chapter in todo:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from octavo import forked, styles, templates
-from octavo.batch import PARALLEL_MIN_BYTES
+from octavo.batch import PARALLEL_MIN_BYTES, gc_paused
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
@@ -130,12 +130,14 @@ class SiteWork:
 
 
 def _index_block(work: SiteWork, start: int) -> tuple[web_search.Heads, str]:
-    return web_search.index_block(work.search, start)
+    with gc_paused():  # see gc_paused: a task is short, and its garbage is collected after it
+        return web_search.index_block(work.search, start)
 
 
 def _write_pages(work: SiteWork, first: int, last: int) -> None:
-    for position in range(first, last):
-        _write(work.pages.site / work.pages.chain[position].href, work.pages.html(position))
+    with gc_paused():
+        for position in range(first, last):
+            _write(work.pages.site / work.pages.chain[position].href, work.pages.html(position))
 
 
 class SitePages:
