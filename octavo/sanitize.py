@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -187,24 +188,42 @@ def clean(root: etree._Element) -> list[Removal]:
             if isinstance(element, etree._ProcessingInstruction | etree._Comment):
                 drop(element)
             continue
-        local = _local(tag).lower()
-        if local in DROPPED:
-            removed.append(Removal(f"<{local}> element", line_of(element)))
+        dropped = _dropped(tag)
+        if dropped:
+            removed.append(Removal(f"<{dropped}> element", line_of(element)))
             drop(element)
             continue
         for name, value in element.items():  # a list: attributes can be deleted meanwhile
-            plain = _local(name).lower()
-            if plain.startswith("on"):
-                removed.append(Removal(f"'{plain}' attribute", line_of(element)))
+            handler = _handler(name)
+            if handler:
+                removed.append(Removal(f"'{handler}' attribute", line_of(element)))
                 del element.attrib[name]
-            elif name in URL_ATTRS and value.strip().lower().replace(" ", "").startswith(SCRIPT_SCHEMES):
+            elif name in URL_ATTRS and ":" in value and value.strip().lower().replace(" ", "").startswith(
+                    SCRIPT_SCHEMES):  # every scheme has a colon
                 removed.append(Removal(f"'{value.split(':', 1)[0]}:' link", line_of(element)))
                 del element.attrib[name]
     return removed
 
 
+# A chapter has tens of thousands of elements but a few dozen names: each name is judged once.
+
+
+@lru_cache(maxsize=1024)
+def _dropped(tag: str) -> str:
+    """The element's lower-case local name if such elements are removed, else ""."""
+    local = _local(tag).lower()
+    return local if local in DROPPED else ""
+
+
+@lru_cache(maxsize=1024)
+def _handler(name: str) -> str:
+    """The attribute's lower-case local name if it is an event handler (on...), else ""."""
+    plain = _local(name).lower()
+    return plain if plain.startswith("on") else ""
+
+
 def _local(name: str) -> str:
-    """``etree.QName(name).localname``, without making a QName for each of a chapter's elements."""
+    """``etree.QName(name).localname``, without making a QName object."""
     return name.rpartition("}")[2] if name.startswith("{") else name
 
 
