@@ -10,6 +10,7 @@ chapter; whether a ``#fragment`` in another chapter exists is checked later, boo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
@@ -340,7 +341,8 @@ def _inside(element: etree._Element, tag: str) -> bool:
 
 def _plain_heading(element: etree._Element) -> etree._Element:
     """A copy of a heading without its note calls, links or ids, to reuse in a contents list."""
-    copy = etree.fromstring(etree.tostring(element))
+    copy = deepcopy(element)
+    copy.tail = None  # the text after the heading (raw HTML can put some there) is not part of it
     for note in copy.xpath(".//*[@role='doc-noteref']"):
         parent = note.getparent()
         sanitize.drop(parent if parent is not None and parent.tag == "sup" and len(parent) == 1 else note)

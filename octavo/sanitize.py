@@ -8,11 +8,16 @@ removal is reported, never silent.
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from lxml import etree
+
+T = TypeVar("T")
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -56,8 +61,24 @@ def _html5_fragment(html: str) -> etree._Element:
         warnings.simplefilter("ignore")
         import html5lib  # only for raw HTML that is not XML: most books never load it
 
-        nodes = html5lib.parseFragment(f"<div>{html}</div>", treebuilder="lxml", namespaceHTMLElements=False)
+        def fragment(text: str) -> Any:
+            return html5lib.parseFragment(f"<div>{text}</div>", treebuilder="lxml", namespaceHTMLElements=False)
+
+        nodes = _astral_safe(fragment, html)
     return next(n for n in nodes if not isinstance(n, str))
+
+
+ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _astral_safe(parse: Callable[[str], T], html: str) -> T:
+    """``parse(html)``; should html5lib make a tag name lxml refuses (it leaves characters beyond
+    U+FFFF in names as they are), parse it again with those characters as references: text and
+    attribute values read the same, and the odd name becomes an ordinary escaped one."""
+    try:
+        return parse(html)
+    except ValueError:
+        return parse(ASTRAL.sub(lambda m: f"&#x{ord(m.group()):x};", html))
 
 
 PHRASING = {"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "img", "ins",
@@ -130,7 +151,7 @@ def repairs(html: str) -> list[tuple[int, str]]:
     parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("lxml"), namespaceHTMLElements=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parser.parseFragment(html)
+        _astral_safe(parser.parseFragment, html)
     return [(position[0], str(code).replace("-", " ")) for position, code, _ in parser.errors]
 
 
