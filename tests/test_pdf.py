@@ -11,6 +11,7 @@ import logging
 import re
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from functools import cached_property
@@ -530,3 +531,15 @@ def test_reproducible_silent_and_the_same_in_parallel(tmp_path: Path, monkeypatc
     assert reported == []
     assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
     assert capsys.readouterr().err == ""
+
+
+def test_two_and_three_em_dashes_print_as_em_dashes(tmp_path: Path) -> None:
+    """No installed font has U+2E3A/U+2E3B; the PDF sets them as the em dashes they look like, and
+    only in print: the EPUB keeps the characters, for reading systems whose fonts have them."""
+    book = mini_book(tmp_path, {"one.md": "# One\n\nTo Mr. \u2e3b\u2019s house, and then to \u2e3a.\n"})
+    build(book, tmp_path / "out", ["pdf", "epub"])
+    text = " ".join(Pdf(tmp_path / "out" / "mini.pdf").texts)
+    assert "Mr. \u2014\u2014\u2014\u2019s house" in text and "to \u2014\u2014." in text
+    assert "\u2e3a" not in text and "\u2e3b" not in text
+    with zipfile.ZipFile(tmp_path / "out" / "mini.epub") as epub:
+        assert "Mr. \u2e3b\u2019s" in epub.read("EPUB/one.xhtml").decode()
