@@ -99,7 +99,7 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     docs += [chapter(item) for item in assembled.pages]
     nav = templates.render(env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc,
                            landmarks=_landmarks(assembled.book.cover, assembled.pages), **common)
-    docs.append(Document("nav", "nav.xhtml", nav, ("nav",)))
+    docs.append(Document("nav", "nav.xhtml", nav, ("nav", *_document("nav", nav).properties)))  # + svg if any
     ncx = templates.render(env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc),
                            depth=_depth(assembled.toc))
     docs.append(Document("ncx", "toc.ncx", ncx))
