@@ -42,21 +42,25 @@ def _stamp(root: Path, path: str) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _load(memo: Memo, key: str, root: Path) -> RenderedChapter | None:
+Stamps = dict[str, tuple[int, int] | None]  # each image a chapter uses: its size and time, or None
+
+
+def _load(memo: Memo, key: str, root: Path) -> tuple[RenderedChapter, Stamps] | None:
+    """The cached chapter and its images' stamps, if they are still the images' stamps."""
     entry = memo.load_object(key)
     if not isinstance(entry, tuple) or len(entry) != 2 or not isinstance(entry[0], RenderedChapter):
         return None
-    rendered: RenderedChapter = entry[0]
-    return rendered if entry[1] == _stamps(root, rendered) else None
+    stamps = _stamps(root, entry[0])
+    return (entry[0], stamps) if entry[1] == stamps else None
 
 
-def _stamps(root: Path, rendered: RenderedChapter) -> dict[str, tuple[int, int] | None]:
+def _stamps(root: Path, rendered: RenderedChapter) -> Stamps:
     return {path: _stamp(root, path) for path in rendered.images}
 
 
-def _with_digest(rendered: RenderedChapter, key: str, root: Path) -> RenderedChapter:
+def _with_digest(rendered: RenderedChapter, key: str, stamps: Stamps) -> RenderedChapter:
     """The chapter named by its key and the files it used: the same two, the same chapter."""
-    return replace(rendered, digest=digest(key, sorted(_stamps(root, rendered).items())))
+    return replace(rendered, digest=digest(key, sorted(stamps.items())))
 
 
 def _render(args: tuple[list[Chapter], RenderContext]) -> list[RenderedChapter]:
@@ -102,10 +106,11 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     context = context_key(ctx)
     keys = {c.id: chapter_key(c, context) for c in chapters} if memo.folder else {}
     done: dict[str, RenderedChapter] = {}
+    stamps: dict[str, Stamps] = {}
     for chapter in chapters if memo.folder else ():
         hit = _load(memo, keys[chapter.id], root)
         if hit is not None:
-            done[chapter.id] = hit
+            done[chapter.id], stamps[chapter.id] = hit
     todo = [c for c in chapters if c.id not in done]
     size = sum(len(c.text) for c in todo)
     if jobs > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
@@ -120,5 +125,6 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     if memo.folder is None:
         return {c.id: done[c.id] for c in chapters}
     for chapter in todo:
-        memo.store_object(keys[chapter.id], (done[chapter.id], _stamps(root, done[chapter.id])))
-    return {c.id: _with_digest(done[c.id], keys[c.id], root) for c in chapters}
+        stamps[chapter.id] = _stamps(root, done[chapter.id])
+        memo.store_object(keys[chapter.id], (done[chapter.id], stamps[chapter.id]))
+    return {c.id: _with_digest(done[c.id], keys[c.id], stamps[c.id]) for c in chapters}

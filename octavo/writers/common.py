@@ -48,7 +48,7 @@ def page_fingerprint(page: Page, links: str) -> str:
     """A digest of what a page's templates can read from ``page`` and its body.
 
     The body is the chapter's XHTML with its links placed by the book's cross-reference index,
-    whose digest is ``links`` (see :func:`links_digest`): the two together stand for the body,
+    whose digest is ``links`` (:attr:`XRefIndex.digest`): the two together stand for the body,
     so a page from the cache need not be relinked to know it is unchanged. The chapter stands
     in by its own digest, made when it was rendered, so its text is not hashed again for every
     output. A part is represented by its own fields and its chapters' ids: the chapters' texts
@@ -66,11 +66,6 @@ def chapter_digest(chapter: RenderedChapter | None) -> str:
     if chapter is None or chapter.digest:
         return chapter.digest if chapter else ""
     return digest(replace(chapter, html="", anchors=frozenset()), sorted(chapter.anchors), chapter.html)
-
-
-def links_digest(index: xrefs.XRefIndex) -> str:
-    """The cross-reference index, for the keys of pages whose links it places."""
-    return index.digest
 
 
 def templates_digest(book_root: Path) -> str:

@@ -28,7 +28,7 @@ from octavo.assets import media_type
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
 from octavo.transforms.toc import Page, TocEntry
-from octavo.writers.common import images, links_digest, page_body, page_fingerprint, templates_digest
+from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.container import write_container
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     salt = digest(code_digest("writers/epub.py", "writers/common.py", "templates.py"),
                   templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
 
-    links = links_digest(assembled.xrefs) if memo.folder else ""
+    links = assembled.xrefs.digest if memo.folder else ""
 
     def page(name: str, template: str, title: str, **extra: Any) -> Document:
         return _document(name, templates.render(env, template, title=title, **common, **extra))
@@ -99,15 +99,17 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     docs += [chapter(item) for item in assembled.pages]
     nav = templates.render(env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc,
                            landmarks=_landmarks(assembled.book.cover, assembled.pages), **common)
-    docs.append(Document("nav", "nav.xhtml", nav, ("nav", *_document("nav", nav).properties)))  # + svg if any
+    docs.append(_document("nav", nav, "nav"))
     ncx = templates.render(env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc),
                            depth=_depth(assembled.toc))
     docs.append(Document("ncx", "toc.ncx", ncx))
     return docs
 
 
-def _document(name: str, content: str) -> Document:
-    return Document(name, f"{name}.xhtml", content, ("svg",) if "<svg" in content else ())
+def _document(name: str, content: str, *properties: str) -> Document:
+    """An XHTML document, declared ``svg`` whenever it holds some (a heading with inline SVG
+    reaches the contents and the navigation document too)."""
+    return Document(name, f"{name}.xhtml", content, (*properties, *(("svg",) if "<svg" in content else ())))
 
 
 def _landmarks(cover: str | None, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:

@@ -27,7 +27,7 @@ from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
 from octavo.writers import web_search
-from octavo.writers.common import images, links_digest, page_body, page_fingerprint, templates_digest
+from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.web_search import SearchIndex
 from octavo.writers.web_sidebar import SideContents
 
@@ -178,7 +178,7 @@ class SitePages:
         salt = digest(code_digest("writers/web.py", "writers/web_sidebar.py", "writers/common.py", "templates.py"),
                       templates_digest(self.assembled.book.config.root),
                       {k: v for k, v in self.common.items() if k != "url"}, self.sitemap.files)
-        links = links_digest(self.assembled.xrefs)
+        links = self.assembled.xrefs.digest
         return ["", *(digest(salt, self.template(page), self.chain[position - 1:position + 2],
                              page_fingerprint(page, links))
                       for position, page in enumerate(self.assembled.pages, 1))]

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from octavo.memo import Memo, code_digest, digest
-from octavo.sanitize import EPUB_NS
+from octavo.sanitize import ASTRAL, EPUB_NS
 from octavo.transforms.toc import Page
 from octavo.writers.common import chapter_digest
 
@@ -52,7 +52,6 @@ FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
 ACCENTS = re.compile("[\u0300-\u036f]")
-ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 BLOCK = 32  # pages per block of the index
 NOTEREF_IDS = "descendant-or-self::*[@role='doc-noteref']/@id"

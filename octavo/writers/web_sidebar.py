@@ -12,7 +12,7 @@ every page, as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,10 @@ from markupsafe import Markup
 
 from octavo import templates
 from octavo.transforms.toc import TocEntry
+from octavo.transforms.xrefs import UrlFor
+from octavo.writers.common import flatten
 
 NAV = "web/nav.j2"
-UrlFor = Callable[[str, str], str]
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,9 @@ def own_entries(toc: Sequence[TocEntry]) -> dict[str, TocEntry]:
     that the page's variant of the list differs from the plain one inside that entry alone."""
     named: dict[str, int] = {}
     owners: dict[str, list[TocEntry]] = {}
-    for entry in walk(toc):
+    for entry in flatten(toc):
         named[entry.page] = named.get(entry.page, 0) + 1
         if entry.kind != "section":
             owners.setdefault(entry.page, []).append(entry)
     return {page: found[0] for page, found in owners.items()
-            if len(found) == 1 and 1 + sum(1 for e in walk(found[0].children) if e.page == page) == named[page]}
-
-
-def walk(entries: Sequence[TocEntry]) -> Iterator[TocEntry]:
-    for entry in entries:
-        yield entry
-        yield from walk(entry.children)
+            if len(found) == 1 and 1 + sum(1 for e in flatten(found[0].children) if e.page == page) == named[page]}
