@@ -9,9 +9,6 @@
   document, is written ``octavo-dest:<page>--<id>`` and becomes a PDF destination once the pages
   are joined (see :mod:`octavo.writers.pdf_merge`).
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
-- The two- and three-em dashes (U+2E3A, U+2E3B: a name left out, in old texts) are set as two and
-  three em dashes, which is what they look like: few fonts have them, and WeasyPrint would print an
-  empty box for a character no font has.
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -73,20 +70,7 @@ def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Ma
     place_links(root, index, url_maker(current))
     mark_bookmarks(root, marks)
     prefix_ids(root, current)
-    if "\u2e3a" in html or "\u2e3b" in html:
-        spell_out_long_dashes(root)
     return sanitize.serialize(root)
-
-
-AS_EM_DASHES = str.maketrans({"\u2e3a": "\u2014" * 2, "\u2e3b": "\u2014" * 3})
-
-
-def spell_out_long_dashes(root: etree._Element) -> None:
-    for node in root.iter():
-        if isinstance(node.text, str):
-            node.text = node.text.translate(AS_EM_DASHES)
-        if isinstance(node.tail, str):
-            node.tail = node.tail.translate(AS_EM_DASHES)
 
 
 def _local(element: etree._Element) -> str:

@@ -105,6 +105,9 @@ class UnitRenderer:
         return self.cache[key]
 
     def _render(self, unit: Unit, page_number: PageNumber, long_note: int = LONG_NOTE) -> str:
+        return self._unit_html(unit, page_number, long_note).translate(AS_EM_DASHES)
+
+    def _unit_html(self, unit: Unit, page_number: PageNumber, long_note: int) -> str:
         context = {**self.common, "title": unit.title, "matter": unit.matter, "url": url_maker(unit.id),
                    "page_number": page_number}
         if unit.page is not None:
@@ -126,6 +129,13 @@ class UnitRenderer:
         template = "pdf/part.html.j2" if page.kind == "part" else "pdf/chapter.html.j2"
         return templates.render(self.env, template, page=page, body=Markup(body),
                                 bookmark=self.marks.get((page.id, "")), **context)
+
+
+# The two- and three-em dashes (U+2E3A, U+2E3B: a name left out, in old texts) are printed as two
+# and three em dashes, which is what they look like: few fonts have them, and WeasyPrint prints an
+# empty box for a character no font has. The whole unit, so the contents and titles too; neither
+# character can be part of markup, so the HTML text is translated as it is.
+AS_EM_DASHES = str.maketrans({"\u2e3a": "\u2014" * 2, "\u2e3b": "\u2014" * 3})
 
 
 def _page_number(numbers: Mapping[str, str] | None) -> PageNumber:
