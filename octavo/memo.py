@@ -106,18 +106,11 @@ class Memo:
         """The entry's bytes, or None if there is none or it is damaged (its checksum is wrong)."""
         if self.folder is None:
             return None
-        path = str(self.folder / key)
-        if self.recall is not None and isinstance(kept := self.recall.get("bytes", path), bytes):
+        if self.recall is not None and isinstance(kept := self.recall.get("bytes", str(self.folder / key)), bytes):
             return kept
-        try:
-            entry = (self.folder / key).read_bytes()
-        except OSError:
-            return None
-        check, data = entry[:CHECK], entry[CHECK:]
-        if check != _checksum(data):
-            return None
-        if self.recall is not None:
-            self.recall.put("bytes", path, data, len(data))
+        data = self._read(key)
+        if data is not None and self.recall is not None:
+            self.recall.put("bytes", str(self.folder / key), data, len(data))
         return data
 
     def has(self, key: str) -> bool:
@@ -129,6 +122,20 @@ class Memo:
             return
         if self.recall is not None:
             self.recall.put("bytes", str(self.folder / key), data, len(data))
+        self._write(key, data)
+
+    def _read(self, key: str) -> bytes | None:
+        """The entry from disk, if its checksum holds."""
+        assert self.folder is not None
+        try:
+            entry = (self.folder / key).read_bytes()
+        except OSError:
+            return None
+        check, data = entry[:CHECK], entry[CHECK:]
+        return data if check == _checksum(data) else None
+
+    def _write(self, key: str, data: bytes) -> None:
+        assert self.folder is not None
         temp = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -158,7 +165,7 @@ class Memo:
         path = str(self.folder / key)
         if self.recall is not None and (kept := self.recall.get("object", path)) is not None:
             return kept
-        found = Memo(self.folder).load(key)  # from disk; the value, not its pickle, is kept in memory
+        found = self._read(key)  # the value, not its pickle, is what memory keeps
         if found is None:
             return None
         try:
@@ -170,9 +177,11 @@ class Memo:
         return value
 
     def store_object(self, key: str, value: object) -> None:
+        if self.folder is None:
+            return
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        Memo(self.folder).store(key, data)  # kept in memory as the value, not as its pickle
-        if self.recall is not None and self.folder is not None:
+        self._write(key, data)
+        if self.recall is not None:
             self.recall.put("object", str(self.folder / key), value, len(data))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from octavo import templates
-from octavo.memo import digest, files_digest
+from octavo.memo import Memo, digest, files_digest
 from octavo.transforms import xrefs
 from octavo.transforms.toc import Page, TocEntry
 from octavo.transforms.xrefs import UrlFor
@@ -34,6 +34,13 @@ def images(assembled: Assembled) -> list[str]:
         if page.chapter is not None:
             found.update(dict.fromkeys(page.chapter.images))
     return list(found)
+
+
+def uncached_size(pages: Sequence[Page], keys: Sequence[str], memo: Memo) -> int:
+    """How much a writer has to make: the size of the chapters of the pages whose entry (by
+    ``keys``, one per page; none without a cache) the cache lacks. Decides whether to start workers."""
+    return sum(len(page.chapter.html) for number, page in enumerate(pages)
+               if page.chapter is not None and not (keys and memo.has(keys[number])))
 
 
 def flatten(entries: Iterable[TocEntry]) -> list[TocEntry]:

@@ -27,7 +27,7 @@ from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
 from octavo.writers import web_search
-from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
+from octavo.writers.common import images, page_body, page_fingerprint, templates_digest, uncached_size
 from octavo.writers.web_search import SearchIndex
 from octavo.writers.web_sidebar import SideContents
 
@@ -185,8 +185,7 @@ class SitePages:
 
     def work(self) -> int:
         """How much there is to render: the size of the chapters of pages the cache lacks."""
-        return sum(len(page.chapter.html) for position, page in enumerate(self.assembled.pages, 1)
-                   if page.chapter is not None and not (self.keys and self.memo.has(self.keys[position])))
+        return uncached_size(self.assembled.pages, self.keys[1:], self.memo)
 
     def runs(self, size: int = 16) -> list[tuple[int, int]]:
         """The book's pages (positions 1 on) in runs of ``size``, one task each."""

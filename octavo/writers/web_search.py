@@ -46,7 +46,7 @@ from lxml import etree
 from octavo.memo import Memo, code_digest, digest
 from octavo.sanitize import ASTRAL, EPUB_NS
 from octavo.transforms.toc import Page
-from octavo.writers.common import chapter_digest
+from octavo.writers.common import chapter_digest, uncached_size
 
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
@@ -95,8 +95,7 @@ class SearchIndex:
 
     def work(self) -> int:
         """How much there is to index: the size of the chapters whose words the cache lacks."""
-        return sum(len(page.chapter.html) for number, page in enumerate(self.pages)
-                   if page.chapter is not None and not (self.keys and self.memo.has(self.keys[number])))
+        return uncached_size(self.pages, self.keys, self.memo)
 
 
 Indexed = list[tuple[tuple[int, str, str], list[str]]]  # a page's sections: (page, fragment, heading), words
