@@ -19,7 +19,6 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from hashlib import md5
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.styles import DEFAULTS as STYLES
 from octavo.writers import pdf_notes as notes
+from octavo.writers import pdf_resume as resume
 from octavo.writers.pdf_folios import PageKind, first_side, folio_html
 from octavo.writers.pdf_jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet
 
@@ -181,36 +181,41 @@ class Engine:
                                            job.source),)
         message = (f"WeasyPrint could not place {len(missing)} footnote(s) at the foot of a page; "
                    "this chapter's notes are printed at its end")
-        return self._render(replace(job, html=job.endnotes), []), (), (warning("pdf.footnote", message, job.source),)
+        html = HTML(string=job.endnotes, base_url=self.base_url, url_fetcher=self.fetcher)
+        return self._render(html, job, [])[0], (), (warning("pdf.footnote", message, job.source),)
 
     def _keep_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...]]:
-        """Lay out; again with the rules of :mod:`pdf_notes` while that brings notes back."""
+        """Lay out; again with the rules of :mod:`pdf_notes` while that brings notes back, each time
+        from the page before the first one the new rules touch (:mod:`pdf_resume`)."""
+        html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
         rules = list(job.rules)
-        best = self._render(job, rules)
+        best, recording = self._render(html, job, rules)
         left, kept = len(notes.displaced(best)), tuple(rules)
         for _ in range(NOTE_ROUNDS):
-            more = [rule for rule in notes.fixes(best) if rule not in rules] if left else []
+            more = [fix for fix in notes.fixes(best) if fix.rule not in rules] if left else []
             if not more:
                 break
-            rules += more
-            document = self._render(job, rules)
+            rules += [fix.rule for fix in more]
+            page = resume.resume_page(best, recording, [fix.element for fix in more])
+            document, later = self._render(html, job, rules, (recording, page))
             now = len(notes.displaced(document))
             if now >= left:
                 break
-            best, left, kept = document, now, tuple(rules)
+            best, recording, left, kept = document, later, now, tuple(rules)
         return best, kept
 
-    def _render(self, job: LayoutJob, rules: list[str]) -> Document:
-        """One layout; its first page is a left-hand one when it has an even number."""
+    def _render(self, html: HTML, job: LayoutJob, rules: list[str],
+                since: tuple[resume.Recording, int] | None = None) -> tuple[Document, resume.Recording]:
+        """One layout (from page ``since[1]`` of an earlier one, if given); its first page is a
+        left-hand one when it has an even number."""
         clock = time.process_time()
-        html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
         side = first_side("left" if job.start % 2 == 0 else "right")
         ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", side, job.without_folios or "",
                           *rules])
         sheets = [*self.css, CSS(string=ours, font_config=self.fonts)]
-        document = html.render(stylesheets=sheets, font_config=self.fonts)
+        laid_out = resume.layout(html, sheets, self.fonts, since)
         self.seconds.append(time.process_time() - clock)
-        return document
+        return laid_out
 
     def _problems(self, source: str, records: list[logging.LogRecord]) -> tuple[Diagnostic, ...]:
         refused = [error("pdf.fetch", f"the PDF cannot use '{self._shown(url)}': {reason}", source,

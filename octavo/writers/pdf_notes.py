@@ -22,7 +22,7 @@ they change, :func:`fixes` finds nothing and the notes simply stay where WeasyPr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from weasyprint import Document
 from weasyprint.css import AnonymousStyle
@@ -63,14 +63,21 @@ def lost(document: Document) -> list[str]:
     return [note for note in _footnotes(document) if note not in where]
 
 
-def fixes(document: Document) -> list[str]:
+class Fix(NamedTuple):
+    """A CSS rule for the next layout, and the element it is about."""
+
+    rule: str
+    element: Any
+
+
+def fixes(document: Document) -> list[Fix]:
     """CSS rules that should keep the displaced notes with their calls in the next layout."""
     pages = displaced(document)
     html = getattr(document, "_html", None)
     if not pages or html is None:
         return []
     parents = {child: parent for parent in html.etree_element.iter() for child in parent}
-    rules: list[str] = []
+    rules: list[Fix] = []
     for number in pages:
         found = _last_paragraph(getattr(document.pages[number], "_page_box", None))
         if found is None:
@@ -81,8 +88,8 @@ def fixes(document: Document) -> list[str]:
         else:
             rule = "widows: 1;"
         selector = _selector(element, parents)
-        if selector and f"{selector} {{ {rule} }}" not in rules:
-            rules.append(f"{selector} {{ {rule} }}")
+        if selector and all(fix.rule != f"{selector} {{ {rule} }}" for fix in rules):
+            rules.append(Fix(f"{selector} {{ {rule} }}", element))
     return rules
 
 
