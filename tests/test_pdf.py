@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CORPUS, ROOT, copy_book
@@ -25,6 +26,7 @@ from pypdf.generic import Destination
 from octavo.diagnostics import BookError
 from octavo.pipeline import assemble, build
 from octavo.transforms.xrefs import XRefIndex
+from octavo.writers import pdf_resume
 from octavo.writers.pdf import write_pdf
 from octavo.writers.pdf_body import print_body
 from octavo.writers.pdf_folios import analyse, folio_html
@@ -543,3 +545,31 @@ def test_two_and_three_em_dashes_print_as_em_dashes(tmp_path: Path) -> None:
     assert "\u2e3a" not in text and "\u2e3b" not in text
     with zipfile.ZipFile(tmp_path / "out" / "mini.epub") as epub:
         assert "Mr. \u2e3b\u2019s" in epub.read("EPUB/one.xhtml").decode()
+
+
+def test_a_unit_laid_out_again_for_its_footnotes_resumes_and_gives_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pepys's November 1660 has a footnote WeasyPrint moves off its call's page; its second layout
+    starts from the page before the paragraph the fix touches, keeping the pages before it. The
+    PDF is byte for byte the one a whole second layout gives, and the notes stay with their calls."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    chapter = "013-chapter-11.md"
+    book = mini_book(tmp_path, {chapter: (CORPUS / "pepys" / chapter).read_text(encoding="utf-8")})
+    resumed_at: list[int] = []
+    layout = pdf_resume.layout
+
+    def watched(*args: Any, **kwargs: Any) -> tuple[Any, pdf_resume.Recording]:
+        document, recording = layout(*args, **kwargs)
+        resumed_at.append(recording.resumed_at)
+        return document, recording
+
+    monkeypatch.setattr(pdf_resume, "layout", watched)
+    resumed = build(book, tmp_path / "resumed", ["pdf"], jobs=1).outputs[0].read_bytes()
+    assert any(page > 5 for page in resumed_at), resumed_at
+    monkeypatch.setattr(pdf_resume, "resume_page", lambda *args: 0)
+    whole = build(book, tmp_path / "whole", ["pdf"], jobs=1).outputs[0].read_bytes()
+    assert resumed == whole
+    pdf = Pdf(tmp_path / "resumed" / "mini.pdf")
+    notes = {name: page for name, page in pdf.dests.items() if "--note-" in name}
+    assert len(notes) > 40
+    assert all(pdf.dests[name.replace("--note-", "--noteref-")] == page for name, page in notes.items())
