@@ -23,14 +23,14 @@ from conftest import CORPUS, ROOT, copy_book
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
-from octavo.diagnostics import BookError
+from octavo.diagnostics import BookError, Severity
 from octavo.pipeline import assemble, build
 from octavo.transforms.xrefs import XRefIndex
 from octavo.writers import pdf_resume
 from octavo.writers.pdf import write_pdf
 from octavo.writers.pdf_body import print_body
 from octavo.writers.pdf_folios import analyse, folio_html
-from octavo.writers.pdf_layout import BookFetcher, LayoutResult
+from octavo.writers.pdf_layout import BookFetcher, LayoutResult, _logged
 from octavo.writers.pdf_pages import Planner, Request, openings, page_labels, roman, settle
 from octavo.writers.pdf_units import Unit
 
@@ -573,3 +573,19 @@ def test_a_unit_laid_out_again_for_its_footnotes_resumes_and_gives_the_same_byte
     notes = {name: page for name, page in pdf.dests.items() if "--note-" in name}
     assert len(notes) > 40
     assert all(pdf.dests[name.replace("--note-", "--noteref-")] == page for name, page in notes.items())
+
+
+def test_a_missing_font_subsetter_is_one_notice_for_the_build_not_a_warning_per_chapter() -> None:
+    """Without libharfbuzz-subset WeasyPrint warns for every document it writes; that is about the
+    machine, so it becomes one notice with the package to install, while WeasyPrint's remarks about
+    a chapter stay warnings of that chapter."""
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("weasyprint", logging.WARNING, "", 0, message, (), None)
+
+    machine = 'Using fontTools instead of HarfBuzz-Subset for font "DejaVu Serif". Please install HarfBuzz-Subset'
+    notices = {_logged(record(machine), source) for source in ["one.md", "two.md"]}
+    assert len(notices) == 1
+    (notice,) = notices
+    assert notice.severity is Severity.NOTICE and notice.path == "" and "libharfbuzz-subset0" in (notice.hint or "")
+    other = _logged(record("Ignored `foo: bar` at 3:1, unknown property."), "one.md")
+    assert other.severity is Severity.WARNING and other.path == "one.md"

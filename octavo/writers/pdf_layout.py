@@ -29,7 +29,7 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from octavo.diagnostics import Diagnostic, error, warning
+from octavo.diagnostics import Diagnostic, error, notice, warning
 from octavo.styles import DEFAULTS as STYLES
 from octavo.writers import pdf_notes as notes
 from octavo.writers import pdf_resume as resume
@@ -221,9 +221,8 @@ class Engine:
         refused = [error("pdf.fetch", f"the PDF cannot use '{self._shown(url)}': {reason}", source,
                          hint="images and fonts must be files inside the book folder")
                    for url, reason in self.fetcher.refused]
-        logged = [(error if r.levelno >= logging.ERROR else warning)(
-                      "pdf.weasyprint", f"WeasyPrint: {r.getMessage()}", source)
-                  for r in records if not any(url in r.getMessage() for url, _ in self.fetcher.refused)]
+        logged = [_logged(r, source) for r in records
+                  if not any(url in r.getMessage() for url, _ in self.fetcher.refused)]
         return tuple(dict.fromkeys([*refused, *logged]))
 
 
@@ -234,6 +233,18 @@ class Engine:
             if path.is_relative_to(self.root.resolve()):
                 return path.relative_to(self.root.resolve()).as_posix()
         return url
+
+
+def _logged(record: logging.LogRecord, source: str) -> Diagnostic:
+    """WeasyPrint's log line as a diagnostic of ``source``; one about this machine rather than the
+    book (a missing HarfBuzz subsetter) is a notice of the whole build, so it is said once, not
+    once per chapter."""
+    message = record.getMessage()
+    if "HarfBuzz-Subset" in message:
+        return notice("pdf.machine", f"WeasyPrint: {message}",
+                      hint="install HarfBuzz's subsetter (Debian, Ubuntu: apt-get install libharfbuzz-subset0); "
+                           "the PDF is the same without it, only slower to write")
+    return (error if record.levelno >= logging.ERROR else warning)("pdf.weasyprint", f"WeasyPrint: {message}", source)
 
 
 def _write(document: Document, name: str) -> bytes:
