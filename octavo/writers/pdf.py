@@ -167,8 +167,15 @@ def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, pool: Pool, jo
         progress.step(request.unit, "laying out")
         return pool.submit(layout_chapter, job(request))
 
-    order = plan if jobs <= 1 else sorted(plan, key=lambda unit: -len(job(Request(unit, 1, True)).html))
+    order = plan if jobs <= 1 else sorted(plan, key=lambda unit: -_size(unit))
     return settle(plan, submit, stamp=stamp, jobs=jobs, order=order)
+
+
+def _size(unit: Unit) -> int:
+    """How much there is to lay out, read from the chapter's HTML: rendering every unit's page to
+    measure it would keep the workers waiting."""
+    chapter = unit.page.chapter if unit.page is not None else None
+    return len(chapter.html) if chapter is not None else 0
 
 
 def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, Done], FolioJob],
