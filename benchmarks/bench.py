@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -188,6 +189,42 @@ def scaling(book: Path, fmt: str, counts: list[int]) -> None:
                   flush=True)
 
 
+def pdf_breakdown(book: Path, jobs: int) -> None:
+    """Where the PDF's CPU time goes in its workers, from each unit's own clocks
+    (``LayoutResult.seconds``: the first layout, any footnote rounds, the write); a cold build,
+    in this process, so the results can be read as they come back from the workers."""
+    from concurrent.futures import Future
+
+    from octavo.pipeline import build
+    from octavo.writers.pdf_cache import CachedPool
+    from octavo.writers.pdf_jobs import LayoutResult
+
+    results: list[LayoutResult] = []
+    submit = CachedPool.submit
+
+    def kept(pool: CachedPool, fn: Any, arg: Any, /) -> Future[Any]:
+        future = submit(pool, fn, arg)
+        future.add_done_callback(lambda done: results.append(done.result())
+                                 if isinstance(done.result(), LayoutResult) else None)
+        return future
+
+    CachedPool.submit = kept  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as temp:
+            started = time.perf_counter()
+            build(book, Path(temp), ["pdf"], jobs=jobs, use_cache=False)
+            wall = time.perf_counter() - started
+    finally:
+        CachedPool.submit = submit  # type: ignore[method-assign]
+    again = [r for r in results if len(r.seconds) > 2]
+    first = sum(r.seconds[0] for r in results)
+    rounds = sum(sum(r.seconds[1:-1]) for r in results)
+    write = sum(r.seconds[-1] for r in results)
+    print(f"| {book.name} pdf jobs={jobs}, worker CPU | wall {wall:.1f} s | {len(results)} layouts of units | "
+          f"first layouts {first:.1f} s | footnote rounds {rounds:.1f} s ({len(again)} units) | "
+          f"writes {write:.1f} s |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("book", type=Path)
@@ -196,6 +233,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, action="append", help="compare at these --jobs values")
     parser.add_argument("--incremental", action="store_true")
     parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--pdf-breakdown", action="store_true", help="CPU time of the PDF's steps, in its workers")
     args = parser.parse_args()
     book = args.book.resolve()
     print("| book, output | octavo | pandoc | time ratio | octavo peak | pandoc peak | memory ratio |")
@@ -208,6 +246,9 @@ def main() -> None:
     if args.scaling:
         for fmt in formats:
             scaling(book, fmt, [10, 40])
+    if args.pdf_breakdown:
+        for jobs in args.jobs or [2]:
+            pdf_breakdown(book, jobs)
 
 
 if __name__ == "__main__":
