@@ -73,7 +73,7 @@ def layout(html: HTML, stylesheets: list[CSS], fonts: FontConfiguration,
     """Lay ``html`` out; from page ``resume[1]`` on if a previous layout of the same ``html`` is
     given and can be resumed there (else whole)."""
     recording = Recording(html)
-    seed = _Seed(*resume) if resume and resume[1] > 0 and _can_resume(*resume) else None
+    seed = _Seed(*resume) if resume and _can_resume(*resume, html) else None
     if not SUPPORTED:
         recording.usable = False
         return html.render(stylesheets=stylesheets, font_config=fonts), recording
@@ -100,10 +100,12 @@ def _boxes(page: Any) -> Iterator[Any]:
     return iter(page_box.descendants()) if page_box is not None else iter(())
 
 
-def _can_resume(previous: Recording, page: int) -> bool:
+def _can_resume(previous: Recording, page: int, html: HTML) -> bool:
+    """Whether ``previous``, a layout of the same ``html`` (the same elements), knows its state at
+    ``page`` and it is one a layout can start from."""
     start = previous.starts.get(page)
-    return (previous.usable and start is not None and start.clean and page < len(previous.raw)
-            and page < len(previous.page_maker))
+    return (0 < page < min(len(previous.raw), len(previous.page_maker)) and previous.html is html
+            and previous.usable and start is not None and start.clean)
 
 
 @contextmanager
