@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from functools import cached_property
@@ -21,10 +22,12 @@ import pytest
 from conftest import CORPUS, ROOT, copy_book
 from pypdf import PdfReader
 from pypdf.generic import Destination
+from weasyprint.layout import LayoutContext
 
 from octavo.diagnostics import BookError
 from octavo.pipeline import assemble, build
 from octavo.transforms.xrefs import XRefIndex
+from octavo.writers import pdf_note_area
 from octavo.writers.pdf import write_pdf
 from octavo.writers.pdf_body import print_body
 from octavo.writers.pdf_folios import analyse, folio_html
@@ -543,3 +546,49 @@ def test_two_and_three_em_dashes_print_as_em_dashes(tmp_path: Path) -> None:
     assert "\u2e3a" not in text and "\u2e3b" not in text
     with zipfile.ZipFile(tmp_path / "out" / "mini.epub") as epub:
         assert "Mr. \u2e3b\u2019s" in epub.read("EPUB/one.xhtml").decode()
+
+
+def noted_chapter(count: int) -> str:
+    """Short paragraphs, each with a footnote: several notes a page, some of two paragraphs or with
+    a list, some too long for what is left of their page."""
+    text, notes = ["# Noted\n"], []
+    for n in range(1, count + 1):
+        text.append(f"Paragraph {n} " + "goes on about the day " * (n % 5 + 2) + f"and ends.[^n{n}]\n")
+        note = f"Note {n} " + "adds a word or two more " * (n % 7 + 1) + "."
+        if n % 4 == 0:
+            note += "\n\n    A second paragraph of the note, " + "which runs on " * (n % 3 + 1) + "."
+        if n % 6 == 0:
+            note += "\n\n    - one item\n    - another item"
+        notes.append(f"[^n{n}]: {note}")
+    return "\n".join(text) + "\n" + "\n\n".join(notes) + "\n"
+
+
+@pytest.mark.parametrize(("css", "fast"), [
+    ("span.footnote { margin: 0.2em 0 0.6em; }", True),  # margins collapse between notes
+    ("@page { @footnote { padding-top: 0; border-top: none; } }", False),  # area and first note collapse
+])
+def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, css: str, fast: bool) -> None:
+    """pdf_note_area lays each note out once per page instead of the whole footnote area at each
+    change; the PDF is byte for byte the one WeasyPrint's own method gives, whether the fast path
+    ran (it must, with octavo's @footnote) or fell back to the original."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    book = mini_book(tmp_path, {"noted.md": noted_chapter(40)})
+    (book / "styles").mkdir()
+    (book / "styles" / "pdf.css").write_text(css, encoding="utf-8")
+    assert pdf_note_area.install(), "the fast path is off: WeasyPrint changed, check pdf_note_area against it"
+    before = Counter(pdf_note_area.STATS)
+    patched = build(book, tmp_path / "patched", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    after = Counter(pdf_note_area.STATS)
+    ran = after - before
+    if fast:
+        assert ran["fast"] > 20 and ran["fallback"] == 0, ran
+        assert ran["notes laid out"] < ran["notes in fast runs"] / 2, ran
+    else:
+        assert ran["fast"] == 0 and ran["fallback: area margin collapses with the first note"] > 20, ran
+    monkeypatch.setattr(pdf_note_area, "install", lambda: False)
+    monkeypatch.setattr(LayoutContext, "_update_footnote_area", pdf_note_area.original())
+    plain = build(book, tmp_path / "plain", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    assert after == pdf_note_area.STATS, "WeasyPrint's own method ran"
+    assert len(PdfReader(io.BytesIO(plain)).pages) >= 4
+    assert patched == plain
