@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from functools import cached_property
@@ -22,11 +23,12 @@ import pytest
 from conftest import CORPUS, ROOT, copy_book
 from pypdf import PdfReader
 from pypdf.generic import Destination
+from weasyprint.layout import LayoutContext
 
 from octavo.diagnostics import BookError, Severity
 from octavo.pipeline import assemble, build
 from octavo.transforms.xrefs import XRefIndex
-from octavo.writers import pdf_resume
+from octavo.writers import pdf_note_area, pdf_resume
 from octavo.writers.pdf import write_pdf
 from octavo.writers.pdf_body import print_body
 from octavo.writers.pdf_folios import analyse, folio_html
@@ -589,3 +591,50 @@ def test_a_missing_font_subsetter_is_one_notice_for_the_build_not_a_warning_per_
     assert notice.severity is Severity.NOTICE and notice.path == "" and "libharfbuzz-subset0" in (notice.hint or "")
     other = _logged(record("Ignored `foo: bar` at 3:1, unknown property."), "one.md")
     assert other.severity is Severity.WARNING and other.path == "one.md"
+
+
+def noted_chapter(count: int) -> str:
+    """Short paragraphs, each with a footnote: several notes a page, some of two paragraphs or with
+    a list, some too long for what is left of their page."""
+    text, notes = ["# Noted\n"], []
+    for n in range(1, count + 1):
+        text.append(f"Paragraph {n} " + "goes on about the day " * (n % 5 + 2) + f"and ends.[^n{n}]\n")
+        note = f"Note {n} " + "adds a word or two more " * (n % 7 + 1) + "."
+        if n % 4 == 0:
+            note += "\n\n    A second paragraph of the note, " + "which runs on " * (n % 3 + 1) + "."
+        if n % 6 == 0:
+            note += "\n\n    - one item\n    - another item"
+        notes.append(f"[^n{n}]: {note}")
+    return "\n".join(text) + "\n" + "\n\n".join(notes) + "\n"
+
+
+@pytest.mark.parametrize(("css", "fast"), [
+    ("span.footnote { margin: 0.2em 0 0.6em; }", True),  # margins collapse between notes
+    ("@page { @footnote { padding-top: 0; border-top: none; } }", False),  # area and first note collapse
+])
+def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, css: str, fast: bool) -> None:
+    """pdf_note_area lays each note out once per page instead of the whole footnote area at each
+    change; the PDF is byte for byte the one WeasyPrint's own method gives, whether the fast path
+    ran (it must, with octavo's @footnote) or fell back to the original."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    book = mini_book(tmp_path, {"noted.md": noted_chapter(40)})
+    (book / "styles").mkdir()
+    (book / "styles" / "pdf.css").write_text(css, encoding="utf-8")
+    if not pdf_note_area.install():
+        pytest.skip("pdf_note_area is off: this WeasyPrint is not the one it was checked against; check it anew")
+    before = Counter(pdf_note_area.STATS)
+    patched = build(book, tmp_path / "patched", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    after = Counter(pdf_note_area.STATS)
+    ran = after - before
+    if fast:
+        assert ran["fast"] > 20 and ran["fallback"] == 0, ran
+        assert ran["notes laid out"] < ran["notes in fast runs"] / 2, ran
+    else:
+        assert ran["fast"] == 0 and ran["fallback: area margin collapses with the first note"] > 20, ran
+    monkeypatch.setattr(pdf_note_area, "install", lambda: False)
+    monkeypatch.setattr(LayoutContext, "_update_footnote_area", pdf_note_area.original())
+    plain = build(book, tmp_path / "plain", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    assert after == pdf_note_area.STATS, "WeasyPrint's own method ran"
+    assert len(PdfReader(io.BytesIO(plain)).pages) >= 4
+    assert patched == plain

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-CODE = ("writers/pdf_layout.py", "writers/pdf_notes.py", "writers/pdf_folios.py", "writers/pdf_jobs.py")
+CODE = ("writers/pdf_layout.py", "writers/pdf_notes.py", "writers/pdf_note_area.py", "writers/pdf_resume.py",
+        "writers/pdf_folios.py", "writers/pdf_jobs.py")
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
                 Path.home() / ".local/share/fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
