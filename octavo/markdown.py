@@ -55,11 +55,19 @@ class Renderer(RendererHTML):
         if not raw:
             return html
         balanced, unwrapped = sanitize.balance(html)
-        if unwrapped:
-            tags = ", ".join(f"<{t}>" for t in dict.fromkeys(unwrapped))
-            _problem(env, raw[0], "html.block-in-text", f"removed block tags inside a paragraph ({tags}); their "
-                     "text is kept: put block HTML on lines of its own")
+        blocks = [t for t in dict.fromkeys(unwrapped) if t.lower() in sanitize.HTML_ELEMENTS]
+        unknown = [t for t in dict.fromkeys(unwrapped) if t.lower() not in sanitize.HTML_ELEMENTS]
+        if blocks:
+            _problem(env, raw[0], "html.block-in-text", f"removed block tags inside a paragraph ({_tags(blocks)}); "
+                     "their text is kept: put block HTML on lines of its own")
+        if unknown:
+            _problem(env, raw[0], "html.unknown", f"unwrapped {_tags(unknown)}, which HTML does not have; the "
+                     "text is kept: style a <span> with a class in styles/book.css instead")
         return balanced
+
+
+def _tags(names: list[str]) -> str:
+    return ", ".join(f"<{name}>" for name in names)
 
 
 @lru_cache(maxsize=8)

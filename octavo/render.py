@@ -161,16 +161,24 @@ def place_remote(chapter: RenderedChapter, names: Mapping[str, str | None]) -> R
 def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[sanitize.Removal]
                  ) -> list[Diagnostic]:
     """One warning per removal, at the line of the raw HTML it came from where that is known."""
-    located: list[tuple[int | None, str]] = []
+    located: list[tuple[int | None, sanitize.Removal]] = []
     for line, content in suspects:
-        located += [(line, r.what) for r in sanitize.clean(sanitize.parse(content, raw=True))]
-    unplaced = [r.what for r in removed]
-    for _, what in located:
-        if what in unplaced:
-            unplaced.remove(what)
-    located += [(None, what) for what in unplaced]
-    return [warning("html.unsafe", f"removed {what}", source, line, hint=_removal_hint(what))
-            for line, what in located]
+        located += [(line, r) for r in sanitize.clean(sanitize.parse(content, raw=True))]
+    unplaced = list(removed)
+    for _, found in located:
+        same = next((r for r in unplaced if (r.what, r.kept) == (found.what, found.kept)), None)
+        if same is not None:
+            unplaced.remove(same)
+    located += [(removal.line, removal) for removal in unplaced]
+    return [_removal_warning(source, line, removal) for line, removal in located]
+
+
+def _removal_warning(source: str, line: int | None, removal: sanitize.Removal) -> Diagnostic:
+    if removal.kept:
+        return warning("html.unknown", f"unwrapped {removal.what}, which HTML does not have; its content is kept",
+                       source, line, hint="EPUB readers accept only HTML's own elements; style a <span> or <div> "
+                                          "with a class in styles/book.css instead")
+    return warning("html.unsafe", f"removed {removal.what}", source, line, hint=_removal_hint(removal.what))
 
 
 def _removal_hint(what: str) -> str:

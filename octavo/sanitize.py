@@ -31,12 +31,27 @@ URL_ATTRS = {"href", "src", "action", "formaction", "poster", "cite", "backgroun
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:text/html", "data:application")
 VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 CHILDLESS = etree.XPath("descendant-or-self::*[not(*)]")
+# The HTML elements an EPUB may contain (its XHTML schema, which EPUBCheck applies): anything else
+# in raw HTML (<center>, <font>, <blink>, <my-widget>, a typo) is unwrapped, its content kept.
+HTML_ELEMENTS = frozenset({
+    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "bdi", "bdo", "blockquote", "body",
+    "br", "button", "canvas", "caption", "cite", "code", "col", "colgroup", "data", "datalist", "dd", "del",
+    "details", "dfn", "dialog", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure",
+    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i",
+    "iframe", "img", "input", "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "menu",
+    "meta", "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output", "p", "picture",
+    "pre", "progress", "q", "rb", "rp", "rt", "rtc", "ruby", "s", "samp", "script", "section", "select",
+    "small", "source", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td",
+    "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "u", "ul", "var",
+    "video", "wbr"
+})
 
 
 @dataclass(frozen=True)
 class Removal:
     what: str
     line: int | None
+    kept: bool = False  # the element was unwrapped: its content stays
 
 
 def parse(html: str, raw: bool) -> etree._Element:
@@ -201,7 +216,8 @@ def line_of(element: etree._Element) -> int | None:
 
 
 def clean(root: etree._Element) -> list[Removal]:
-    """Remove elements and attributes that run code; return what was removed."""
+    """Remove elements and attributes that run code, unwrap elements HTML does not have; return
+    what was removed or unwrapped."""
     removed: list[Removal] = []
     for element in list(root.iter()):
         tag = element.tag
@@ -213,6 +229,10 @@ def clean(root: etree._Element) -> list[Removal]:
         if dropped:
             removed.append(Removal(f"<{dropped}> element", line_of(element)))
             drop(element)
+            continue
+        if _unknown(tag):
+            removed.append(Removal(f"<{tag}>", line_of(element), kept=True))
+            unwrap(element)
             continue
         for name, value in element.items():  # a list: attributes can be deleted meanwhile
             handler = _handler(name)
@@ -234,6 +254,12 @@ def _dropped(tag: str) -> str:
     """The element's lower-case local name if such elements are removed, else ""."""
     local = _local(tag).lower()
     return local if local in DROPPED else ""
+
+
+@lru_cache(maxsize=1024)
+def _unknown(tag: str) -> bool:
+    """Whether the element is in no namespace (HTML) and not an element HTML has."""
+    return not tag.startswith("{") and tag.lower() not in HTML_ELEMENTS
 
 
 @lru_cache(maxsize=1024)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,3 +30,28 @@ def test_a_heading_with_inline_svg_declares_svg_wherever_it_appears(tmp_path: Pa
                                  "</svg> circle\n\nText.\n", encoding="utf-8")
     build(book, tmp_path / "out", ["epub"])
     assert epubcheck_messages(tmp_path / "out" / "shapes.epub") == []
+
+
+def test_elements_html_does_not_have_are_unwrapped_and_reported(tmp_path: Path) -> None:
+    """<center>, <font>, a custom element or a typo are not in the EPUB's XHTML schema (EPUBCheck
+    RSC-005): their content stays, the tags go, and each is a warning at its line."""
+    from octavo.pipeline import build
+
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.toml").write_text('[book]\ntitle = "Old HTML"\nchapters = ["one.md"]\n', encoding="utf-8")
+    (book / "one.md").write_text(
+        "# One\n\nSome <font color=\"red\">red</font> and <blink>bright</blink> words.\n\n"
+        "<center>\n\nCentred *text*.\n\n</center>\n\n<my-widget data-x=\"1\">widget text</my-widget>\n\n"
+        "<paragraf>A typo</paragraf>\n", encoding="utf-8")
+    result = build(book, tmp_path / "out", ["epub"])
+    found = {(d.code, d.line) for d in result.diagnostics if d.code == "html.unknown"}
+    assert found == {("html.unknown", 3), ("html.unknown", 5), ("html.unknown", 11), ("html.unknown", 13)}
+    epub = tmp_path / "out" / "old-html.epub"
+    assert epubcheck_messages(epub) == []
+    with zipfile.ZipFile(epub) as archive:
+        text = archive.read("EPUB/one.xhtml").decode()
+    for words in ["<p>Some red and bright words.</p>", "Centred <em>text</em>.", "widget text", "A typo"]:
+        assert words in text
+    for tag in ["<font", "<blink", "<center", "<my-widget", "<paragraf"]:
+        assert tag not in text
