@@ -549,29 +549,29 @@ def test_two_and_three_em_dashes_print_as_em_dashes(tmp_path: Path) -> None:
         assert "Mr. \u2e3b\u2019s" in epub.read("EPUB/one.xhtml").decode()
 
 
-def test_a_unit_laid_out_again_for_its_footnotes_resumes_and_gives_the_same_bytes(
+def test_a_unit_laid_out_again_for_its_footnotes_keeps_its_other_pages_and_gives_the_same_bytes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pepys's November 1660 has a footnote WeasyPrint moves off its call's page; its second layout
-    starts from the page before the paragraph the fix touches, keeping the pages before it. The
+    """Pepys's November 1660 has footnotes WeasyPrint moves off their call's page; its second layout
+    makes again only the pages around the paragraphs the fixes touch and keeps the others. The
     PDF is byte for byte the one a whole second layout gives, and the notes stay with their calls."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     chapter = "013-chapter-11.md"
     book = mini_book(tmp_path, {chapter: (CORPUS / "pepys" / chapter).read_text(encoding="utf-8")})
-    resumed_at: list[int] = []
+    made: list[tuple[int, int]] = []
     layout = pdf_resume.layout
 
     def watched(*args: Any, **kwargs: Any) -> tuple[Any, pdf_resume.Recording]:
         document, recording = layout(*args, **kwargs)
-        resumed_at.append(recording.resumed_at)
+        made.append((len(recording.made), len(document.pages)))
         return document, recording
 
     monkeypatch.setattr(pdf_resume, "layout", watched)
-    resumed = build(book, tmp_path / "resumed", ["pdf"], jobs=1).outputs[0].read_bytes()
-    assert any(page > 5 for page in resumed_at), resumed_at
-    monkeypatch.setattr(pdf_resume, "resume_page", lambda *args: 0)
+    kept = build(book, tmp_path / "kept", ["pdf"], jobs=1).outputs[0].read_bytes()
+    assert any(pages > 20 and 0 < count < pages / 2 for count, pages in made), made
+    monkeypatch.setattr(pdf_resume, "pages_to_remake", lambda *args: frozenset())
     whole = build(book, tmp_path / "whole", ["pdf"], jobs=1).outputs[0].read_bytes()
-    assert resumed == whole
-    pdf = Pdf(tmp_path / "resumed" / "mini.pdf")
+    assert kept == whole
+    pdf = Pdf(tmp_path / "kept" / "mini.pdf")
     notes = {name: page for name, page in pdf.dests.items() if "--note-" in name}
     assert len(notes) > 40
     assert all(pdf.dests[name.replace("--note-", "--noteref-")] == page for name, page in notes.items())

@@ -192,7 +192,8 @@ class Engine:
 
     def _keep_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...]]:
         """Lay out; again with the rules of :mod:`pdf_notes` while that brings notes back, each time
-        from the page before the first one the new rules touch (:mod:`pdf_resume`)."""
+        making again only the pages the new rules touch and the ones after them, until the layout is
+        back in step with the previous one (:mod:`pdf_resume`)."""
         html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
         rules = list(job.rules)
         best, recording = self._render(html, job, rules)
@@ -202,8 +203,8 @@ class Engine:
             if not more:
                 break
             rules += [fix.rule for fix in more]
-            page = resume.resume_page(best, recording, [fix.element for fix in more])
-            document, later = self._render(html, job, rules, (recording, page))
+            pages = resume.pages_to_remake(best, recording, [fix.element for fix in more])
+            document, later = self._render(html, job, rules, (recording, pages))
             now = len(notes.displaced(document))
             if now >= left:
                 break
@@ -211,15 +212,15 @@ class Engine:
         return best, kept
 
     def _render(self, html: HTML, job: LayoutJob, rules: list[str],
-                since: tuple[resume.Recording, int] | None = None) -> tuple[Document, resume.Recording]:
-        """One layout (from page ``since[1]`` of an earlier one, if given); its first page is a
-        left-hand one when it has an even number."""
+                again: tuple[resume.Recording, frozenset[int]] | None = None) -> tuple[Document, resume.Recording]:
+        """One layout (keeping pages of an earlier one but ``again[1]``, if given); its first page
+        is a left-hand one when it has an even number."""
         clock = time.process_time()
         side = first_side("left" if job.start % 2 == 0 else "right")
         ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", side, job.without_folios or "",
                           *rules])
         sheets = [*self.css, CSS(string=ours, font_config=self.fonts)]
-        laid_out = resume.layout(html, sheets, self.fonts, since)
+        laid_out = resume.layout(html, sheets, self.fonts, again)
         self.seconds.append(time.process_time() - clock)
         return laid_out
 
