@@ -568,9 +568,14 @@ def test_a_unit_laid_out_again_for_its_footnotes_keeps_its_other_pages_and_gives
     monkeypatch.setattr(pdf_resume, "layout", watched)
     kept = build(book, tmp_path / "kept", ["pdf"], jobs=1).outputs[0].read_bytes()
     assert any(pages > 20 and 0 < count < pages / 2 for count, pages in made), made
+    def not_in_step(*args: Any) -> None:
+        raise pdf_resume._Restart
+
+    monkeypatch.setattr(pdf_resume, "_caught_up", not_in_step)  # lays out whole, restoring the kept pages
+    restarted = build(book, tmp_path / "restarted", ["pdf"], jobs=1).outputs[0].read_bytes()
     monkeypatch.setattr(pdf_resume, "pages_to_remake", lambda *args: frozenset())
     whole = build(book, tmp_path / "whole", ["pdf"], jobs=1).outputs[0].read_bytes()
-    assert kept == whole
+    assert kept == whole == restarted
     pdf = Pdf(tmp_path / "kept" / "mini.pdf")
     notes = {name: page for name, page in pdf.dests.items() if "--note-" in name}
     assert len(notes) > 40

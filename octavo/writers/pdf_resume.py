@@ -85,10 +85,13 @@ def layout(html: HTML, stylesheets: list[CSS], fonts: FontConfiguration,
         return html.render(stylesheets=stylesheets, font_config=fonts), Recording(html, usable=False)
     seed = _Seed(*again) if again is not None and _can_reuse(*again, html) else None
     recording = Recording(html)
+    finished = [(page, page.children, page.children[0].children) for page, _, _ in seed.previous.raw] if seed else []
     try:
         with _patched(recording, seed):
             document = html.render(stylesheets=stylesheets, font_config=fonts)
     except _Restart:
+        for page, children, root_children in finished:  # the previous layout's pages, whole again
+            page.children, page.children[0].children = children, root_children
         recording = Recording(html)
         with _patched(recording, None):
             document = html.render(stylesheets=stylesheets, font_config=fonts)
