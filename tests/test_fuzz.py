@@ -21,6 +21,7 @@ RAW_HTML = st.sampled_from([
     "<b>bold", "</i>", "<div><p>unclosed", "<span onclick='x()'>hi</span>", "<script>alert(1)</script>",
     "<img src='x.png'>", "<a href='javascript:x'>j</a>", "<svg viewBox='0 0 1 1'><circle r='1'/></svg>",
     "<table><td>cell", "<!-- comment -->", "&nbsp;&copy;&#x1F600;", "<br>", "<p epub:type='x'>e</p>", "<?pi x?>",
+    "<center>centred", "<font color='red'>f</font>", "<my-widget>w</my-widget>", "<o:p></o:p>",
 ])
 INLINE = st.one_of(
     WORDS,
