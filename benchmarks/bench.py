@@ -243,7 +243,7 @@ def main() -> None:
     print("| book, output | octavo | pandoc | time ratio | octavo peak | pandoc peak | memory ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     formats = [f for f in args.formats.split(",") if f]  # --formats "" for only --incremental
-    for fmt in formats:
+    for fmt in formats if args.runs > 0 else []:  # --runs 0: only the extras (--scaling) for these formats
         compare(book, fmt, args.runs, args.jobs or [None])
     if args.incremental:
         incremental(book)
