@@ -205,8 +205,8 @@ def pdf_breakdown(book: Path, jobs: int) -> None:
 
     def kept(pool: CachedPool, fn: Any, arg: Any, /) -> Future[Any]:
         future = submit(pool, fn, arg)
-        future.add_done_callback(lambda done: results.append(done.result())
-                                 if isinstance(done.result(), LayoutResult) else None)
+        if fn.__name__ == "layout_chapter":  # not the folio documents
+            future.add_done_callback(lambda done: results.append(done.result()))
         return future
 
     CachedPool.submit = kept  # type: ignore[method-assign]

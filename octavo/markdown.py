@@ -55,8 +55,9 @@ class Renderer(RendererHTML):
         if not raw:
             return html
         balanced, unwrapped = sanitize.balance(html)
-        blocks = [t for t in dict.fromkeys(unwrapped) if t.lower() in sanitize.HTML_ELEMENTS]
-        unknown = [t for t in dict.fromkeys(unwrapped) if t.lower() not in sanitize.HTML_ELEMENTS]
+        tags = list(dict.fromkeys(unwrapped))
+        blocks = [tag for tag in tags if not sanitize.unknown_element(tag)]
+        unknown = [tag for tag in tags if sanitize.unknown_element(tag)]
         if blocks:
             _problem(env, raw[0], "html.block-in-text", f"removed block tags inside a paragraph ({_tags(blocks)}); "
                      "their text is kept: put block HTML on lines of its own")

@@ -230,7 +230,7 @@ def clean(root: etree._Element) -> list[Removal]:
             removed.append(Removal(f"<{dropped}> element", line_of(element)))
             drop(element)
             continue
-        if _unknown(tag):
+        if unknown_element(tag):
             removed.append(Removal(f"<{tag}>", line_of(element), kept=True))
             unwrap(element)
             continue
@@ -257,7 +257,7 @@ def _dropped(tag: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _unknown(tag: str) -> bool:
+def unknown_element(tag: str) -> bool:
     """Whether the element is in no namespace (HTML) and not an element HTML has."""
     return not tag.startswith("{") and tag.lower() not in HTML_ELEMENTS
 

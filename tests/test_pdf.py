@@ -568,6 +568,7 @@ def test_a_unit_laid_out_again_for_its_footnotes_keeps_its_other_pages_and_gives
     monkeypatch.setattr(pdf_resume, "layout", watched)
     kept = build(book, tmp_path / "kept", ["pdf"], jobs=1).outputs[0].read_bytes()
     assert any(pages > 20 and 0 < count < pages / 2 for count, pages in made), made
+
     def not_in_step(*args: Any) -> None:
         raise pdf_resume._Restart
 

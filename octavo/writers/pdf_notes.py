@@ -88,8 +88,9 @@ def fixes(document: Document) -> list[Fix]:
         else:
             rule = "widows: 1;"
         selector = _selector(element, parents)
-        if selector and all(fix.rule != f"{selector} {{ {rule} }}" for fix in rules):
-            rules.append(Fix(f"{selector} {{ {rule} }}", element))
+        css = f"{selector} {{ {rule} }}"
+        if selector and all(fix.rule != css for fix in rules):
+            rules.append(Fix(css, element))
     return rules
 
 
