@@ -24,6 +24,7 @@ from octavo.memo import NO_CACHE, Memo, Recall
 from octavo.output import publish, staging
 from octavo.paths import slugify
 from octavo.render import RenderContext, RenderedChapter, place_remote
+from octavo.stack import in_one_chunk
 from octavo.transforms import toc, xrefs
 from octavo.transforms.toc import Page, TocEntry
 from octavo.transforms.xrefs import XRefIndex
@@ -158,6 +159,7 @@ def output_dir(config: Config, out_dir: Path | None) -> Path:
     return config.root / config.build.output if config.build.output else Path("dist")
 
 
+@in_one_chunk
 def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
           strict: bool = False, allow_remote: bool = False, jobs: int | None = None,
           use_cache: bool = True, recall: Recall | None = None) -> BuildResult:

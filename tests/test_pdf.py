@@ -28,7 +28,7 @@ from weasyprint.layout import LayoutContext
 from octavo.diagnostics import BookError, Severity
 from octavo.pipeline import assemble, build
 from octavo.transforms.xrefs import XRefIndex
-from octavo.writers import pdf_note_area, pdf_resume
+from octavo.writers import pdf_margins, pdf_note_area, pdf_resume
 from octavo.writers.pdf import write_pdf
 from octavo.writers.pdf_body import print_body
 from octavo.writers.pdf_folios import analyse, folio_html
@@ -644,3 +644,35 @@ def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
     assert after == pdf_note_area.STATS, "WeasyPrint's own method ran"
     assert len(PdfReader(io.BytesIO(plain)).pages) >= 4
     assert patched == plain
+
+
+def test_margin_boxes_that_show_nothing_are_not_measured_and_the_bytes_are_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pdf_margins skips measuring the margin boxes WeasyPrint drops (an edge showing nothing, an
+    empty corner); the PDF is byte for byte WeasyPrint's own, with the default running heads and
+    folios and with boxes on a side edge and in a corner."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    book = mini_book(tmp_path, {"one.md": "# One\n\n" + "A line of text that fills the page. " * 400,
+                                "two.md": noted_chapter(12)})
+    (book / "styles").mkdir()
+    (book / "styles" / "pdf.css").write_text(
+        '@page :left { @left-middle { content: "side"; } @top-left-corner { content: "c"; } }', encoding="utf-8")
+    if not pdf_margins.install():
+        pytest.skip("pdf_margins is off: this WeasyPrint is not the one it was checked against; check it anew")
+    seen: list[frozenset[str]] = []
+    dropped = pdf_margins.dropped
+    monkeypatch.setattr(pdf_margins, "dropped", lambda context, page: seen.append(dropped(context, page)) or seen[-1])
+    patched = build(book, tmp_path / "patched", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    assert len(seen) >= 8
+    assert all("@bottom-right-corner" in keywords and "@right-middle" in keywords for keywords in seen)
+    assert any("@left-middle" not in keywords and "@top-left-corner" not in keywords for keywords in seen)
+    assert any("@left-middle" in keywords for keywords in seen)  # right-hand pages show no side box
+    monkeypatch.setattr(pdf_margins, "install", lambda: False)
+    pdf_margins.uninstall()
+    pages = len(seen)
+    plain = build(book, tmp_path / "plain", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    assert len(seen) == pages, "the wrapper ran"
+    reader = PdfReader(io.BytesIO(plain))
+    assert len(reader.pages) >= 8 and any("side" in page.extract_text() for page in reader.pages)
+    assert patched == plain
+

@@ -39,6 +39,7 @@ import click
 from octavo import styles
 from octavo.book import Book
 from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.stack import in_one_chunk
 from octavo.writers.pdf_cache import CachedPool, Pool, salt
 from octavo.writers.pdf_folios import analyse, root_tag
 from octavo.writers.pdf_jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
@@ -124,6 +125,7 @@ class InProcess:
         return future
 
 
+@in_one_chunk
 def layout_chapter(job: LayoutJob) -> LayoutResult:
     """:func:`pdf_layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
     from octavo.writers.pdf_layout import layout_chapter as run
@@ -131,6 +133,7 @@ def layout_chapter(job: LayoutJob) -> LayoutResult:
     return run(job)
 
 
+@in_one_chunk
 def layout_folios(job: FolioJob) -> bytes | None:
     """:func:`pdf_layout.layout_folios`, imported where it runs."""
     from octavo.writers.pdf_layout import layout_folios as run

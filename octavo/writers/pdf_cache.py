@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 CODE = ("writers/pdf_layout.py", "writers/pdf_notes.py", "writers/pdf_note_area.py", "writers/pdf_resume.py",
-        "writers/pdf_folios.py", "writers/pdf_jobs.py")
+        "writers/pdf_folios.py", "writers/pdf_jobs.py", "writers/pdf_margins.py", "writers/pdf_checked.py")
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
                 Path.home() / ".local/share/fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")

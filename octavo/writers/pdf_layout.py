@@ -21,6 +21,7 @@ import logging
 import mimetypes
 import os
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from hashlib import md5
@@ -35,7 +36,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from octavo.diagnostics import Diagnostic, error, notice, warning
 from octavo.styles import DEFAULTS as STYLES
-from octavo.writers import pdf_note_area
+from octavo.writers import pdf_margins, pdf_note_area
 from octavo.writers import pdf_notes as notes
 from octavo.writers import pdf_resume as resume
 from octavo.writers.pdf_folios import PageKind, first_side, folio_html
@@ -46,6 +47,7 @@ __all__ = ["BookFetcher", "Engine", "FolioJob", "LayoutJob", "LayoutResult", "Pr
 
 LOGGER = "weasyprint"
 NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
+FLATE_LEVEL = 6  # zlib level of the page content streams (see _flate_level)
 
 
 class BookFetcher(URLFetcher):  # type: ignore[misc]
@@ -128,6 +130,7 @@ class Engine:
 
     def __init__(self, root: str, sheets: tuple[PrintSheet, ...], files: tuple[tuple[str, str], ...] = ()) -> None:
         pdf_note_area.install()  # WeasyPrint's footnote area measured once per note and page, not per change
+        pdf_margins.install()  # and the margin boxes it drops are not measured
         self.root = Path(root)
         self.fonts = FontConfiguration()
         self.fetcher = BookFetcher(self.root, files)
@@ -255,8 +258,38 @@ def _logged(record: logging.LogRecord, source: str) -> Diagnostic:
 
 
 def _write(document: Document, name: str) -> bytes:
-    pdf: bytes = document.write_pdf(pdf_identifier=md5(name.encode()).hexdigest().encode())
+    with _flate_level(FLATE_LEVEL):
+        pdf: bytes = document.write_pdf(pdf_identifier=md5(name.encode()).hexdigest().encode())
     return pdf
+
+
+class _Zlib:
+    """zlib, but ``compressobj`` at a fixed level whatever level it is asked for."""
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+
+    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(self.level, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+
+@contextmanager
+def _flate_level(level: int) -> Iterator[None]:
+    """pydyf compresses WeasyPrint's page content at zlib's level 9, three times as slow as the
+    default level 6 for 2% smaller streams (measured on pepys: 0.47 s against 0.16 s for 6.1 MB
+    of content; 3% of the PDF's CPU time); so it is given a zlib whose ``compressobj`` uses
+    ``level`` while the PDF is written."""
+    import pydyf
+
+    kept = pydyf.zlib
+    pydyf.zlib = _Zlib(level)
+    try:
+        yield
+    finally:
+        pydyf.zlib = kept
 
 
 def _kinds(document: Document) -> tuple[PageKind, ...]:

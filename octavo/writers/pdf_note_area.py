@@ -48,8 +48,6 @@ path off, and the test that counts fast-path runs says so.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,9 +55,10 @@ from math import inf
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from octavo.writers.pdf_checked import matches
+
 __all__ = ["CHECKED", "STATS", "install", "installed", "original"]
 
-VERSION = "70.0"
 # sha256 of the source of the WeasyPrint code this module mirrors or relies on (_WeasyPrint.sources).
 CHECKED = "8e4dc3e40195e1acc4d5f77f8be00f002dbeab62874546c3052827b720c491d7"
 
@@ -138,17 +137,10 @@ _wp: _WeasyPrint | None = None
 def _checked() -> _WeasyPrint | None:
     """WeasyPrint's internals if they are the ones this module was written against."""
     try:
-        import weasyprint
-
-        if getattr(weasyprint, "__version__", None) != VERSION:
-            return None
         found = _WeasyPrint()
-        digest = hashlib.sha256()
-        for function in found.sources:
-            digest.update(inspect.getsource(function).encode())
-    except Exception:  # an import, an attribute or a source missing: keep WeasyPrint as it is
+    except Exception:  # an import or an attribute missing: keep WeasyPrint as it is
         return None
-    return found if digest.hexdigest() == CHECKED else None
+    return found if matches(lambda: found.sources, CHECKED) else None
 
 
 def install() -> bool:
