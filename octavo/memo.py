@@ -155,6 +155,30 @@ class Memo:
         self.store(key, made.encode("utf-8"))
         return made
 
+    def data(self, key: str, make: Callable[[], str]) -> bytes:
+        """:meth:`text` as UTF-8, for a result that is only written out: not decoded to be encoded again."""
+        found = self.load(key)
+        if found is not None:
+            return found
+        made = make().encode("utf-8")
+        self.store(key, made)
+        return made
+
+    def recent(self, name: str) -> object | None:
+        """What :meth:`keep` last kept under ``name`` in this process; None without a Recall."""
+        if self.folder is None or self.recall is None:
+            return None
+        return self.recall.get("recent", str(self.folder / name))
+
+    def keep(self, name: str, value: object, size: int) -> None:
+        """Keep ``value`` in memory only, for the next build of this process, under a name rather
+        than a digest: the latest result of its kind (a block of the search index, say), which the
+        next build updates where its inputs changed instead of making it again. Unlike an entry,
+        such a value is not known to fit the next build's inputs: it must carry the keys of what
+        it was made from, for the reader to check them."""
+        if self.folder is not None and self.recall is not None:
+            self.recall.put("recent", str(self.folder / name), value, size)
+
     def load_object(self, key: str) -> Any:
         """The picklable value stored for ``key``, or None if there is none or it cannot be read.
 
