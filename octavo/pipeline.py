@@ -170,7 +170,7 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
 
     ``recall`` keeps the cache's entries in memory for the next build of this process (``serve``).
     """
-    book, problems = load_book(root)
+    book, problems = load_book(root, recall)
     out = output_dir(book.config, out_dir)
     memo = Memo(out / ".cache" if use_cache else None, recall)
     workers = jobs or os.cpu_count() or 1

@@ -40,7 +40,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, count
 
 from lxml import etree
 
@@ -109,24 +109,30 @@ class Merged:
     """A block's inverted index as lists, before it is written as JSON.
 
     A long-running process (``serve``) keeps the latest of each block in memory (:func:`keep`),
-    so that after one chapter is edited the next build merges again only the words of that
-    chapter's sections (:func:`_update`), not the block's tens of thousands. ``keys`` says which
-    pages it was made from, so that it is only ever updated where the pages changed.
+    so that after one chapter is edited the next build changes only the postings of the words
+    that came into or left one of its sections (:func:`_update`), a handful, instead of merging
+    the block's tens of thousands again. ``keys`` says which pages it was made from, so that it is
+    only ever updated where the pages changed.
     """
 
     keys: tuple[str, ...]  # each page's key in the SearchIndex, which stands for its words and heads
     heads: tuple[tuple[Head, ...], ...]  # each page's sections
+    words: tuple[tuple[frozenset[str], ...], ...]  # each page's sections' words
     postings: Mapping[str, list[int]]  # word -> its ascending section numbers; never changed once made
     encoded: Mapping[str, str]  # word -> its postings as written
-    ordered: tuple[str, ...]  # the words in the order of the index
+    ordered: tuple[str, ...]  # the words in the order of the index (and of the two mappings)
 
     def json(self) -> str:
-        return _compact({"words": " ".join(self.ordered), "postings": [self.encoded[w] for w in self.ordered]})
+        """``_compact({"words": ..., "postings": [...]})``, with the postings joined as they are:
+        their digits (FINAL, CONTINUE) are letters, digits, "-" and "_", which JSON never escapes."""
+        postings = '","'.join(map(self.encoded.__getitem__, self.ordered))
+        listed = f'"{postings}"' if self.ordered else ""
+        return f'{{"words":{_compact(" ".join(self.ordered))},"postings":[{listed}]}}'
 
     def size(self) -> int:
         """About the bytes it holds, for the Recall's limit."""
         return 8 * sum(map(len, self.postings.values())) + sum(map(len, self.encoded.values())) + \
-            2 * sum(map(len, self.ordered))
+            2 * sum(map(len, self.ordered)) + 8 * sum(len(found) for page in self.words for found in page)
 
 
 @dataclass(frozen=True)
@@ -182,37 +188,44 @@ def _merge(keys: tuple[str, ...], run: list[Indexed]) -> Merged:
     for number, found in enumerate(found for page in run for _, found in page):
         for listed in map(postings.__getitem__, found):  # a third faster than postings[word] in the loop
             listed.append(number)
-    return Merged(keys, tuple(tuple(head for head, _ in page) for page in run), dict(postings),
-                  dict(zip(postings, map(encode, postings.values()), strict=True)), _order(postings))
+    ordered = _order(postings)
+    return Merged(keys, tuple(tuple(head for head, _ in page) for page in run),
+                  tuple(tuple(frozenset(found) for _, found in page) for page in run),
+                  {word: postings[word] for word in ordered}, {word: encode(postings[word]) for word in ordered},
+                  ordered)
 
 
 def _update(previous: Merged, keys: tuple[str, ...], changed: dict[int, Indexed]) -> Merged | None:
-    """``previous`` with the pages at the positions in ``changed`` replaced: the postings of the
-    words those pages had or have are made again, the others kept as they are. None when a page's
+    """``previous`` with the pages at the positions in ``changed`` replaced: only the postings of
+    the words that came into or left one of their sections are made again. None when a page's
     number of sections changed, which moves the numbers of all the sections after it."""
     if any(len(page) != len(previous.heads[position]) for position, page in changed.items()):
         return None
     first = list(accumulate((len(heads) for heads in previous.heads), initial=0))  # each page's first section
-    renumbered = {n for position in changed for n in range(first[position], first[position + 1])}
-    added: defaultdict[str, list[int]] = defaultdict(list)
+    words = list(previous.words)
+    gained: defaultdict[str, set[int]] = defaultdict(set)
+    lost: defaultdict[str, set[int]] = defaultdict(set)
     for position, page in changed.items():
-        for number, (_, found) in enumerate(page, first[position]):
-            for listed in map(added.__getitem__, found):
-                listed.append(number)
-    old = previous.postings
-    touched = {word for word, listed in old.items() if not renumbered.isdisjoint(listed)} | added.keys()
-    postings, encoded = dict(old), dict(previous.encoded)
-    same_words = True
-    for word in touched:
-        listed = sorted([n for n in old.get(word, ()) if n not in renumbered] + added.get(word, []))
-        same_words = same_words and bool(listed) and word in old
+        words[position] = tuple(frozenset(found) for _, found in page)
+        for number, before, after in zip(count(first[position]), previous.words[position], words[position]):
+            for word in after - before:
+                gained[word].add(number)
+            for word in before - after:
+                lost[word].add(number)
+    postings, encoded = dict(previous.postings), dict(previous.encoded)
+    for word in gained.keys() | lost.keys():
+        listed = sorted(set(postings.get(word, ())).difference(lost.get(word, ())).union(gained.get(word, ())))
         if listed:
             postings[word], encoded[word] = listed, encode(listed)
         else:
             del postings[word], encoded[word]
     heads = tuple(tuple(head for head, _ in changed[position]) if position in changed else heads
                   for position, heads in enumerate(previous.heads))
-    return Merged(keys, heads, postings, encoded, previous.ordered if same_words else _order(postings))
+    if len(postings) == len(previous.postings) and all(word in previous.postings for word in gained):
+        return Merged(keys, heads, tuple(words), postings, encoded, previous.ordered)
+    ordered = _order(postings)  # nearly in order already: the old words are, the new ones few
+    return Merged(keys, heads, tuple(words), {word: postings[word] for word in ordered},
+                  {word: encoded[word] for word in ordered}, ordered)
 
 
 def _order(words: Iterable[str]) -> tuple[str, ...]:
