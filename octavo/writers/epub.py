@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ class Document:
     name: str
     content: bytes  # UTF-8, as it goes into the zip
     properties: tuple[str, ...] = ()
+    key: str = ""  # its key in the cache, which stands for its content; "" without a cache
 
 
 def url_for(page: str, fragment: str) -> str:
@@ -62,35 +63,46 @@ def write_epub(assembled: Assembled, dest: Path) -> Path:
     options = {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False, "compresslevel": 0}
     epub.write_epub(buffer, package, options)
     path = dest / f"{assembled.slug}.epub"
+    known = {f"{package.FOLDER_NAME}/{doc.name}": doc.key for doc in documents if doc.key}
     write_container(path, _members(buffer.getvalue(), assembled.book.config.meta.language, contents),
-                    assembled.built, assembled.memo.area("deflate"))
+                    assembled.built, assembled.memo.area("deflate"), known)
     return path
 
 
 def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
-    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX."""
+    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX.
+
+    Each comes from the cache when what it shows is as before: a chapter's page when its page
+    and body are (:func:`page_fingerprint`), the contents, nav and NCX when the contents are.
+    """
     env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
     common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for}
     memo = assembled.memo.area("epub")
     salt = digest(code_digest("writers/epub.py", "writers/common.py", "templates.py"),
                   templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
-
     links = assembled.xrefs.digest if memo.folder else ""
 
+    def kept(name: str, key: tuple[object, ...], make: Callable[[], str], *properties: str) -> Document:
+        """The document from the cache by ``key`` (all that ``make`` reads besides ``common``)."""
+        entry = digest(salt, name, *key) if memo.folder else ""
+        found = memo.load_object(entry) if entry else None
+        if isinstance(found, Document):
+            return found
+        made = _document(name, make().encode("utf-8"), entry, *properties)
+        if entry:
+            memo.store_object(entry, made)
+        return made
+
     def page(name: str, template: str, title: str, **extra: Any) -> Document:
-        return _document(name, templates.render(env, template, title=title, **common, **extra).encode("utf-8"))
+        return kept(name, (template, title, sorted(extra.items())),
+                    lambda: templates.render(env, template, title=title, **common, **extra))
 
     def chapter(item: Page) -> Document:
-        """A chapter's or a part's page; from the cache when nothing it shows has changed."""
         template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
-
-        def make() -> str:
-            return templates.render(env, template, title=item.title, page=item,
-                                    body=page_body(assembled, item, url_for), **common)
-
-        key = digest(salt, template, page_fingerprint(item, links)) if memo.folder else ""
-        return _document(item.id, memo.data(key, make) if key else make().encode("utf-8"))
+        return kept(item.id, (template, page_fingerprint(item, links) if memo.folder else ""),
+                    lambda: templates.render(env, template, title=item.title, page=item,
+                                             body=page_body(assembled, item, url_for), **common))
 
     docs: list[Document] = []
     if assembled.book.cover:
@@ -99,19 +111,19 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
     docs += [chapter(item) for item in assembled.pages]
-    nav = templates.render(env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc,
-                           landmarks=_landmarks(assembled.book.cover, assembled.pages), **common)
-    docs.append(_document("nav", nav.encode("utf-8"), "nav"))
-    ncx = templates.render(env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc),
-                           depth=_depth(assembled.toc))
-    docs.append(Document("ncx", "toc.ncx", ncx.encode("utf-8")))
+    landmarks = _landmarks(assembled.book.cover, assembled.pages)
+    docs.append(kept("nav", ("epub/nav.xhtml.j2", assembled.toc, landmarks), lambda: templates.render(
+        env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc, landmarks=landmarks, **common), "nav"))
+    ncx = kept("ncx", ("epub/toc.ncx.j2", assembled.toc), lambda: templates.render(
+        env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc), depth=_depth(assembled.toc)))
+    docs.append(replace(ncx, name="toc.ncx", properties=()))
     return docs
 
 
-def _document(name: str, content: bytes, *properties: str) -> Document:
+def _document(name: str, content: bytes, key: str = "", *properties: str) -> Document:
     """An XHTML document, declared ``svg`` whenever it holds some (a heading with inline SVG
     reaches the contents and the navigation document too)."""
-    return Document(name, f"{name}.xhtml", content, (*properties, *(("svg",) if b"<svg" in content else ())))
+    return Document(name, f"{name}.xhtml", content, (*properties, *(("svg",) if b"<svg" in content else ())), key)
 
 
 def _landmarks(cover: str | None, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:
