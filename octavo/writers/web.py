@@ -104,7 +104,7 @@ def write_web(assembled: Assembled, dest: Path, jobs: int = 1, published: Path |
     site.mkdir(parents=True, exist_ok=True)
     sitemap = SiteMap(assembled.pages)
     downloads = copy_downloads(dest, site, assembled.slug)
-    copy_book_files(assembled, sheets.assets, site)
+    copy_book_files(assembled, sheets.assets, site, previous)
     for sheet in sheets.sheets:
         _write(site, sheet.href, sheet.text.encode("utf-8"), previous)
     _write(site, SCRIPT, asset_text(assembled.book.config.root, "octavo.js").encode("utf-8"), previous)
@@ -293,15 +293,15 @@ def human_size(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def copy_book_files(assembled: Assembled, sheet_assets: Sequence[str], site: Path) -> None:
+def copy_book_files(assembled: Assembled, sheet_assets: Sequence[str], site: Path,
+                    previous: Path | None = None) -> None:
     """Images, the cover and the files the book's sheets use, at their book-relative paths, so the
     chapters' ``src`` and the sheets' ``url()`` work unchanged. Every path was checked to be inside
-    the book when it was read; a downloaded image comes from the build's cache."""
+    the book when it was read; a downloaded image comes from the build's cache. One that is as it
+    was in the ``previous`` site is linked from there (:func:`octavo.output.place`)."""
     cover = [assembled.book.cover] if assembled.book.cover else []
     for path in dict.fromkeys([*images(assembled), *cover, *sheet_assets]):
-        target = site / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(assembled.asset_path(path), target)
+        _write(site, path, assembled.asset_path(path).read_bytes(), previous)
 
 
 def asset_text(book_root: Path, name: str) -> str:
