@@ -30,8 +30,20 @@ def context_key(ctx: RenderContext) -> str:
     return digest(code_digest(*CODE), ctx.root, ctx.language, sorted(ctx.chapter_ids.items()), ctx.allow_remote)
 
 
-def chapter_key(chapter: Chapter, context: str) -> str:
-    return digest(context, replace(chapter, text=""), chapter.text)
+def chapter_key(chapter: Chapter, context: str, memo: Memo = NO_CACHE) -> str:
+    return digest(context, replace(chapter, text=""), text_digest(chapter.text, memo, chapter.source))
+
+
+def text_digest(text: str, memo: Memo, name: str) -> str:
+    """The digest of a chapter's text; with a Recall, kept with the text under ``name``, so that
+    a text equal to the one kept (most often the very same string, see
+    :func:`octavo.load.decode_kept`) is not encoded and hashed again."""
+    kept = memo.recent(f"text/{name}")
+    if isinstance(kept, tuple) and len(kept) == 2 and (kept[0] is text or kept[0] == text):
+        return str(kept[1])
+    made = digest(text)
+    memo.keep(f"text/{name}", (text, made), len(text))
+    return made
 
 
 def _stamp(root: Path, path: str) -> tuple[int, int] | None:
@@ -104,7 +116,7 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     """Every chapter rendered, in the given order; ``jobs`` > 1 spreads the misses over processes."""
     root = Path(ctx.root)
     context = context_key(ctx)
-    keys = {c.id: chapter_key(c, context) for c in chapters} if memo.folder else {}
+    keys = {c.id: chapter_key(c, context, memo) for c in chapters} if memo.folder else {}
     done: dict[str, RenderedChapter] = {}
     stamps: dict[str, Stamps] = {}
     for chapter in chapters if memo.folder else ():

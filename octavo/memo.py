@@ -18,7 +18,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -102,15 +102,21 @@ class Memo:
     def area(self, name: str) -> Memo:
         return Memo(self.folder / name if self.folder is not None else None, self.recall)
 
+    @cached_property
+    def _base(self) -> str:
+        """The folder as a string ending in a separator: an entry's name in the Recall is this and
+        its key (a Path join per lookup costs a rebuild more than the lookups themselves)."""
+        return os.path.join(str(self.folder), "")
+
     def load(self, key: str) -> bytes | None:
         """The entry's bytes, or None if there is none or it is damaged (its checksum is wrong)."""
         if self.folder is None:
             return None
-        if self.recall is not None and isinstance(kept := self.recall.get("bytes", str(self.folder / key)), bytes):
+        if self.recall is not None and isinstance(kept := self.recall.get("bytes", self._base + key), bytes):
             return kept
         data = self._read(key)
         if data is not None and self.recall is not None:
-            self.recall.put("bytes", str(self.folder / key), data, len(data))
+            self.recall.put("bytes", self._base + key, data, len(data))
         return data
 
     def has(self, key: str) -> bool:
@@ -121,7 +127,7 @@ class Memo:
         if self.folder is None:
             return
         if self.recall is not None:
-            self.recall.put("bytes", str(self.folder / key), data, len(data))
+            self.recall.put("bytes", self._base + key, data, len(data))
         self._write(key, data)
 
     def _read(self, key: str) -> bytes | None:
@@ -155,6 +161,30 @@ class Memo:
         self.store(key, made.encode("utf-8"))
         return made
 
+    def data(self, key: str, make: Callable[[], str]) -> bytes:
+        """:meth:`text` as UTF-8, for a result that is only written out: not decoded to be encoded again."""
+        found = self.load(key)
+        if found is not None:
+            return found
+        made = make().encode("utf-8")
+        self.store(key, made)
+        return made
+
+    def recent(self, name: str) -> object | None:
+        """What :meth:`keep` last kept under ``name`` in this process; None without a Recall."""
+        if self.folder is None or self.recall is None:
+            return None
+        return self.recall.get("recent", self._base + name)
+
+    def keep(self, name: str, value: object, size: int) -> None:
+        """Keep ``value`` in memory only, for the next build of this process, under a name rather
+        than a digest: the latest result of its kind (a block of the search index, say), which the
+        next build updates where its inputs changed instead of making it again. Unlike an entry,
+        such a value is not known to fit the next build's inputs: it must carry the keys of what
+        it was made from, for the reader to check them."""
+        if self.folder is not None and self.recall is not None:
+            self.recall.put("recent", self._base + name, value, size)
+
     def load_object(self, key: str) -> Any:
         """The picklable value stored for ``key``, or None if there is none or it cannot be read.
 
@@ -162,7 +192,7 @@ class Memo:
         """
         if self.folder is None:
             return None
-        path = str(self.folder / key)
+        path = self._base + key
         if self.recall is not None and (kept := self.recall.get("object", path)) is not None:
             return kept
         found = self._read(key)  # the value, not its pickle, is what memory keeps
@@ -182,7 +212,7 @@ class Memo:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._write(key, data)
         if self.recall is not None:
-            self.recall.put("object", str(self.folder / key), value, len(data))
+            self.recall.put("object", self._base + key, value, len(data))
 
 
 NO_CACHE = Memo(None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,27 @@ def staging(out_dir: Path) -> Iterator[Path]:
         yield temp
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def place(path: Path, data: bytes, previous: Path | None = None) -> None:
+    """Write ``data`` to ``path`` in a staging folder; ``previous`` is the published file at the same
+    place, linked instead when it holds exactly ``data``.
+
+    The check reads the file back, so the link is never stale whoever wrote it; and the published
+    file is only ever replaced by a rename, never written in place, so a link cannot change after.
+    Only a regular file with no other link is linked: a symbolic link's target could change, and a
+    file the user linked elsewhere could be written in place there.
+    """
+    if previous is not None:
+        try:
+            found = previous.lstat()
+            if (stat.S_ISREG(found.st_mode) and found.st_nlink == 1 and found.st_size == len(data)
+                    and previous.read_bytes() == data):
+                os.link(previous, path)
+                return
+        except OSError:  # none there, or no links on this file system: write it
+            pass
+    path.write_bytes(data)
 
 
 def publish(staged: Path, out_dir: Path) -> list[Path]:

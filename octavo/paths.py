@@ -24,11 +24,12 @@ def is_url(target: str) -> bool:
     return bool(SCHEME.match(target)) and not re.match(r"^[A-Za-z]:[\\/]", target)
 
 
-def book_relative(root: Path, base: str, target: str) -> str:
+def book_relative(root: Path, base: str, target: str, real_root: Path | None = None) -> str:
     """Resolve ``target`` (URL-style, relative to the book-relative folder ``base``) to a book path.
 
     Raises :class:`OutsideBook` for absolute paths, ``..`` that climbs out of the book, and
-    symlinks whose real target is outside the book.
+    symlinks whose real target is outside the book. ``real_root`` is ``root.resolve()``, for a
+    caller that checks many paths at once.
     """
     path = unquote(urlsplit(target).path) if "%" in target or "?" in target else target.split("#", 1)[0]
     if path.startswith("/") or "\\" in path or "\x00" in path:
@@ -42,7 +43,7 @@ def book_relative(root: Path, base: str, target: str) -> str:
         elif piece != ".":
             parts.append(piece)
     relative = "/".join(parts)
-    real_root = root.resolve()
+    real_root = real_root or root.resolve()
     real = (root / relative).resolve()
     if real != real_root and not real.is_relative_to(real_root):
         raise OutsideBook(target)

@@ -127,11 +127,14 @@ def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
     return {key: place_remote(chapter, names) for key, chapter in rendered.items()}, downloads, problems
 
 
-def writers(problems: list[Diagnostic] | None = None, jobs: int = 1) -> dict[str, Writer]:
+def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
+            published: Path | None = None) -> dict[str, Writer]:
     """Writers are imported when asked for, so an EPUB build never loads WeasyPrint.
 
     ``problems`` collects the warnings a writer finds while it works (WeasyPrint's remarks on a
     book's CSS, say), so they are reported with the rest and count under ``--strict``.
+    ``published`` is the output folder, where the previous build's files are: the web edition
+    links those of its files that come out the same (:func:`octavo.output.place`).
     """
 
     def epub(assembled: Assembled, dest: Path) -> Path:
@@ -147,7 +150,7 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1) -> dict[str
     def web(assembled: Assembled, dest: Path) -> Path:
         from octavo.writers.web import write_web
 
-        return write_web(assembled, dest, jobs=jobs)
+        return write_web(assembled, dest, jobs=jobs, published=published)
 
     return {"epub": epub, "pdf": pdf, "web": web}
 
@@ -167,7 +170,7 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
 
     ``recall`` keeps the cache's entries in memory for the next build of this process (``serve``).
     """
-    book, problems = load_book(root)
+    book, problems = load_book(root, recall)
     out = output_dir(book.config, out_dir)
     memo = Memo(out / ".cache" if use_cache else None, recall)
     workers = jobs or os.cpu_count() or 1
@@ -180,7 +183,7 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
     if has_errors(problems, strict):
         raise BookError(problems)
     chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
-    available = writers(problems, workers)
+    available = writers(problems, workers, out)
     try:
         with staging(out) as temp:
             for name in chosen:

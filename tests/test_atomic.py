@@ -77,3 +77,25 @@ def test_output_path_that_is_a_file(built: tuple[Path, Path, bytes], tmp_path: P
     result = CliRunner().invoke(main, ["build", str(book), "-f", "epub", "-o", str(blocker / "dist")])
     assert result.exit_code == 1
     assert "cannot write the outputs" in result.output
+
+
+def test_place_links_only_a_published_file_with_the_same_bytes(tmp_path: Path) -> None:
+    from octavo.output import place
+
+    published, staged = tmp_path / "out", tmp_path / "staged"
+    published.mkdir()
+    staged.mkdir()
+    (published / "same.html").write_bytes(b"<p>same</p>")
+    (published / "other.html").write_bytes(b"<p>old</p>")
+    (tmp_path / "elsewhere.html").write_bytes(b"<p>same</p>")
+    (published / "symlink.html").symlink_to(tmp_path / "elsewhere.html")
+    (published / "shared.html").write_bytes(b"<p>same</p>")
+    (tmp_path / "backup.html").hardlink_to(published / "shared.html")  # the user's own link to it
+    for name in ("same", "other", "symlink", "shared", "missing"):
+        place(staged / f"{name}.html", b"<p>same</p>", published / f"{name}.html")
+        assert (staged / f"{name}.html").read_bytes() == b"<p>same</p>"
+    assert (staged / "same.html").samefile(published / "same.html"), "an identical file is linked"
+    assert (published / "other.html").read_bytes() == b"<p>old</p>", "a different one is left alone"
+    for name in ("other", "symlink", "shared"):
+        path = staged / f"{name}.html"
+        assert not path.is_symlink() and path.stat().st_nlink == 1, f"{name}: written, not linked"

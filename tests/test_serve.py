@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_book
+from conftest import ROOT, copy_book, corpus_book
 
+from octavo.pipeline import build
 from octavo.serve import VERSION_PATH, Preview, make_server, with_reload
 
 CHAPTER = "part-1/01-what-is-inner-leadership.md"
@@ -150,3 +151,111 @@ def test_the_serve_command_passes_its_formats_on(tmp_path: Path, monkeypatch: py
     result = CliRunner().invoke(cli.main, ["serve", str(book), "-f", "pdf", "-f", "epub", "--port", "0"])
     assert result.exit_code == 0, result.output
     assert asked == [(book, "127.0.0.1", 0, False, ["epub", "pdf", "web"])]
+
+
+# A rebuild keeps much of the previous build in memory (the cache's entries, decoded chapters, the
+# search index's lists) and links the site's unchanged files from the previous outputs. Whatever
+# changed, its outputs must be, byte for byte, those of a cold build of the book as it is then.
+
+SHERLOCK = ["001-a-scandal-in-bohemia", "002-the-redheaded-league", "003-a-case-of-identity",
+            "004-the-boscombe-valley-mystery", "005-the-five-orange-pips"]
+
+
+def published(folder: Path) -> dict[str, bytes]:
+    """Every file a build published (its cache aside), by path."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*")
+            if path.is_file() and ".cache" not in path.relative_to(folder).parts}
+
+
+@pytest.fixture()
+def sherlock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Preview]:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    book = corpus_book("sherlock", tmp_path)
+    preview = make_server(book, port=0, formats=["epub", "web"], out=tmp_path / "served")
+    try:
+        assert preview.rebuild(parallel=True)  # as serve starts: chapters rendered in worker processes
+        yield preview
+    finally:
+        preview.stop()
+
+
+def rebuild_as_cold(preview: Preview, cold: Path) -> dict[str, bytes]:
+    """Rebuild the preview, check its outputs against a cold build's (no cache), and return them."""
+    assert preview.rebuild()
+    build(preview.book, cold, ["epub", "web"], use_cache=False)
+    served, fresh = published(preview.out), published(cold)
+    assert sorted(name for name in served.keys() | fresh.keys() if served.get(name) != fresh.get(name)) == []
+    return served
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def epub_member(outputs: dict[str, bytes], name: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(outputs["the-adventures-of-sherlock-holmes.epub"])) as package:
+        return package.read(f"EPUB/{name}").decode()
+
+
+def test_rebuilds_after_edits_are_byte_identical_to_cold_builds(sherlock: Preview, tmp_path: Path) -> None:
+    book = sherlock.book
+    third, fifth = book / f"{SHERLOCK[2]}.md", book / f"{SHERLOCK[4]}.md"
+    third.write_text(third.read_text(encoding="utf-8") + "\n\nA quokka paragraph.\n", encoding="utf-8")
+    outputs = rebuild_as_cold(sherlock, tmp_path / "cold-1")
+    assert "A quokka paragraph." in outputs[f"site/{SHERLOCK[2]}.html"].decode()
+    assert "quokka" in outputs["site/js/search-index.js"].decode()
+
+    # Words leave, and a link and a footnote point at an id that does not exist yet ...
+    edit(third, "A quokka paragraph.", f"See [the pips]({SHERLOCK[4]}.md#orange-seeds).[^seeds]\n\n"
+         "[^seeds]: Five of them.")
+    outputs = rebuild_as_cold(sherlock, tmp_path / "cold-2")
+    assert "quokka" not in outputs["site/js/search-index.js"].decode()
+    assert f'href="{SHERLOCK[4]}.html"' in outputs[f"site/{SHERLOCK[2]}.html"].decode()
+    # ... then another chapter gains it, in a new section: the unedited chapter's link follows.
+    fifth.write_text(fifth.read_text(encoding="utf-8") + "\n\n## Orange seeds {#orange-seeds}\n\nDried.\n",
+                     encoding="utf-8")
+    outputs = rebuild_as_cold(sherlock, tmp_path / "cold-3")
+    assert f'href="{SHERLOCK[4]}.html#orange-seeds"' in outputs[f"site/{SHERLOCK[2]}.html"].decode()
+    assert f'href="{SHERLOCK[4]}.xhtml#orange-seeds"' in epub_member(outputs, f"{SHERLOCK[2]}.xhtml")
+    assert "Orange seeds" in epub_member(outputs, "nav.xhtml")
+
+
+def test_a_new_title_after_cached_rebuilds_reaches_every_output(sherlock: Preview, tmp_path: Path) -> None:
+    second = sherlock.book / f"{SHERLOCK[1]}.md"
+    second.write_text(second.read_text(encoding="utf-8") + "\nA first edit.\n", encoding="utf-8")
+    rebuild_as_cold(sherlock, tmp_path / "cold-1")
+    edit(second, "# The Redheaded League", "# The League of Red Heads")
+    outputs = rebuild_as_cold(sherlock, tmp_path / "cold-2")
+    for name in ("nav.xhtml", "toc.xhtml", "toc.ncx"):
+        assert "The League of Red Heads" in epub_member(outputs, name)
+        assert "Redheaded League" not in epub_member(outputs, name)
+    for page in ("index", *SHERLOCK):  # the contents, the side contents, and the neighbours' pager
+        html = outputs[f"site/{page}.html"].decode()
+        assert "The League of Red Heads" in html and "Redheaded League" not in html.split("<main")[0], page
+    assert "The League of Red Heads" in outputs["site/js/search-index.js"].decode()
+
+
+def test_template_style_and_config_changes_after_cached_rebuilds_show(sherlock: Preview, tmp_path: Path) -> None:
+    book = sherlock.book
+    (book / "templates" / "epub").mkdir(parents=True)
+    (book / "templates" / "epub" / "chapter.xhtml.j2").write_text(
+        '{% extends "!default/epub/chapter.xhtml.j2" %}\n'
+        '{% block content %}<p class="edition-note">Reading copy</p>{{ super() }}{% endblock %}\n', encoding="utf-8")
+    outputs = rebuild_as_cold(sherlock, tmp_path / "cold-1")
+    assert all('class="edition-note"' in epub_member(outputs, f"{name}.xhtml") for name in SHERLOCK)
+
+    (book / "styles").mkdir()
+    (book / "styles" / "web.css").write_text(".edition-note { color: teal; }\n", encoding="utf-8")
+    (book / "styles" / "book.css").write_text("p { hyphens: auto; }\n", encoding="utf-8")
+    outputs = rebuild_as_cold(sherlock, tmp_path / "cold-2")
+    assert "teal" in outputs["site/styles/web.css"].decode()
+    assert all('href="styles/web.css"' in outputs[f"site/{name}.html"].decode() for name in SHERLOCK)
+    assert "hyphens" in epub_member(outputs, "styles/book.css")
+    assert all("styles/book.css" in epub_member(outputs, f"{name}.xhtml") for name in SHERLOCK)
+
+    edit(book / "book.toml", 'language = "en-GB"', 'language = "de"')
+    outputs = rebuild_as_cold(sherlock, tmp_path / "cold-3")
+    assert 'lang="de"' in epub_member(outputs, f"{SHERLOCK[1]}.xhtml")
+    assert 'lang="de"' in outputs[f"site/{SHERLOCK[1]}.html"].decode()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -27,9 +27,13 @@ CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 END = struct.Struct("<IHHHHIIH")
 
 
-def deflated(data: bytes, memo: Memo) -> tuple[int, bytes]:
-    """(CRC-32, raw deflate stream) of ``data``; from the cache when these bytes were seen before."""
-    key = digest("deflate", LEVEL, data)
+def deflated(data: bytes, memo: Memo, known: str = "") -> tuple[int, bytes]:
+    """(CRC-32, raw deflate stream) of ``data``; from the cache when these bytes were seen before.
+
+    ``known`` is a digest that stands for ``data`` (the key of a page in the writer's cache, made
+    from all the page was made from), which spares hashing the bytes themselves.
+    """
+    key = digest("deflate-known", LEVEL, known) if known else digest("deflate", LEVEL, data)
     found = memo.load(key)
     if found is not None and len(found) >= 4:
         return int.from_bytes(found[:4], "little"), found[4:]
@@ -46,15 +50,20 @@ def dos_time(when: datetime) -> tuple[int, int]:
             (stamp.year - 1980) << 9 | stamp.month << 5 | stamp.day)
 
 
-def write_container(path: Path, members: Sequence[tuple[str, bytes]], when: datetime, memo: Memo) -> None:
-    """Write ``members`` (name, content) to ``path``, ``mimetype`` first whatever its place."""
+def write_container(path: Path, members: Sequence[tuple[str, bytes]], when: datetime, memo: Memo,
+                    known: Mapping[str, str] | None = None) -> None:
+    """Write ``members`` (name, content) to ``path``, ``mimetype`` first whatever its place.
+
+    ``known`` gives, by name, a digest that stands for a member's content (see :func:`deflated`).
+    """
+    known = known or {}
     ordered = sorted(members, key=lambda member: member[0] != "mimetype")
     time, date = dos_time(when)
     central: list[bytes] = []
     with path.open("wb") as out:
         for name, data in ordered:
             stored = name == "mimetype"
-            crc, body = (zlib.crc32(data), data) if stored else deflated(data, memo)
+            crc, body = (zlib.crc32(data), data) if stored else deflated(data, memo, known.get(name, ""))
             encoded = name.encode("utf-8")
             flags = 0 if encoded.isascii() else 0x800  # bit 11: the name is UTF-8
             method = 0 if stored else 8

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,9 @@ XHTML = "application/xhtml+xml"
 class Document:
     id: str
     name: str
-    content: str
+    content: bytes  # UTF-8, as it goes into the zip
     properties: tuple[str, ...] = ()
+    key: str = ""  # its key in the cache, which stands for its content; "" without a cache
 
 
 def url_for(page: str, fragment: str) -> str:
@@ -54,41 +56,53 @@ def write_epub(assembled: Assembled, dest: Path) -> Path:
     if has_errors(problems):
         raise BookError(problems)
     documents = render_documents(assembled, [s.href for s in sheets.sheets])
-    package = _package(assembled, documents, sheets)
+    package, contents = _package(assembled, documents, sheets)
     buffer = io.BytesIO()
-    # ebooklib's zip is rewritten below, so it need not spend time compressing.
+    # ebooklib's zip is rewritten below, so it need not spend time compressing; and it only
+    # writes the package document and the members' names and order: the contents are ours.
     options = {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False, "compresslevel": 0}
     epub.write_epub(buffer, package, options)
     path = dest / f"{assembled.slug}.epub"
-    write_container(path, _members(buffer.getvalue(), assembled.book.config.meta.language), assembled.built,
-                    assembled.memo.area("deflate"))
+    known = {f"{package.FOLDER_NAME}/{doc.name}": doc.key for doc in documents if doc.key}
+    write_container(path, _members(buffer.getvalue(), assembled.book.config.meta.language, contents),
+                    assembled.built, assembled.memo.area("deflate"), known)
     return path
 
 
 def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
-    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX."""
+    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX.
+
+    Each comes from the cache when what it shows is as before: a chapter's page when its page
+    and body are (:func:`page_fingerprint`), the contents, nav and NCX when the contents are.
+    """
     env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
     common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for}
     memo = assembled.memo.area("epub")
     salt = digest(code_digest("writers/epub.py", "writers/common.py", "templates.py"),
                   templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
-
     links = assembled.xrefs.digest if memo.folder else ""
 
+    def kept(name: str, key: tuple[object, ...], make: Callable[[], str], *properties: str) -> Document:
+        """The document from the cache by ``key`` (all that ``make`` reads besides ``common``)."""
+        entry = digest(salt, name, *key) if memo.folder else ""
+        found = memo.load_object(entry) if entry else None
+        if isinstance(found, Document):
+            return found
+        made = _document(name, make().encode("utf-8"), entry, *properties)
+        if entry:
+            memo.store_object(entry, made)
+        return made
+
     def page(name: str, template: str, title: str, **extra: Any) -> Document:
-        return _document(name, templates.render(env, template, title=title, **common, **extra))
+        return kept(name, (template, title, sorted(extra.items())),
+                    lambda: templates.render(env, template, title=title, **common, **extra))
 
     def chapter(item: Page) -> Document:
-        """A chapter's or a part's page; from the cache when nothing it shows has changed."""
         template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
-
-        def make() -> str:
-            return templates.render(env, template, title=item.title, page=item,
-                                    body=page_body(assembled, item, url_for), **common)
-
-        content = memo.text(digest(salt, template, page_fingerprint(item, links)), make) if memo.folder else make()
-        return _document(item.id, content)
+        return kept(item.id, (template, page_fingerprint(item, links) if memo.folder else ""),
+                    lambda: templates.render(env, template, title=item.title, page=item,
+                                             body=page_body(assembled, item, url_for), **common))
 
     docs: list[Document] = []
     if assembled.book.cover:
@@ -97,19 +111,19 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
     docs += [chapter(item) for item in assembled.pages]
-    nav = templates.render(env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc,
-                           landmarks=_landmarks(assembled.book.cover, assembled.pages), **common)
-    docs.append(_document("nav", nav, "nav"))
-    ncx = templates.render(env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc),
-                           depth=_depth(assembled.toc))
-    docs.append(Document("ncx", "toc.ncx", ncx))
+    landmarks = _landmarks(assembled.book.cover, assembled.pages)
+    docs.append(kept("nav", ("epub/nav.xhtml.j2", assembled.toc, landmarks), lambda: templates.render(
+        env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc, landmarks=landmarks, **common), "nav"))
+    ncx = kept("ncx", ("epub/toc.ncx.j2", assembled.toc), lambda: templates.render(
+        env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc), depth=_depth(assembled.toc)))
+    docs.append(replace(ncx, name="toc.ncx", properties=()))
     return docs
 
 
-def _document(name: str, content: str, *properties: str) -> Document:
+def _document(name: str, content: bytes, key: str = "", *properties: str) -> Document:
     """An XHTML document, declared ``svg`` whenever it holds some (a heading with inline SVG
     reaches the contents and the navigation document too)."""
-    return Document(name, f"{name}.xhtml", content, (*properties, *(("svg",) if "<svg" in content else ())))
+    return Document(name, f"{name}.xhtml", content, (*properties, *(("svg",) if b"<svg" in content else ())), key)
 
 
 def _landmarks(cover: str | None, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:
@@ -135,33 +149,44 @@ def _depth(entries: tuple[TocEntry, ...]) -> int:
     return 1 + max((_depth(e.children) for e in entries), default=0) if entries else 0
 
 
-def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles) -> epub.EpubBook:
+def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles
+             ) -> tuple[epub.EpubBook, dict[str, bytes]]:
+    """ebooklib's book, its items empty, and each item's content by its name in the zip.
+
+    ebooklib writes an item's content as it is given and makes the package document from the
+    items' names, types and properties alone, so it is left only that to do: handing it the
+    contents (7 MB for the diary of Pepys) would have it copy them into a zip that is read back.
+    """
     package = epub.EpubBook()
+    contents: dict[str, bytes] = {}
+
+    def add(item: epub.EpubItem, content: bytes, properties: Sequence[str] = ()) -> None:
+        item.properties = list(properties)
+        package.add_item(item)
+        contents[f"{package.FOLDER_NAME}/{item.file_name}"] = content
+
     pictures = images(assembled)
     _metadata(package, assembled, bool(pictures))
     for doc in documents:
         media = "application/x-dtbncx+xml" if doc.id == "ncx" else XHTML
         item = epub.EpubItem(uid=doc.id if doc.id in ("nav", "ncx") else f"x-{doc.id}", file_name=doc.name,
-                             media_type=media, content=doc.content.encode("utf-8"))
-        item.properties = list(doc.properties)
-        package.add_item(item)
+                             media_type=media)
+        add(item, doc.content, doc.properties)
         if doc.id not in ("nav", "ncx"):
             package.spine.append(item)
     for number, sheet in enumerate(sheets.sheets, 1):
-        package.add_item(epub.EpubItem(uid=f"css-{number}", file_name=sheet.href, media_type="text/css",
-                                       content=sheet.text.encode("utf-8")))
+        add(epub.EpubItem(uid=f"css-{number}", file_name=sheet.href, media_type="text/css"),
+            sheet.text.encode("utf-8"))
     files = dict.fromkeys([*pictures, *sheets.assets])
     if assembled.book.cover:
-        cover = epub.EpubItem(uid="cover-image", file_name=assembled.book.cover,
-                              media_type=media_type(assembled.book.cover),
-                              content=assembled.asset_path(assembled.book.cover).read_bytes())
-        cover.properties = ["cover-image"]
-        package.add_item(cover)
+        cover = assembled.book.cover
+        add(epub.EpubItem(uid="cover-image", file_name=cover, media_type=media_type(cover)),
+            assembled.asset_path(cover).read_bytes(), ["cover-image"])
         files.pop(assembled.book.cover, None)
     for number, path in enumerate(files, 1):
-        package.add_item(epub.EpubItem(uid=f"file-{number}", file_name=path, media_type=media_type(path),
-                                       content=assembled.asset_path(path).read_bytes()))
-    return package
+        add(epub.EpubItem(uid=f"file-{number}", file_name=path, media_type=media_type(path)),
+            assembled.asset_path(path).read_bytes())
+    return package, contents
 
 
 def _metadata(package: epub.EpubBook, assembled: Assembled, has_images: bool) -> None:
@@ -201,11 +226,15 @@ def _accessibility(assembled: Assembled, chapter_images: bool) -> list[tuple[str
     return result
 
 
-def _members(data: bytes, language: str) -> list[tuple[str, bytes]]:
-    """ebooklib's (stored) zip as (name, content), with the package document's language set."""
+def _members(data: bytes, language: str, contents: dict[str, bytes]) -> list[tuple[str, bytes]]:
+    """ebooklib's (stored) zip as (name, content), in its order, with the contents ebooklib was
+    not given (by name) and the package document's language set."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
-        return [(name, _package_language(source.read(name), language) if name.endswith(".opf") else source.read(name))
-                for name in source.namelist()]
+        members = [(name, contents[name] if name in contents else source.read(name)) for name in source.namelist()]
+    if set(contents) - {name for name, _ in members}:
+        raise RuntimeError("ebooklib left out some of the book's files")  # a change in ebooklib: never ship that
+    return [(name, _package_language(content, language) if name.endswith(".opf") else content)
+            for name, content in members]
 
 
 def _package_language(opf: bytes, language: str) -> bytes:

@@ -23,6 +23,7 @@ from octavo.batch import PARALLEL_MIN_BYTES, gc_paused
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
+from octavo.output import place
 from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
 from octavo.transforms.toc import Page
@@ -87,34 +88,39 @@ class SiteMap:
         return self.file(page) + (f"#{fragment}" if fragment else "")
 
 
-def write_web(assembled: Assembled, dest: Path, jobs: int = 1) -> Path:
+def write_web(assembled: Assembled, dest: Path, jobs: int = 1, published: Path | None = None) -> Path:
     """Write ``dest/site``; the EPUB and PDF already in ``dest`` become its downloads.
 
     The pages and the blocks of the search index are made in ``jobs`` worker processes when
     there is enough to make (a long book, not in the cache); they inherit all that
-    :class:`SitePages` prepared, so nothing big is sent to them.
+    :class:`SitePages` prepared, so nothing big is sent to them. A file that comes out as it is
+    in ``published/site`` (the previous build's) is linked from there rather than written.
     """
     sheets, problems = styles.layers(assembled.book, "web")
     if has_errors(problems):
         raise BookError(problems)
     site = dest / SITE
+    previous = published / SITE if published is not None else None
     site.mkdir(parents=True, exist_ok=True)
     sitemap = SiteMap(assembled.pages)
     downloads = copy_downloads(dest, site, assembled.slug)
-    copy_book_files(assembled, sheets.assets, site)
+    copy_book_files(assembled, sheets.assets, site, previous)
     for sheet in sheets.sheets:
-        _write(site / sheet.href, sheet.text)
-    _write(site / SCRIPT, asset_text(assembled.book.config.root, "octavo.js"))
-    work = SiteWork(SitePages(assembled, sitemap, [s.href for s in sheets.sheets], downloads, site),
+        _write(site, sheet.href, sheet.text.encode("utf-8"), previous)
+    _write(site, SCRIPT, asset_text(assembled.book.config.root, "octavo.js").encode("utf-8"), previous)
+    work = SiteWork(SitePages(assembled, sitemap, [s.href for s in sheets.sheets], downloads, site, previous),
                     SearchIndex.of(assembled.pages, assembled.memo.area("search")))
     with forked.workers(work, jobs if work.size() >= PARALLEL_MIN_BYTES else 1) as pool:
-        blocks = [pool.submit(_index_block, start) for start in work.search.starts()]
+        submitted = {start: pool.submit(_index_block, start) for start in work.search.starts()}
         written = [pool.submit(_write_pages, first, last) for first, last in work.pages.runs()]
-        _write(site / HOME, work.pages.home())
+        _write(site, HOME, work.pages.home().encode("utf-8"), previous)
         for done in written:
             done.result()
-        script = web_search.script(assembled.pages, sitemap.file, [block.result() for block in blocks])
-    _write(site / SEARCH_INDEX, script)
+        blocks = {start: block.result() for start, block in submitted.items()}
+    for start, block in blocks.items():
+        web_search.keep(work.search, start, block)
+    script = web_search.script(assembled.pages, sitemap.file, blocks.values())
+    _write(site, SEARCH_INDEX, script.encode("utf-8"), previous)
     return site
 
 
@@ -129,7 +135,7 @@ class SiteWork:
         return self.pages.work() + self.search.work()
 
 
-def _index_block(work: SiteWork, start: int) -> tuple[web_search.Heads, str]:
+def _index_block(work: SiteWork, start: int) -> web_search.Block:
     with gc_paused():  # see gc_paused: a task is short, and its garbage is collected after it
         return web_search.index_block(work.search, start)
 
@@ -137,7 +143,7 @@ def _index_block(work: SiteWork, start: int) -> tuple[web_search.Heads, str]:
 def _write_pages(work: SiteWork, first: int, last: int) -> None:
     with gc_paused():
         for position in range(first, last):
-            _write(work.pages.site / work.pages.chain[position].href, work.pages.html(position))
+            _write(work.pages.site, work.pages.chain[position].href, work.pages.html(position), work.pages.previous)
 
 
 class SitePages:
@@ -149,11 +155,13 @@ class SitePages:
 
     A page whose template context is unchanged since the last build (same page, body, contents,
     neighbours, styles, templates and code) comes from the cache instead of the templates.
+    ``previous`` is the published site, whose files :func:`_write` may link.
     """
 
     def __init__(self, assembled: Assembled, sitemap: SiteMap, sheets: list[str], downloads: list[Download],
-                 site: Path) -> None:
+                 site: Path, previous: Path | None = None) -> None:
         self.assembled, self.sitemap, self.downloads, self.site = assembled, sitemap, downloads, site
+        self.previous = previous
         self.env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
         meta = assembled.book.config.meta
         self.chain = [Link(HOME, meta.title), *(Link(sitemap.file(p.id), p.title) for p in assembled.pages)]
@@ -206,10 +214,11 @@ class SitePages:
             cover=self.assembled.book.cover, downloads=self.downloads,
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc)
 
-    def html(self, position: int) -> str:
+    def html(self, position: int) -> bytes:
+        """The page's HTML as UTF-8, as it is written."""
         if self.keys:
-            return self.memo.text(self.keys[position], partial(self._render, position))
-        return self._render(position)
+            return self.memo.data(self.keys[position], partial(self._render, position))
+        return self._render(position).encode("utf-8")
 
     def _render(self, position: int) -> str:
         page = self.assembled.pages[position - 1]
@@ -284,15 +293,15 @@ def human_size(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def copy_book_files(assembled: Assembled, sheet_assets: Sequence[str], site: Path) -> None:
+def copy_book_files(assembled: Assembled, sheet_assets: Sequence[str], site: Path,
+                    previous: Path | None = None) -> None:
     """Images, the cover and the files the book's sheets use, at their book-relative paths, so the
     chapters' ``src`` and the sheets' ``url()`` work unchanged. Every path was checked to be inside
-    the book when it was read; a downloaded image comes from the build's cache."""
+    the book when it was read; a downloaded image comes from the build's cache. One that is as it
+    was in the ``previous`` site is linked from there (:func:`octavo.output.place`)."""
     cover = [assembled.book.cover] if assembled.book.cover else []
     for path in dict.fromkeys([*images(assembled), *cover, *sheet_assets]):
-        target = site / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(assembled.asset_path(path), target)
+        _write(site, path, assembled.asset_path(path).read_bytes(), previous)
 
 
 def asset_text(book_root: Path, name: str) -> str:
@@ -301,6 +310,9 @@ def asset_text(book_root: Path, name: str) -> str:
     return (own if own.is_file() else ASSETS / name).read_text(encoding="utf-8")
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _write(site: Path, href: str, data: bytes, previous: Path | None) -> None:
+    """Write the site's file ``href``, or link the previous build's when it is the same."""
+    path = site / href
+    if "/" in href:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    place(path, data, previous / href if previous is not None else None)

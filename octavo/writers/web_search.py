@@ -38,8 +38,9 @@ import operator
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, count
 
 from lxml import etree
 
@@ -98,28 +99,141 @@ class SearchIndex:
         return uncached_size(self.pages, self.keys, self.memo)
 
 
-Indexed = list[tuple[tuple[int, str, str], list[str]]]  # a page's sections: (page, fragment, heading), words
-Heads = list[tuple[int, str, str]]  # (page, fragment, heading) of each section of a block's pages
+Head = tuple[int, str, str]  # a section's page, fragment and heading
+Indexed = list[tuple[Head, list[str]]]  # a page's sections: head, words
+Heads = list[Head]  # the heads of each section of a block's pages
 
 
-def index_block(index: SearchIndex, start: int) -> tuple[Heads, str]:
+@dataclass(frozen=True)
+class Merged:
+    """A block's inverted index as lists, before it is written as JSON.
+
+    A long-running process (``serve``) keeps the latest of each block in memory (:func:`keep`),
+    so that after one chapter is edited the next build changes only the postings of the words
+    that came into or left one of its sections (:func:`_update`), a handful, instead of merging
+    the block's tens of thousands again. ``keys`` says which pages it was made from, so that it is
+    only ever updated where the pages changed.
+    """
+
+    keys: tuple[str, ...]  # each page's key in the SearchIndex, which stands for its words and heads
+    heads: tuple[tuple[Head, ...], ...]  # each page's sections
+    words: tuple[tuple[frozenset[str], ...], ...]  # each page's sections' words
+    postings: Mapping[str, list[int]]  # word -> its ascending section numbers; never changed once made
+    encoded: Mapping[str, str]  # word -> its postings as written
+    ordered: tuple[str, ...]  # the words in the order of the index (and of the two mappings)
+
+    def json(self) -> str:
+        """``_compact({"words": ..., "postings": [...]})``, with the postings joined as they are:
+        their digits (FINAL, CONTINUE) are letters, digits, "-" and "_", which JSON never escapes."""
+        postings = '","'.join(map(self.encoded.__getitem__, self.ordered))
+        listed = f'"{postings}"' if self.ordered else ""
+        return f'{{"words":{_compact(" ".join(self.ordered))},"postings":[{listed}]}}'
+
+    def size(self) -> int:
+        """About the bytes it holds, for the Recall's limit."""
+        return 8 * sum(map(len, self.postings.values())) + sum(map(len, self.encoded.values())) + \
+            2 * sum(map(len, self.ordered)) + 8 * sum(len(found) for page in self.words for found in page)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of the index: its sections' heads and JSON, and with a Recall the lists behind them
+    (made in a worker process, they travel back with the result, for the main process to keep)."""
+
+    heads: Heads
+    json: str
+    merged: Merged | None = None
+
+
+def index_block(index: SearchIndex, start: int) -> Block:
     """The sections of the block of pages from ``start`` and its inverted index as JSON.
 
     With a cache, a block whose pages are unchanged is read whole (its sections' heads, a line
-    of JSON, then the block's); otherwise each page's words come from the cache if it has them.
+    of JSON, then the block's); otherwise the block kept from the previous build, if any, is
+    updated, and each page's words come from the cache if it has them.
     """
     numbers = range(start, min(start + BLOCK, len(index.pages)))
-    key = digest(code_digest("writers/web_search.py"), "block", index.keys[numbers.start:numbers.stop]
-                 ) if index.keys else ""
+    keys = index.keys[numbers.start:numbers.stop]
+    key = digest(code_digest("writers/web_search.py"), "block", keys) if index.keys else ""
     if key and (entry := index.memo.load(key)) is not None:
         with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
             heads, _, block = entry.decode().partition("\n")
-            return [(page, fragment, title) for page, fragment, title in json.loads(heads)], block
-    indexed = [_page_words(index, number) for number in numbers]
-    made = [head for page in indexed for head, _ in page], _block(indexed)
+            return Block([(page, fragment, title) for page, fragment, title in json.loads(heads)], block)
+    previous = index.memo.recent(f"block-{start}") if key else None
+    if not isinstance(previous, Merged) or len(previous.keys) != len(keys):
+        previous = None
+    pages = {position: _page_words(index, number) for position, number in enumerate(numbers)
+             if previous is None or previous.keys[position] != keys[position]}
+    merged = _update(previous, keys, pages) if previous is not None else None
+    if merged is None:
+        pages.update((position, _page_words(index, number)) for position, number in enumerate(numbers)
+                     if position not in pages)
+        merged = _merge(keys, [pages[position] for position in range(len(numbers))])
+    made = Block([head for page in merged.heads for head in page], merged.json(),
+                 merged if index.memo.recall is not None else None)
     if key:
-        index.memo.store(key, f"{_compact(made[0])}\n{made[1]}".encode())
+        index.memo.store(key, f"{_compact(made.heads)}\n{made.json}".encode())
     return made
+
+
+def keep(index: SearchIndex, start: int, block: Block) -> None:
+    """Keep the block's lists in memory for the next build to update (see :class:`Merged`)."""
+    if block.merged is not None:
+        index.memo.keep(f"block-{start}", block.merged, block.merged.size())
+
+
+def _merge(keys: tuple[str, ...], run: list[Indexed]) -> Merged:
+    """The inverted index of a run of pages, its sections numbered from 0."""
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    for number, found in enumerate(found for page in run for _, found in page):
+        for listed in map(postings.__getitem__, found):  # a third faster than postings[word] in the loop
+            listed.append(number)
+    ordered = _order(postings)
+    return Merged(keys, tuple(tuple(head for head, _ in page) for page in run),
+                  tuple(tuple(frozenset(found) for _, found in page) for page in run),
+                  {word: postings[word] for word in ordered}, {word: encode(postings[word]) for word in ordered},
+                  ordered)
+
+
+def _update(previous: Merged, keys: tuple[str, ...], changed: dict[int, Indexed]) -> Merged | None:
+    """``previous`` with the pages at the positions in ``changed`` replaced: only the postings of
+    the words that came into or left one of their sections are made again. None when a page's
+    number of sections changed, which moves the numbers of all the sections after it."""
+    if any(len(page) != len(previous.heads[position]) for position, page in changed.items()):
+        return None
+    first = list(accumulate((len(heads) for heads in previous.heads), initial=0))  # each page's first section
+    words = list(previous.words)
+    gained: defaultdict[str, set[int]] = defaultdict(set)
+    lost: defaultdict[str, set[int]] = defaultdict(set)
+    for position, page in changed.items():
+        words[position] = tuple(frozenset(found) for _, found in page)
+        for number, before, after in zip(count(first[position]), previous.words[position], words[position]):
+            for word in after - before:
+                gained[word].add(number)
+            for word in before - after:
+                lost[word].add(number)
+    postings, encoded = dict(previous.postings), dict(previous.encoded)
+    for word in gained.keys() | lost.keys():
+        listed = sorted(set(postings.get(word, ())).difference(lost.get(word, ())).union(gained.get(word, ())))
+        if listed:
+            postings[word], encoded[word] = listed, encode(listed)
+        else:
+            del postings[word], encoded[word]
+    heads = tuple(tuple(head for head, _ in changed[position]) if position in changed else heads
+                  for position, heads in enumerate(previous.heads))
+    if len(postings) == len(previous.postings) and all(word in previous.postings for word in gained):
+        return Merged(keys, heads, tuple(words), postings, encoded, previous.ordered)
+    ordered = _order(postings)  # nearly in order already: the old words are, the new ones few
+    return Merged(keys, heads, tuple(words), {word: postings[word] for word in ordered},
+                  {word: encoded[word] for word in ordered}, ordered)
+
+
+def _order(words: Iterable[str]) -> tuple[str, ...]:
+    """Sorted in the order of JavaScript's "<", UTF-16 code units, which is the order of code
+    points unless a word has a character beyond U+FFFF."""
+    listed = list(words)
+    astral = ASTRAL.search(" ".join(listed)) is not None
+    return tuple(sorted(listed, key=_utf16) if astral else sorted(listed))
 
 
 def _page_words(index: SearchIndex, number: int) -> Indexed:
@@ -134,34 +248,21 @@ def _page_words(index: SearchIndex, number: int) -> Indexed:
     return made
 
 
-def script(pages: Iterable[Page], file_of: Callable[[str], str], blocks: Iterable[tuple[Heads, str]]) -> str:
+def script(pages: Iterable[Page], file_of: Callable[[str], str], blocks: Iterable[Block]) -> str:
     """The index script from the blocks in order: ``json.dumps`` of the whole, written piece by
     piece so that each block's JSON, made (or cached) by its task, is used as it is."""
     listed = [[file_of(page.id), page.title] for page in pages]
     sections: list[list[object]] = []
     parts: list[str] = []
-    for heads, block in blocks:
-        parts.append(f'{{"first":{len(sections)},{block[1:]}')
-        sections += [list(head) for head in heads]
+    for block in blocks:
+        parts.append(f'{{"first":{len(sections)},{block.json[1:]}')
+        sections += [list(head) for head in block.heads]
     return (f'window.octavoSearch = {{"pages":{_compact(listed)},"sections":{_compact(sections)},'
             f'"blocks":[{",".join(parts)}]}};\n')
 
 
 def _compact(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
-
-
-def _block(run: list[Indexed]) -> str:
-    """The inverted index of a run of pages, its sections numbered from 0, as compact JSON."""
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    for number, found in enumerate(found for page in run for _, found in page):
-        for listed in map(postings.__getitem__, found):  # a third faster than postings[word] in the loop
-            listed.append(number)
-    # Sorted in the order of JavaScript's "<", UTF-16 code units, which is the order of code
-    # points unless a word has a character beyond U+FFFF.
-    astral = ASTRAL.search(" ".join(postings)) is not None
-    ordered = sorted(postings, key=_utf16) if astral else sorted(postings)
-    return _compact({"words": " ".join(ordered), "postings": list(map(encode, map(postings.__getitem__, ordered)))})
 
 
 def _utf16(word: str) -> bytes:
