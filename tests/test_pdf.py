@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from conftest import CORPUS, ROOT, copy_book
 from pypdf import PdfReader
@@ -239,6 +240,27 @@ def test_metadata(sample_pdf: Pdf) -> None:
     assert (info.subject or "").startswith("Inner Leadership argues")
     assert "Self-help" in str(info.get("/Keywords"))
     assert sample_pdf.reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_xmp_metadata_repeats_the_information_with_each_author(sample_pdf: Pdf) -> None:
+    """Archives and PDF/A read XMP rather than the document dictionary: the same title, the
+    authors one by one, description, keywords, language and the build's dates, and no trace of
+    the tool that wrote it in place of octavo."""
+    info = sample_pdf.reader.metadata
+    assert info is not None
+    with pikepdf.open(sample_pdf.path) as pdf:
+        xmp = pdf.Root.Metadata.read_bytes().decode()
+        meta = dict(pdf.open_metadata())
+    dc, pdf_ns, xap = "{http://purl.org/dc/elements/1.1/}", "{http://ns.adobe.com/pdf/1.3/}", "{http://ns.adobe.com/xap/1.0/}"
+    assert meta[dc + "title"] == info.title == "Inner Leadership"
+    assert meta[dc + "creator"] == ["Maren Holt", "David Okafor"]
+    assert meta[dc + "description"] == info.subject
+    assert meta[pdf_ns + "Keywords"] == info["/Keywords"]
+    assert meta[dc + "language"] == {"en"}
+    assert meta[xap + "CreatorTool"].startswith("octavo")
+    created = str(info["/CreationDate"])  # D:YYYYMMDDHHmmSSZ
+    assert meta[xap + "CreateDate"].startswith(f"{created[2:6]}-{created[6:8]}-{created[8:10]}T")
+    assert "MetadataDate" not in xmp
 
 
 def test_running_heads(sample_pdf: Pdf) -> None:

@@ -98,7 +98,7 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
         raise BookError(problems)
     path = dest / f"{assembled.slug}.pdf"
     problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
-                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"))
+                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"), assembled.book.config.meta.authors)
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -210,8 +210,8 @@ def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, 
 
 
 def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
-          files: dict[str, str], created: str) -> list[Diagnostic]:
-    joined = Joined(created)
+          files: dict[str, str], created: str, authors: tuple[str, ...] = ()) -> list[Diagnostic]:
+    joined = Joined(created, authors)
     for slot in slots:
         if slot.unit is None:
             joined.blank()

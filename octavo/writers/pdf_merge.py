@@ -13,6 +13,9 @@ processes. What WeasyPrint would have done for one big document is done here ins
   unit, i.e. from the <title>/<meta> elements of templates/pdf/base.html.j2; the dates are the
   build's, set here, so that no unit's HTML changes from one build to the next and a unit's
   layout can be reused from the cache;
+- the same information is written again as XMP metadata (title, each author, description,
+  keywords, language, dates), which archives, catalogues and PDF/A read instead of the older
+  dictionary; with the build's dates, so it is as reproducible as the rest;
 - font subsets get a tag of their own per unit (WeasyPrint derives the ``ABCDEF+`` tag from the
   font alone, and two different subsets must not share a name in one PDF).
 """
@@ -42,8 +45,9 @@ SUBSET = re.compile(r"^/?([A-Z]{6})\+(.*)$")
 class Joined:
     """The PDF being assembled, and what must stay alive until it is saved."""
 
-    def __init__(self, created: str) -> None:
+    def __init__(self, created: str, authors: tuple[str, ...] = ()) -> None:
         self.created = created  # a PDF date, D:YYYYMMDDHHmmSSZ
+        self.authors = authors  # each its own creator in the XMP (the dictionary joins them)
         self.pdf = pikepdf.new()
         self.sources: list[pikepdf.Pdf] = []  # pikepdf copies stream data lazily: keep them open
         self.dests: dict[str, pikepdf.Array] = {}
@@ -133,9 +137,21 @@ class Joined:
         self.pdf.Root.PageLabels = self.pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(
             [item for first, spec in labels for item in (first, _label(spec))])))
         self.pdf.Root.PageMode = pikepdf.Name.UseOutlines
+        self._metadata()
         self.pdf.save(path, deterministic_id=True, compress_streams=True,
                       object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return missing
+
+    def _metadata(self) -> None:
+        """The document information as XMP too, without pikepdf naming itself or stamping the time."""
+        if "/Info" not in self.pdf.trailer:
+            return
+        with self.pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta.load_from_docinfo(self.pdf.trailer.Info)
+            if self.authors:
+                meta["dc:creator"] = list(self.authors)
+            if "/Lang" in self.pdf.Root:
+                meta["dc:language"] = [str(self.pdf.Root.Lang)]
 
     def _outline(self) -> None:
         with self.pdf.open_outline() as outline:
