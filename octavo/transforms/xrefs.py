@@ -62,8 +62,8 @@ def index(rendered: Iterable[RenderedChapter], page_of: Mapping[str, str] | None
     xref_index = XRefIndex(anchors, owners)
     problems: list[Diagnostic] = []
     for chapter in chapters:
-        for ref in chapter.xrefs:  # resolve()'s test, inline: a link to an id that is nowhere
-            if ref.fragment and ref.fragment not in anchors.get(ref.chapter, ()) and ref.fragment not in owners:
+        for ref in chapter.xrefs:
+            if ref.fragment and xref_index.resolve(ref.chapter, ref.fragment)[1] != ref.fragment:
                 problems.append(warning("link.fragment", f"link to '#{ref.fragment}', which is not an id in "
                                         f"chapter '{ref.chapter}'", chapter.source, ref.line,
                                         hint="give the heading an id, e.g. ## Title {#" + ref.fragment + "}"))
