@@ -40,3 +40,12 @@ def test_every_corpus_book_states_its_source_and_licence() -> None:
             assert "Mozilla Public License 2.0" in readme
         else:  # a Standard Ebooks conversion: public domain, its edition named
             assert "public domain" in (book / "SOURCE.txt").read_text(encoding="utf-8")
+
+
+def test_ci_lints_after_installing_and_before_the_tests() -> None:
+    """.ci/run stops at the first failing command, and runs ruff and mypy between the README's two halves."""
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert "set -euo pipefail" in lines
+    steps = ["python -m pip install -q -e '.[test]'", "python -m ruff check octavo tests build.py benchmarks",
+             "python -m mypy", "python -m pytest -q"]
+    assert [line for line in lines if line in steps] == steps
