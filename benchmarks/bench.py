@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmarks: octavo against pandoc on the same chapters, in the same run, alternating.
 
-    python benchmarks/bench.py ../shared/corpus/pepys --runs 3
-    python benchmarks/bench.py ../shared/corpus/pepys --formats pdf --jobs 1 --jobs 2
-    python benchmarks/bench.py ../shared/corpus/pepys --incremental --scaling
+    python benchmarks/bench.py tests/corpus/pepys --runs 3
+    python benchmarks/bench.py tests/corpus/pepys --formats pdf --jobs 1 --jobs 2
+    python benchmarks/bench.py tests/corpus/pepys --incremental --scaling
 
 Prints, per output, the median wall time and peak memory (RSS summed over the process tree,
 sampled every 10 ms) of each tool and the ratio octavo/pandoc. Not a test: numbers vary by

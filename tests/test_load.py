@@ -46,8 +46,6 @@ def test_front_matter_title_id_number_bom_crlf(tmp_path: Path) -> None:
 
 
 def test_mdbook_project_builds_from_summary(tmp_path: Path) -> None:
-    if not (CORPUS / "mdbook-guide").is_dir():
-        pytest.skip("corpus not available")
     book, problems = load_book(copy_book(CORPUS / "mdbook-guide", tmp_path / "guide"))
     assert [p.code for p in problems] == ["config.ignored", "summary.draft"]
     assert book.front[0].title == "Introduction" and book.back[0].title == "Contributors"
