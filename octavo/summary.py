@@ -49,10 +49,11 @@ def read(root: Path, src: str) -> tuple[list[Source], list[str], list[Diagnostic
             else:
                 part = len(parts) - 1 if parts else None
                 sources.append(Source(link.group("target"), Kind.CHAPTER, src, link.group("title"), level,
-                                      part=part))
+                                      part=part, listed_in=path, line=number))
             continue
         link = LINK.match(stripped)
         if link and link.group("target").strip():
             kind = Kind.BACK if seen_numbered else Kind.FRONT
-            sources.append(Source(link.group("target"), kind, src, link.group("title"), numbered=False))
+            sources.append(Source(link.group("target"), kind, src, link.group("title"), numbered=False,
+                                  listed_in=path, line=number))
     return sources, parts, problems

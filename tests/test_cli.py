@@ -101,11 +101,37 @@ def test_help_and_epub_builds_never_import_weasyprint(tmp_path: Path) -> None:
     assert done.stdout.strip() == "False"
 
 
-def test_check_validates_and_reports_a_missing_validator_as_skipped(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_fails_when_ace_cannot_run_unless_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # java stays; no Ace on this PATH
     result = CliRunner().invoke(main, ["check", str(book), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "EPUBCheck: passed (0 errors, 0 warnings)" in result.output
+    assert "Ace by DAISY: error: cannot run: 'ace' is not installed" in result.output
+    assert "--skip ace" in result.output
+    result = CliRunner().invoke(main, ["check", str(book), "-o", str(tmp_path / "out"), "--skip", "ace"])
     assert result.exit_code == 0, result.output
     assert "EPUBCheck: passed (0 errors, 0 warnings)" in result.output
-    assert "Ace by DAISY: skipped:" in result.output
+    assert "Ace by DAISY: skipped (--skip ace)" in result.output
+
+
+def test_check_without_java_is_an_error_with_the_install_hint(tmp_path: Path) -> None:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "check", str(book), "-o", str(tmp_path / "out"),
+                           "--skip", "ace"], capture_output=True, text=True, env={**os.environ, "PATH": str(empty)},
+                          check=False)
+    assert done.returncode == 1, done.stderr
+    assert "EPUBCheck: error: cannot run: Java is not installed" in done.stderr
+    assert "hint: install a Java runtime" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "passed" not in done.stdout
+
+
+def test_check_help_says_what_runs_and_what_the_exit_codes_mean() -> None:
+    result = CliRunner().invoke(main, ["check", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "EPUBCheck" in text and "Ace by DAISY" in text and "--skip" in text
+    assert "Exit codes: 0" in text and "1 the book has errors" in text and "2 bad usage" in text

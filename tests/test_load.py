@@ -86,12 +86,42 @@ def test_every_problem_of_the_outline_is_reported(tmp_path: Path) -> None:
                       })
     messages = errors_of(root)
     assert any("'a.md' is listed twice" in m for m in messages)
-    assert any(m.startswith("missing.md: error: chapter file 'missing.md' does not exist") for m in messages)
+    assert any(m.startswith("book.toml:3: error: chapter file 'missing.md' does not exist") for m in messages)
     assert any("'../out.md' is outside the book folder" in m for m in messages)
     assert any(m.startswith("latin1.md:1:6: error: not valid UTF-8") for m in messages)
     assert any(m.startswith("nul.md:2: error:") for m in messages)
     assert any(m.startswith("fm.md:2: error: invalid YAML front matter") for m in messages)
     assert any(m.startswith("open.md:1: error: front matter is never closed") for m in messages)
+
+
+def test_outline_problems_point_at_the_line_that_lists_the_chapter(tmp_path: Path) -> None:
+    toml = ('[book]\ntitle = "T"  # the "main" title\nfront = ["a.md"]\n\n[[book.parts]]\ntitle = "One"\n'
+            'chapters = [\n  "b.md",\n  "a.md",\n  "chapter-tree.md",\n]\n')
+    root = write_book(tmp_path, toml, {"a.md": "# A\n", "b.md": "# B\n", "chapter-three.md": "# C\n"})
+    messages = errors_of(root)
+    duplicate = next(m for m in messages if "[outline.duplicate]" in m)
+    assert duplicate.startswith("book.toml:9: error: 'a.md' is listed twice") and "(line 3)" in duplicate
+    assert "the outline is the book's reading order" in duplicate
+    missing = next(m for m in messages if "[chapter.missing]" in m)
+    assert missing.startswith("book.toml:10: error: chapter file 'chapter-tree.md' does not exist")
+    assert "hint: did you mean 'chapter-three.md'?" in missing
+
+
+def test_a_missing_chapter_of_an_mdbook_summary_is_reported_at_its_line(tmp_path: Path) -> None:
+    root = write_book(tmp_path, '[book]\ntitle = "T"\n', {
+        "src/SUMMARY.md": "# Summary\n\n- [One](one.md)\n- [Two](two.md)\n", "src/one.md": "# One\n"})
+    messages = errors_of(root)
+    assert any(m.startswith("src/SUMMARY.md:4: error: chapter file 'src/two.md' does not exist") for m in messages)
+
+
+def test_a_link_to_a_missing_heading_suggests_the_ids_of_that_page(tmp_path: Path) -> None:
+    root = write_book(tmp_path, '[book]\ntitle = "T"\nchapters = ["a.md", "b.md"]\n', {
+        "a.md": "# A\n\nSee [the method](b.md#the-methd).\n",
+        "b.md": "# B\n\n## The method\n\ntext\n"})
+    _, problems = assemble(root)
+    fragment = next(p for p in problems if p.code == "link.fragment")
+    assert (fragment.path, fragment.line) == ("a.md", 3)
+    assert fragment.hint == "did you mean '#the-method'?"
 
 
 def test_duplicate_explicit_ids(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ with its own idea of where a chapter lives (``ch.xhtml#id``, ``ch.html#id``, ``#
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -66,8 +67,16 @@ def index(rendered: Iterable[RenderedChapter], page_of: Mapping[str, str] | None
             if ref.fragment and xref_index.resolve(ref.chapter, ref.fragment)[1] != ref.fragment:
                 problems.append(warning("link.fragment", f"link to '#{ref.fragment}', which is not an id in "
                                         f"chapter '{ref.chapter}'", chapter.source, ref.line,
-                                        hint="give the heading an id, e.g. ## Title {#" + ref.fragment + "}"))
+                                        hint=_fragment_hint(ref.fragment, anchors.get(ref.chapter, frozenset()))))
     return xref_index, problems
+
+
+def _fragment_hint(fragment: str, ids: frozenset[str]) -> str:
+    """Did-you-mean among the ids of the page the link points at, since a typo is the usual cause."""
+    close = difflib.get_close_matches(fragment, sorted(ids), n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"'#{c}'" for c in close) + "?"
+    return "give the heading an id, e.g. ## Title {#" + fragment + "}"
 
 
 def relink(html: str, xref_index: XRefIndex, url_for: UrlFor, current: str | None = None) -> str:
