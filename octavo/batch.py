@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from octavo.book import Chapter
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
-from octavo.render import RenderContext, RenderedChapter, render_chapter
+from octavo.model import Chapter, RenderedChapter
+from octavo.render import RenderContext, render_chapter
 
 CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py")
 T = TypeVar("T")

@@ -27,8 +27,8 @@ from pypdf.generic import Destination
 from weasyprint.layout import LayoutContext
 
 from octavo.diagnostics import BookError, Severity
+from octavo.model import XRefIndex
 from octavo.pipeline import assemble, build
-from octavo.transforms.xrefs import XRefIndex
 from octavo.writers import pdf_margins, pdf_note_area, pdf_resume
 from octavo.writers.pdf import write_pdf
 from octavo.writers.pdf_body import print_body

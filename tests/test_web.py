@@ -18,8 +18,8 @@ from lxml import html as lxml_html
 
 from octavo import templates
 from octavo.diagnostics import BookError
+from octavo.model import Page
 from octavo.pipeline import assemble, build
-from octavo.transforms.toc import Page
 from octavo.writers import web, web_search
 from octavo.writers.web import SiteMap, demote_headings, web_body
 from octavo.writers.web_search import BLOCK, CONTINUE, FINAL, encode, words

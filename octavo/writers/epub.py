@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ebooklib import epub
 from lxml import etree
@@ -28,12 +28,9 @@ from octavo import __version__, styles, templates
 from octavo.assets import media_type
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
-from octavo.transforms.toc import Page, TocEntry
+from octavo.model import Assembled, Page, TocEntry
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.container import write_container
-
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
 
 XHTML = "application/xhtml+xml"
 

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import click
 
 from octavo import styles
-from octavo.book import Book
 from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.model import Assembled, Book
 from octavo.stack import in_one_chunk
 from octavo.writers.pdf_cache import CachedPool, Pool, salt
 from octavo.writers.pdf_folios import analyse, root_tag
@@ -49,8 +49,6 @@ from octavo.writers.pdf_units import Unit, UnitRenderer, units
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from octavo.pipeline import Assembled
 
 Report = Callable[[Diagnostic], None]
 Done = tuple[Request, LayoutResult]

@@ -22,8 +22,8 @@ from urllib.parse import quote
 from lxml import etree
 
 from octavo import sanitize
+from octavo.model import XRefIndex
 from octavo.render import XREF
-from octavo.transforms.xrefs import XRefIndex
 
 DEST_SCHEME = "octavo-dest:"
 LONG_NOTE = 900  # characters; a longer note is printed at the end of its chapter (see inline_footnotes)

@@ -14,12 +14,10 @@ import mimetypes
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from octavo.memo import Memo, code_digest, digest
-
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
+from octavo.model import Assembled
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
@@ -23,17 +23,14 @@ from octavo.batch import PARALLEL_MIN_BYTES, gc_paused
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
+from octavo.model import Assembled, Page
 from octavo.output import place
 from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
-from octavo.transforms.toc import Page
 from octavo.writers import web_search
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest, uncached_size
 from octavo.writers.web_search import SearchIndex
 from octavo.writers.web_sidebar import SideContents
-
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
 
 SITE = "site"
 HOME = "index.html"

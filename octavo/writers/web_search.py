@@ -45,8 +45,8 @@ from itertools import accumulate, count
 from lxml import etree
 
 from octavo.memo import Memo, code_digest, digest
+from octavo.model import Page
 from octavo.sanitize import ASTRAL, EPUB_NS
-from octavo.transforms.toc import Page
 from octavo.writers.common import chapter_digest, uncached_size
 
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
