@@ -105,17 +105,17 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
     """
 
     def epub(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.epub import write_epub
+        from octavo.writers.epub.writer import write_epub
 
         return write_epub(assembled, dest)
 
     def pdf(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.pdf import write_pdf
+        from octavo.writers.pdf.writer import write_pdf
 
         return write_pdf(assembled, dest, jobs=jobs, report=problems.append if problems is not None else None)
 
     def web(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.web import write_web
+        from octavo.writers.web.writer import write_web
 
         return write_web(assembled, dest, jobs=jobs, published=published)
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from octavo import __version__, templates
 from octavo.model import Assembled, Page, TocEntry
-from octavo.writers.pdf_body import LONG_NOTE, Mark, anchor, print_body, url_maker
+from octavo.writers.pdf.body import LONG_NOTE, Mark, anchor, print_body, url_maker
 
 if TYPE_CHECKING:
     from jinja2 import Environment
