@@ -197,8 +197,8 @@ def pdf_breakdown(book: Path, jobs: int) -> None:
     from concurrent.futures import Future
 
     from octavo.pipeline import build
-    from octavo.writers.pdf_cache import CachedPool
-    from octavo.writers.pdf_jobs import LayoutResult
+    from octavo.writers.pdf.cache import CachedPool
+    from octavo.writers.pdf.jobs import LayoutResult
 
     results: list[LayoutResult] = []
     submit = CachedPool.submit

@@ -16,11 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from octavo.book import Chapter
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
-from octavo.render import RenderContext, RenderedChapter, render_chapter
+from octavo.model import Chapter, RenderedChapter
+from octavo.render import RenderContext, render_chapter
 
-CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py")
+CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py", "model/rendered.py")
 T = TypeVar("T")
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves
 

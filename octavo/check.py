@@ -23,7 +23,7 @@ from typing import Any
 from lxml import etree
 
 from octavo.diagnostics import Diagnostic, Severity
-from octavo.pipeline import Assembled
+from octavo.model import Assembled
 
 LEVELS = {"FATAL": Severity.ERROR, "ERROR": Severity.ERROR, "WARNING": Severity.WARNING,
           "USAGE": Severity.NOTICE, "INFO": Severity.NOTICE, "SUPPRESSED": Severity.NOTICE}

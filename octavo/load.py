@@ -1,4 +1,4 @@
-"""A book folder -> a :class:`~octavo.book.Book`: outline, chapter files, front matter.
+"""A book folder -> a :class:`~octavo.model.Book`: outline, chapter files, front matter.
 
 Three ways to find the reading order, in this order: the native outline in ``book.toml``
 (``chapters``, or ``front``/``[[book.parts]]``/``back``), an mdBook ``SUMMARY.md``, or the
@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from octavo import summary
-from octavo.book import Book, Chapter, Kind, Part, Source
 from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, load_config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.memo import Recall
+from octavo.model import Book, Chapter, Kind, Part, Source
 from octavo.paths import OutsideBook, book_relative, slugify
-from octavo.transforms.numbering import number_chapters
 
 RESERVED_IDS = {"cover", "titlepage", "copyright", "toc", "nav", "index", "search"}
 FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang"}
@@ -31,6 +30,7 @@ def load_book(root: Path, recall: Recall | None = None) -> tuple[Book, list[Diag
     """Load the book in ``root``; raises :class:`BookError` with every problem if it can't be built.
 
     ``recall`` (``serve``'s) keeps each chapter's text decoded, for a file that has not changed.
+    Chapters come back unnumbered: numbering is a transform, run by the pipeline.
     """
     if not root.is_dir():
         raise BookError([error("book.missing", f"no book folder at {root}", str(root),
@@ -52,7 +52,7 @@ def load_book(root: Path, recall: Recall | None = None) -> tuple[Book, list[Diag
     problems += more
     if has_errors(problems):
         raise BookError(problems)
-    return number_chapters(book), problems
+    return book, problems
 
 
 def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[Diagnostic]]:

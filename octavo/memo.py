@@ -44,9 +44,10 @@ def digest(*parts: object) -> str:
 
 @cache
 def code_digest(*modules: str) -> str:
-    """octavo's version and the source of ``modules`` (paths under the package): a change of
-    code that makes a result invalidates every entry made by the old code."""
-    return digest(__version__, *((PACKAGE / name).read_bytes() for name in modules))
+    """octavo's version and the path and source of ``modules`` (paths under the package): a change
+    of code that makes a result invalidates every entry made by the old code, and so does a move
+    (a pickled entry names its classes by module)."""
+    return digest(__version__, *(part for name in modules for part in (name, (PACKAGE / name).read_bytes())))
 
 
 def files_digest(folders: Iterable[Path]) -> str:

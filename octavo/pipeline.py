@@ -9,60 +9,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from octavo import FORMATS
 from octavo.batch import render_all
-from octavo.book import Book
 from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo, Recall
+from octavo.model import Assembled, Book, BuildResult, RenderedChapter
 from octavo.output import publish, staging
-from octavo.paths import slugify
-from octavo.render import RenderContext, RenderedChapter, place_remote
+from octavo.render import RenderContext, place_remote
 from octavo.stack import in_one_chunk
-from octavo.transforms import toc, xrefs
-from octavo.transforms.toc import Page, TocEntry
-from octavo.transforms.xrefs import XRefIndex
+from octavo.transforms import numbering, toc, xrefs
 
 if TYPE_CHECKING:
     from octavo.remote import Store
 
-Writer = Callable[["Assembled", Path], Path]
-
-
-@dataclass(frozen=True)
-class Assembled:
-    """Everything a writer needs, computed once, shared read-only by all writers."""
-
-    book: Book
-    rendered: Mapping[str, RenderedChapter]
-    xrefs: XRefIndex
-    toc: tuple[TocEntry, ...]
-    pages: tuple[Page, ...]
-    built: datetime  # SOURCE_DATE_EPOCH when set, so two builds give the same bytes
-    memo: Memo = NO_CACHE  # the output's .cache/, where writers keep what a rebuild can reuse
-    downloads: Mapping[str, Path] = field(default_factory=dict)  # book path -> file in the remote cache
-
-    @property
-    def slug(self) -> str:
-        return slugify(self.book.title, "book")
-
-    def asset_path(self, path: str) -> Path:
-        """The file behind a book path an output carries: a downloaded image lives in the build's
-        cache, not in the book folder, so every writer reads files through here."""
-        return self.downloads.get(path) or self.book.config.root / path
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    outputs: list[Path]
-    diagnostics: list[Diagnostic]
-    assembled: Assembled
+Writer = Callable[[Assembled, Path], Path]
 
 
 def build_time() -> datetime:
@@ -80,12 +46,13 @@ def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
 
 def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = False, jobs: int = 1,
                   memo: Memo = NO_CACHE, store: Store | None = None) -> tuple[Assembled, list[Diagnostic]]:
-    """Render a loaded book's chapters and run the transforms every writer shares.
+    """Number a loaded book's chapters, render them and run the transforms every writer shares.
 
     With ``allow_remote``, images at web addresses are downloaded into ``store`` (by default the
     remote cache of the book's default output folder) and become files of the book.
     """
     problems = list(problems)
+    book = numbering.number_chapters(book)
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote)
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
@@ -138,17 +105,17 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
     """
 
     def epub(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.epub import write_epub
+        from octavo.writers.epub.writer import write_epub
 
         return write_epub(assembled, dest)
 
     def pdf(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.pdf import write_pdf
+        from octavo.writers.pdf.writer import write_pdf
 
         return write_pdf(assembled, dest, jobs=jobs, report=problems.append if problems is not None else None)
 
     def web(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.web import write_web
+        from octavo.writers.web.writer import write_web
 
         return write_web(assembled, dest, jobs=jobs, published=published)
 

@@ -19,9 +19,9 @@ from lxml import etree
 
 from octavo import markdown, sanitize
 from octavo.assets import check_image
-from octavo.book import Chapter
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.memo import digest
+from octavo.model import Chapter, Heading, RemoteImage, RenderedChapter, XRef
 from octavo.paths import OutsideBook, book_relative, is_url, slugify
 
 XREF = "octavo:"  # internal links are written octavo:<chapter-id>#<fragment> until a writer places them
@@ -48,51 +48,6 @@ class RenderContext:
     language: str
     chapter_ids: Mapping[str, str] = field(default_factory=dict)  # book path -> chapter id
     allow_remote: bool = False
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    id: str
-    text: str
-    html: str
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class XRef:
-    chapter: str
-    fragment: str
-    line: int | None
-
-
-@dataclass(frozen=True)
-class RemoteImage:
-    """An image at a web address, left as it is by rendering (which never opens a connection) and
-    downloaded afterwards by the build (:mod:`octavo.remote`), once for the whole book."""
-
-    url: str
-    line: int | None
-
-
-@dataclass(frozen=True)
-class RenderedChapter:
-    id: str
-    source: str
-    html: str
-    title: str
-    title_html: str
-    has_title_heading: bool
-    headings: tuple[Heading, ...] = ()
-    anchors: frozenset[str] = frozenset()
-    xrefs: tuple[XRef, ...] = ()
-    images: tuple[str, ...] = ()
-    remote: tuple[RemoteImage, ...] = ()  # with --allow-remote; see place_remote
-    notes: int = 0
-    diagnostics: tuple[Diagnostic, ...] = ()
-    # A digest of everything this chapter was rendered from (see batch.render_all), so that the
-    # writers' caches can key a page on it without hashing its HTML; "" when nothing computed one.
-    digest: str = ""
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from octavo.book import Book
 from octavo.diagnostics import Diagnostic, error
+from octavo.model import Book
 from octavo.paths import OutsideBook, book_relative, is_url
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "styles"

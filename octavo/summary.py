@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from octavo.book import Kind, Source
 from octavo.diagnostics import Diagnostic, notice, warning
+from octavo.model import Kind, Source
 
 LINK = re.compile(r"^\[(?P<title>.*)\]\((?P<target>[^)]*)\)\s*$")
 ITEM = re.compile(r"^(?P<indent>\s*)[-*+]\s+(?P<rest>.*)$")

@@ -13,7 +13,7 @@ from conftest import ROOT, copy_book
 from octavo.cli import main
 from octavo.diagnostics import BookError
 from octavo.pipeline import build
-from octavo.writers import epub as epub_writer
+from octavo.writers.epub import writer as epub_writer
 
 
 @pytest.fixture()

@@ -7,14 +7,21 @@ from pathlib import Path
 import pytest
 from conftest import BOOKS, CORPUS, ROOT, copy_book
 
-from octavo.book import Kind, Part
-from octavo.diagnostics import BookError
+from octavo.diagnostics import BookError, Diagnostic
 from octavo.load import load_book
+from octavo.model import Book, Kind, Part
 from octavo.pipeline import assemble
+from octavo.transforms.numbering import number_chapters
+
+
+def load_numbered(root: Path) -> tuple[Book, list[Diagnostic]]:
+    """The book as the pipeline has it before rendering: loaded, then numbered."""
+    book, problems = load_book(root)
+    return number_chapters(book), problems
 
 
 def test_sample_book_outline() -> None:
-    book, problems = load_book(ROOT / "book")
+    book, problems = load_numbered(ROOT / "book")
     assert problems == []
     assert [c.id for c in book.front] == ["preface"]
     parts = list(book.parts())
@@ -27,7 +34,7 @@ def test_sample_book_outline() -> None:
 
 
 def test_folder_without_book_toml(tmp_path: Path) -> None:
-    book, _ = load_book(copy_book(BOOKS / "plain-folder", tmp_path / "plain"))
+    book, _ = load_numbered(copy_book(BOOKS / "plain-folder", tmp_path / "plain"))
     assert book.title == "Beginnings"
     assert [c.source for c in book.chapters()] == ["01-start.md", "02-end.md"]
     assert [c.number for c in book.chapters()] == ["1", "2"]
@@ -46,7 +53,7 @@ def test_front_matter_title_id_number_bom_crlf(tmp_path: Path) -> None:
 
 
 def test_mdbook_project_builds_from_summary(tmp_path: Path) -> None:
-    book, problems = load_book(copy_book(CORPUS / "mdbook-guide", tmp_path / "guide"))
+    book, problems = load_numbered(copy_book(CORPUS / "mdbook-guide", tmp_path / "guide"))
     assert [p.code for p in problems] == ["config.ignored", "summary.draft"]
     assert book.front[0].title == "Introduction" and book.back[0].title == "Contributors"
     numbered = {c.title: c.number for c in book.chapters() if c.number}

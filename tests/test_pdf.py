@@ -27,15 +27,17 @@ from pypdf.generic import Destination
 from weasyprint.layout import LayoutContext
 
 from octavo.diagnostics import BookError, Severity
+from octavo.model import XRefIndex
 from octavo.pipeline import assemble, build
-from octavo.transforms.xrefs import XRefIndex
-from octavo.writers import pdf_margins, pdf_note_area, pdf_resume
-from octavo.writers.pdf import write_pdf
-from octavo.writers.pdf_body import print_body
-from octavo.writers.pdf_folios import analyse, folio_html
-from octavo.writers.pdf_layout import BookFetcher, LayoutResult, _logged
-from octavo.writers.pdf_pages import Planner, Request, openings, page_labels, roman, settle
-from octavo.writers.pdf_units import Unit
+from octavo.writers.pdf.body import print_body
+from octavo.writers.pdf.folios import analyse, folio_html
+from octavo.writers.pdf.layout import BookFetcher, LayoutResult, _logged
+from octavo.writers.pdf.pages import Planner, Request, openings, page_labels, roman, settle
+from octavo.writers.pdf.units import Unit
+from octavo.writers.pdf.weasy import margins as pdf_margins
+from octavo.writers.pdf.weasy import note_area as pdf_note_area
+from octavo.writers.pdf.weasy import resume as pdf_resume
+from octavo.writers.pdf.writer import write_pdf
 
 SAMPLE_OUTLINE = [
     (0, "Contents"), (0, "Preface"), (1, "How the book is organized"), (1, "How to read it"),
@@ -109,7 +111,7 @@ class Pdf:
         return [[line.strip() for line in page.splitlines() if line.strip()] for page in pages]
 
     def stamped(self, index: int) -> bool:
-        """Whether page ``index`` had its folio stamped on (see octavo.writers.pdf_folios)."""
+        """Whether page ``index`` had its folio stamped on (see octavo.writers.pdf.folios)."""
         xobjects = self.reader.pages[index]["/Resources"].get("/XObject") or {}
         return "/OctavoFolio" in xobjects
 

@@ -27,11 +27,11 @@ import pytest
 from conftest import NS, ROOT, Epub, epubcheck_messages
 from PIL import Image
 
-from octavo.book import Chapter
 from octavo.diagnostics import BookError
+from octavo.model import Chapter, RemoteImage
 from octavo.pipeline import build
 from octavo.remote import Downloaded, Failed, Store, fetch, stem
-from octavo.render import RemoteImage, RenderContext, place_remote, render_chapter
+from octavo.render import RenderContext, place_remote, render_chapter
 
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" viewBox="0 0 40 20">'
        b'<rect width="40" height="20" fill="teal"/></svg>')

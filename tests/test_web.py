@@ -18,12 +18,13 @@ from lxml import html as lxml_html
 
 from octavo import templates
 from octavo.diagnostics import BookError
+from octavo.model import Page
 from octavo.pipeline import assemble, build
-from octavo.transforms.toc import Page
-from octavo.writers import web, web_search
-from octavo.writers.web import SiteMap, demote_headings, web_body
-from octavo.writers.web_search import BLOCK, CONTINUE, FINAL, encode, words
-from octavo.writers.web_sidebar import SideContents
+from octavo.writers.web import search as web_search
+from octavo.writers.web import writer as web
+from octavo.writers.web.search import BLOCK, CONTINUE, FINAL, encode, words
+from octavo.writers.web.sidebar import SideContents
+from octavo.writers.web.writer import SiteMap, demote_headings, web_body
 
 CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = ROOT / "book"

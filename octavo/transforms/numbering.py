@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from octavo.book import Book, Chapter, Kind, Part
+from octavo.model import Book, Chapter, Kind, Part
 
 
 def number_chapters(book: Book) -> Book:

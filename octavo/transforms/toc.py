@@ -7,40 +7,10 @@ which each writer extends with its own pages (cover, title page, contents).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from html import escape
 
-from octavo.book import Book, Chapter, Kind, Part
-from octavo.render import Heading, RenderedChapter
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    title: str  # plain text
-    html: str  # inline XHTML
-    page: str  # the page (chapter or part) id
-    kind: str  # front, part, chapter, back, section
-    fragment: str = ""
-    number: str | None = None
-    children: tuple[TocEntry, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.number}. {self.title}" if self.number else self.title
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of the book's content in reading order: a chapter, or a part's page."""
-
-    id: str
-    kind: str  # front, part, chapter, back
-    title: str
-    title_html: str
-    chapter: RenderedChapter | None = None  # the chapter, or the part's intro
-    part: Part | None = None
-    number: str | None = None
-    entries: tuple[TocEntry, ...] = field(default=())  # a part page's list of its chapters
+from octavo.model import Book, Chapter, Heading, Kind, Page, Part, RenderedChapter, TocEntry
 
 
 def build(book: Book, rendered: Mapping[str, RenderedChapter], depth: int) -> tuple[TocEntry, ...]:

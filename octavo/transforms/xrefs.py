@@ -12,40 +12,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
 from html import escape
 
 from octavo.diagnostics import Diagnostic, warning
-from octavo.memo import digest
-from octavo.render import XREF, RenderedChapter
+from octavo.model import RenderedChapter, XRefIndex
+from octavo.render import XREF
 
 PLACEHOLDER = re.compile(re.escape(f'href="{XREF}') + r'([^"#]*)#([^"]*)"')
 UrlFor = Callable[[str, str], str]
-
-
-@dataclass(frozen=True)
-class XRefIndex:
-    anchors: Mapping[str, frozenset[str]]  # chapter id -> the ids in it
-    owners: Mapping[str, str]  # id -> the one chapter that has it (ids found in several are left out)
-
-    def resolve(self, chapter: str, fragment: str) -> tuple[str, str]:
-        """Where ``chapter#fragment`` really is; an unknown fragment falls back to the chapter's top."""
-        if not fragment or fragment in self.anchors.get(chapter, ()):
-            return chapter, fragment
-        owner = self.owners.get(fragment)
-        return (owner, fragment) if owner else (chapter, "")
-
-    @cached_property
-    def digest(self) -> str:
-        """The whole index, for the cache keys of pages whose links it places; made once per build
-        however many writers ask (a frozen dataclass may still cache in its ``__dict__``).
-
-        The ids of each chapter are all it takes: ``owners`` follows from them. They are joined
-        by NUL, which no id can hold (XML has no such character).
-        """
-        return digest(*(part for chapter, ids in sorted(self.anchors.items())
-                        for part in (chapter, "\0".join(sorted(ids)))))
 
 
 def index(rendered: Iterable[RenderedChapter], page_of: Mapping[str, str] | None = None

@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from octavo import templates
 from octavo.memo import Memo, digest, files_digest
+from octavo.model import Assembled, Page, RenderedChapter, TocEntry
 from octavo.transforms import xrefs
-from octavo.transforms.toc import Page, TocEntry
 from octavo.transforms.xrefs import UrlFor
-
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
-    from octavo.render import RenderedChapter
 
 
 def page_body(assembled: Assembled, page: Page, url_for: UrlFor) -> Markup:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from octavo.book import Chapter
+from octavo.model import Chapter
 from octavo.render import RenderContext, render_chapter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "render.txt"

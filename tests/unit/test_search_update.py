@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 
-from octavo.writers.web_search import Indexed, Merged, _merge, _update, encode
+from octavo.writers.web.search import Indexed, Merged, _merge, _update, encode
 
 WORDS = ["alpha", "beta", "gamma", "delta", "wife", "office", "dinner", "church", "naïve", "𝔘nicode", "10", "1660"]
 

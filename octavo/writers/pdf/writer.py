@@ -1,12 +1,12 @@
 """The print PDF: WeasyPrint lays out each chapter on its own, pikepdf joins the pages.
 
 One WeasyPrint document for a 2,000-page book is slow and holds every page in memory, so the book
-is cut into units (:mod:`~octavo.writers.pdf_units`): cover, title page, copyright page,
+is cut into units (:mod:`~octavo.writers.pdf.units`): cover, title page, copyright page,
 contents, and each page of the reading order. A unit is laid out by
-:func:`~octavo.writers.pdf_layout.layout_chapter`, a plain function that can run in a worker
-process; :func:`~octavo.writers.pdf_pages.settle` decides where each unit starts (chapters open on
+:func:`~octavo.writers.pdf.layout.layout_chapter`, a plain function that can run in a worker
+process; :func:`~octavo.writers.pdf.pages.settle` decides where each unit starts (chapters open on
 a right-hand page, front matter in roman numerals) and lays the contents and the part pages out
-again once the numbers are known; :mod:`~octavo.writers.pdf_merge` joins the units' PDFs, with
+again once the numbers are known; :mod:`~octavo.writers.pdf.merge` joins the units' PDFs, with
 live links between them, the outline, page labels and metadata.
 
 A unit's layout does not depend on its first page number, except for the folios' digits and for
@@ -14,7 +14,7 @@ which pages are left- and right-hand ones. So with ``jobs > 1`` every unit is la
 once, in a process pool, the largest first, as soon as the parity of its first page is known
 (at once for a unit that opens on a right-hand page), with its folios left out; once all first
 pages are known, a small folio document per unit is laid out in the pool too and stamped over
-its pages (:mod:`~octavo.writers.pdf_folios`). Only the contents and the part pages, which show
+its pages (:mod:`~octavo.writers.pdf.folios`). Only the contents and the part pages, which show
 other units' numbers, are laid out again. With one job, units are laid out in reading order,
 each at its real number, folios and all, so nothing needs stamping. Style sheets whose folios
 cannot be stamped (a page counter in the same margin box as a running head, say) make a
@@ -37,20 +37,18 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import click
 
 from octavo import styles
-from octavo.book import Book
 from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.model import Assembled, Book
 from octavo.stack import in_one_chunk
-from octavo.writers.pdf_cache import CachedPool, Pool, salt
-from octavo.writers.pdf_folios import analyse, root_tag
-from octavo.writers.pdf_jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
-from octavo.writers.pdf_merge import Joined
-from octavo.writers.pdf_pages import Request, Slot, page_labels, settle
-from octavo.writers.pdf_units import Unit, UnitRenderer, units
+from octavo.writers.pdf.cache import CachedPool, Pool, salt
+from octavo.writers.pdf.folios import analyse, root_tag
+from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
+from octavo.writers.pdf.merge import Joined
+from octavo.writers.pdf.pages import Request, Slot, page_labels, settle
+from octavo.writers.pdf.units import Unit, UnitRenderer, units
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from octavo.pipeline import Assembled
 
 Report = Callable[[Diagnostic], None]
 Done = tuple[Request, LayoutResult]
@@ -127,16 +125,16 @@ class InProcess:
 
 @in_one_chunk
 def layout_chapter(job: LayoutJob) -> LayoutResult:
-    """:func:`pdf_layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
-    from octavo.writers.pdf_layout import layout_chapter as run
+    """:func:`layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
+    from octavo.writers.pdf.layout import layout_chapter as run
 
     return run(job)
 
 
 @in_one_chunk
 def layout_folios(job: FolioJob) -> bytes | None:
-    """:func:`pdf_layout.layout_folios`, imported where it runs."""
-    from octavo.writers.pdf_layout import layout_folios as run
+    """:func:`layout.layout_folios`, imported where it runs."""
+    from octavo.writers.pdf.layout import layout_folios as run
 
     return run(job)
 
@@ -154,7 +152,7 @@ def _executor(jobs: int) -> Iterator[Pool]:
         try:
             yield InProcess()
         finally:
-            from octavo.writers.pdf_layout import forget_engines
+            from octavo.writers.pdf.layout import forget_engines
 
             forget_engines()  # this process's fonts and sheets, until the next build
         return

@@ -1,6 +1,6 @@
 """Lay a unit out again making only the pages that change, and keeping the others.
 
-A unit is laid out a second (or third) time when :mod:`pdf_notes` finds a footnote that WeasyPrint
+A unit is laid out a second (or third) time when :mod:`notes` finds a footnote that WeasyPrint
 moved off the page of its call: the new rules touch one paragraph per such page, so most pages come
 out the same. On pepys, 46 of its 122 units were laid out again, which cost about a fifth of the
 PDF's CPU time, most of it spent making those same pages again.

@@ -14,17 +14,16 @@ import mimetypes
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from octavo.memo import Memo, code_digest, digest
-
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
+from octavo.model import Assembled
 
 T = TypeVar("T")
 R = TypeVar("R")
-CODE = ("writers/pdf_layout.py", "writers/pdf_notes.py", "writers/pdf_note_area.py", "writers/pdf_resume.py",
-        "writers/pdf_folios.py", "writers/pdf_jobs.py", "writers/pdf_margins.py", "writers/pdf_checked.py")
+CODE = ("writers/pdf/layout.py", "writers/pdf/folios.py", "writers/pdf/jobs.py", "writers/pdf/weasy/notes.py",
+        "writers/pdf/weasy/note_area.py", "writers/pdf/weasy/resume.py", "writers/pdf/weasy/margins.py",
+        "writers/pdf/weasy/checked.py", "writers/pdf/weasy/flate.py", "writers/pdf/weasy/kinds.py")
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
                 Path.home() / ".local/share/fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")

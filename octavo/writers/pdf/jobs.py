@@ -1,6 +1,6 @@
 """What goes to and comes back from a layout worker: plain picklable values, and no WeasyPrint.
 
-Kept apart from :mod:`~octavo.writers.pdf_layout` so that the process that plans and joins the
+Kept apart from :mod:`~octavo.writers.pdf.layout` so that the process that plans and joins the
 PDF need not import WeasyPrint (about 27 MB) when its workers do the layouts.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from octavo.diagnostics import Diagnostic
-from octavo.writers.pdf_folios import PageKind
+from octavo.writers.pdf.folios import PageKind
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class FolioJob:
     unit: str
     root: str
     sheets: tuple[PrintSheet, ...]
-    only_folios: str  # CSS that leaves out everything but the folios (pdf_folios.Folios.only)
+    only_folios: str  # CSS that leaves out everything but the folios (folios.Folios.only)
     start: int
     kinds: tuple[PageKind, ...]
     html_tag: str  # the unit's <html ...> start tag

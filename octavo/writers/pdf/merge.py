@@ -33,9 +33,9 @@ from urllib.parse import unquote
 import pikepdf
 
 from octavo.diagnostics import Diagnostic, error
-from octavo.writers.pdf_body import DEST_SCHEME
-from octavo.writers.pdf_jobs import LayoutResult
-from octavo.writers.pdf_pages import Slot
+from octavo.writers.pdf.body import DEST_SCHEME
+from octavo.writers.pdf.jobs import LayoutResult
+from octavo.writers.pdf.pages import Slot
 
 PX = 0.75  # PDF points per CSS pixel
 FOLIO = "/OctavoFolio"  # the name of a page's stamped folio among its XObjects

@@ -10,7 +10,7 @@ and inside octavo's own styles/, ``data:`` URLs, and the images the build downlo
 ``--allow-remote``), each only at its book path (``remote/<hash>.png``); nothing else, so a
 chapter or a style sheet can never pull ``/etc/passwd`` or a web page into the PDF.
 
-Making an :class:`Engine` installs :mod:`pdf_note_area` (once per process), which measures
+Making an :class:`Engine` installs :mod:`note_area` (once per process), which measures
 WeasyPrint's footnote area from each note's layout instead of laying the whole area out again at
 every note; the PDF is the same, byte for byte.
 """
@@ -21,7 +21,6 @@ import logging
 import mimetypes
 import os
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from hashlib import md5
@@ -36,18 +35,16 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from octavo.diagnostics import Diagnostic, error, notice, warning
 from octavo.styles import DEFAULTS as STYLES
-from octavo.writers import pdf_margins, pdf_note_area
-from octavo.writers import pdf_notes as notes
-from octavo.writers import pdf_resume as resume
-from octavo.writers.pdf_folios import PageKind, first_side, folio_html
-from octavo.writers.pdf_jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet
+from octavo.writers.pdf.folios import first_side, folio_html
+from octavo.writers.pdf.jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet
+from octavo.writers.pdf.weasy import flate, kinds, margins, note_area, notes, resume
 
 __all__ = ["BookFetcher", "Engine", "FolioJob", "LayoutJob", "LayoutResult", "PrintSheet", "forget_engines",
            "layout_chapter", "layout_folios"]
 
 LOGGER = "weasyprint"
 NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
-FLATE_LEVEL = 6  # zlib level of the page content streams (see _flate_level)
+FLATE_LEVEL = 6  # zlib level of the page content streams (see weasy.flate)
 
 
 class BookFetcher(URLFetcher):  # type: ignore[misc]
@@ -129,8 +126,8 @@ class Engine:
     """WeasyPrint's state for one book in one process: fonts, parsed style sheets, the fetcher."""
 
     def __init__(self, root: str, sheets: tuple[PrintSheet, ...], files: tuple[tuple[str, str], ...] = ()) -> None:
-        pdf_note_area.install()  # WeasyPrint's footnote area measured once per note and page, not per change
-        pdf_margins.install()  # and the margin boxes it drops are not measured
+        note_area.install()  # WeasyPrint's footnote area measured once per note and page, not per change
+        margins.install()  # and the margin boxes it drops are not measured
         self.root = Path(root)
         self.fonts = FontConfiguration()
         self.fetcher = BookFetcher(self.root, files)
@@ -163,7 +160,7 @@ class Engine:
         problems = self.sheet_problems + self._problems(job.source, log.records) + fallback
         return LayoutResult(job.unit, len(document.pages), tuple(anchors.items()), tuple(bookmarks),
                             problems, pdf, rules, job.start, job.without_folios is not None,
-                            _kinds(document), tuple(self.seconds))
+                            kinds.page_kinds(document), tuple(self.seconds))
 
     def folios(self, job: FolioJob) -> bytes | None:
         """The folio document's PDF; None if its pages do not come out of the same kinds."""
@@ -175,7 +172,7 @@ class Engine:
         with captured():
             document = HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher).render(
                 stylesheets=[*self.css, CSS(string=ours, font_config=self.fonts)], font_config=self.fonts)
-            if _kinds(document) != job.kinds:
+            if kinds.page_kinds(document) != job.kinds:
                 return None
             return _write(document, f"{job.unit} folios")
 
@@ -194,9 +191,9 @@ class Engine:
         return self._render(html, job, [])[0], (), (warning("pdf.footnote", message, job.source),)
 
     def _keep_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...]]:
-        """Lay out; again with the rules of :mod:`pdf_notes` while that brings notes back, each time
+        """Lay out; again with the rules of :mod:`notes` while that brings notes back, each time
         making again only the pages the new rules touch and the ones after them, until the layout is
-        back in step with the previous one (:mod:`pdf_resume`)."""
+        back in step with the previous one (:mod:`resume`)."""
         html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
         rules = list(job.rules)
         best, recording = self._render(html, job, rules)
@@ -258,47 +255,9 @@ def _logged(record: logging.LogRecord, source: str) -> Diagnostic:
 
 
 def _write(document: Document, name: str) -> bytes:
-    with _flate_level(FLATE_LEVEL):
+    with flate.level(FLATE_LEVEL):
         pdf: bytes = document.write_pdf(pdf_identifier=md5(name.encode()).hexdigest().encode())
     return pdf
-
-
-class _Zlib:
-    """zlib, but ``compressobj`` at a fixed level whatever level it is asked for."""
-
-    def __init__(self, level: int) -> None:
-        self.level = level
-
-    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
-        return zlib.compressobj(self.level, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(zlib, name)
-
-
-@contextmanager
-def _flate_level(level: int) -> Iterator[None]:
-    """pydyf compresses WeasyPrint's page content at zlib's level 9, three times as slow as the
-    default level 6 for 2% smaller streams (measured on pepys: 0.47 s against 0.16 s for 6.1 MB
-    of content; 3% of the PDF's CPU time); so it is given a zlib whose ``compressobj`` uses
-    ``level`` while the PDF is written."""
-    import pydyf
-
-    kept = pydyf.zlib
-    pydyf.zlib = _Zlib(level)
-    try:
-        yield
-    finally:
-        pydyf.zlib = kept
-
-
-def _kinds(document: Document) -> tuple[PageKind, ...]:
-    """Each page's side and name, read from WeasyPrint's page boxes (not a public API)."""
-    kinds: list[PageKind] = []
-    for page in document.pages:
-        kind = getattr(getattr(page, "_page_box", None), "page_type", None)
-        kinds.append((str(getattr(kind, "side", "")), str(getattr(kind, "name", "") or "")))
-    return tuple(kinds)
 
 
 Files = tuple[tuple[str, str], ...]
@@ -323,7 +282,7 @@ def layout_chapter(job: LayoutJob) -> LayoutResult:
 
 
 def layout_folios(job: FolioJob) -> bytes | None:
-    """The PDF of a unit's folio document (see :mod:`pdf_folios`); picklable, for a process pool."""
+    """The PDF of a unit's folio document (see :mod:`folios`); picklable, for a process pool."""
     return _engine(job.root, job.sheets, job.files).folios(job)
 
 

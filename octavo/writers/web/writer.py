@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
@@ -23,18 +23,16 @@ from octavo.batch import PARALLEL_MIN_BYTES, gc_paused
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
+from octavo.model import Assembled, Page
 from octavo.output import place
 from octavo.paths import is_url
 from octavo.render import WEB_SCHEMES
-from octavo.transforms.toc import Page
-from octavo.writers import web_search
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest, uncached_size
-from octavo.writers.web_search import SearchIndex
-from octavo.writers.web_sidebar import SideContents
+from octavo.writers.web import search
+from octavo.writers.web.search import SearchIndex
+from octavo.writers.web.sidebar import SideContents
 
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
-
+CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", "templates.py")  # a page's maker
 SITE = "site"
 HOME = "index.html"
 SCRIPT = "js/octavo.js"
@@ -118,8 +116,8 @@ def write_web(assembled: Assembled, dest: Path, jobs: int = 1, published: Path |
             done.result()
         blocks = {start: block.result() for start, block in submitted.items()}
     for start, block in blocks.items():
-        web_search.keep(work.search, start, block)
-    script = web_search.script(assembled.pages, sitemap.file, blocks.values())
+        search.keep(work.search, start, block)
+    script = search.script(assembled.pages, sitemap.file, blocks.values())
     _write(site, SEARCH_INDEX, script.encode("utf-8"), previous)
     return site
 
@@ -135,9 +133,9 @@ class SiteWork:
         return self.pages.work() + self.search.work()
 
 
-def _index_block(work: SiteWork, start: int) -> web_search.Block:
+def _index_block(work: SiteWork, start: int) -> search.Block:
     with gc_paused():  # see gc_paused: a task is short, and its garbage is collected after it
-        return web_search.index_block(work.search, start)
+        return search.index_block(work.search, start)
 
 
 def _write_pages(work: SiteWork, first: int, last: int) -> None:
@@ -183,7 +181,7 @@ class SitePages:
 
     def _keys(self) -> list[str]:
         """Each page's cache key (the contents page has none: it is always made)."""
-        salt = digest(code_digest("writers/web.py", "writers/web_sidebar.py", "writers/common.py", "templates.py"),
+        salt = digest(code_digest(*CODE),
                       templates_digest(self.assembled.book.config.root),
                       {k: v for k, v in self.common.items() if k != "url"}, self.sitemap.files)
         links = self.assembled.xrefs.digest

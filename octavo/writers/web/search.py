@@ -45,10 +45,11 @@ from itertools import accumulate, count
 from lxml import etree
 
 from octavo.memo import Memo, code_digest, digest
+from octavo.model import Page
 from octavo.sanitize import ASTRAL, EPUB_NS
-from octavo.transforms.toc import Page
 from octavo.writers.common import chapter_digest, uncached_size
 
+CODE = ("writers/web/search.py",)  # what a page's words and an index block are made by
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
@@ -86,7 +87,7 @@ class SearchIndex:
     def of(cls, pages: Sequence[Page], memo: Memo) -> SearchIndex:
         if memo.folder is None:
             return cls(tuple(pages), memo)
-        code = code_digest("writers/web_search.py")
+        code = code_digest(*CODE)
         return cls(tuple(pages), memo, tuple(digest(code, number, page.title, chapter_digest(page.chapter))
                                              for number, page in enumerate(pages)))
 
@@ -154,7 +155,7 @@ def index_block(index: SearchIndex, start: int) -> Block:
     """
     numbers = range(start, min(start + BLOCK, len(index.pages)))
     keys = index.keys[numbers.start:numbers.stop]
-    key = digest(code_digest("writers/web_search.py"), "block", keys) if index.keys else ""
+    key = digest(code_digest(*CODE), "block", keys) if index.keys else ""
     if key and (entry := index.memo.load(key)) is not None:
         with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
             heads, _, block = entry.decode().partition("\n")

@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from octavo import __version__, templates
-from octavo.transforms.toc import Page, TocEntry
-from octavo.writers.pdf_body import LONG_NOTE, Mark, anchor, print_body, url_maker
+from octavo.model import Assembled, Page, TocEntry
+from octavo.writers.pdf.body import LONG_NOTE, Mark, anchor, print_body, url_maker
 
 if TYPE_CHECKING:
     from jinja2 import Environment
-
-    from octavo.pipeline import Assembled
 
 PageNumber = Callable[[str, str], str]
 PLACEHOLDER = "000"  # as wide as a real page number, for the first layout of the contents

@@ -11,7 +11,7 @@ that lay out 852 notes): the method took 37% of WeasyPrint's layout time under c
 (314 note layouts), less than the count suggests because a note's first layout, which cannot be
 saved, is the dear one (its computed style is filled in then).
 
-What. :func:`install` replaces the method, once per process (``pdf_layout.Engine`` calls it),
+What. :func:`install` replaces the method, once per process (``layout.Engine`` calls it),
 with one that gives the same results bit for bit: the same ``current_footnote_area.height``, the
 same changes to ``page_bottom``, the same overflow answer. It relies on the area's layout being
 a chain: note i is laid out at the position and with the adjoining margins left by notes
@@ -55,7 +55,7 @@ from math import inf
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from octavo.writers.pdf_checked import matches
+from octavo.writers.pdf.weasy.checked import matches
 
 __all__ = ["CHECKED", "STATS", "install", "installed", "original"]
 

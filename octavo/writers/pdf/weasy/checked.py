@@ -1,6 +1,6 @@
 """Whether WeasyPrint's internals are the ones a speed-up was checked against.
 
-octavo's PDF speed-ups (:mod:`pdf_note_area`, :mod:`pdf_margins`) replace or wrap functions that
+octavo's PDF speed-ups (:mod:`note_area`, :mod:`margins`) replace or wrap functions that
 are not WeasyPrint's public API, and each is only right for the code it was checked against. So
 each names the functions its correctness rests on and the sha256 of their source; on any other
 WeasyPrint (an upgrade, a local patch) the speed-up stays off and WeasyPrint runs as it is.

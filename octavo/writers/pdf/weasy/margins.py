@@ -14,8 +14,8 @@ its edge's other boxes); for those, and only those, resolving percentages is ski
 still makes every box and drops the same ones; nothing it keeps is touched, so the PDF is the
 same byte for byte (a test compares).
 
-Guard. As with :mod:`pdf_note_area`: only on the WeasyPrint whose ``make_margin_boxes`` source is
-the one this was checked against (:mod:`pdf_checked`).
+Guard. As with :mod:`note_area`: only on the WeasyPrint whose ``make_margin_boxes`` source is
+the one this was checked against (:mod:`checked`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from octavo.writers.pdf_checked import matches
+from octavo.writers.pdf.weasy.checked import matches
 
 CHECKED = "b65b20b07d289821e3d5d91613fd0b6416db0d21c871617c01b6bf6caef9532d"
 EDGES = (

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from octavo.diagnostics import BookError, error
-from octavo.writers.pdf_jobs import LayoutResult
-from octavo.writers.pdf_units import Unit
+from octavo.writers.pdf.jobs import LayoutResult
+from octavo.writers.pdf.units import Unit
 
 Numbers = Mapping[str, str]  # anchor -> page label
 MAX_ROUNDS = 5
@@ -117,7 +117,7 @@ class Request:
     """A layout :func:`settle` asks for.
 
     ``exact``: the folios are drawn for a first page numbered ``start``, so the layout fits only
-    there. Otherwise they are left out, to be stamped on later (:mod:`pdf_folios`), and the layout
+    there. Otherwise they are left out, to be stamped on later (:mod:`folios`), and the layout
     fits any first page of the same parity as ``start`` (1 or 2). ``write`` False: it only counts.
     """
 

@@ -21,7 +21,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from octavo import templates
-from octavo.transforms.toc import TocEntry
+from octavo.model import TocEntry
 from octavo.transforms.xrefs import UrlFor
 from octavo.writers.common import flatten
 

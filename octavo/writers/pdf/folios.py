@@ -7,7 +7,7 @@ boxes that show ``counter(page)`` or ``counter(pages)`` left out; once every uni
 known, a *folio document* per unit is laid out with the same style sheets: as many empty pages as
 the chapter has, each of the same kind (named page, left or right, first or not), its counter
 starting at the real number, and only the counter boxes shown. Each of its pages is then laid over
-the chapter's page of the same index (:mod:`~octavo.writers.pdf_merge`).
+the chapter's page of the same index (:mod:`~octavo.writers.pdf.merge`).
 
 The style sheets decide whether that works; :func:`analyse` reads their ``@page`` rules with
 tinycss2 (WeasyPrint's own CSS parser) and returns ``None`` when it cannot, so the book is laid

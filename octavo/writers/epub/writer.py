@@ -5,7 +5,7 @@ the NCX are ours, because ebooklib's own would be regenerated without our markup
 handled here: write errors are raised (``raise_exceptions``), the spine's ``toc="ncx"`` points at
 a real NCX, the cover stays in the linear reading order, and the zip is rewritten with fixed
 order, times and attributes so that two builds give the same bytes
-(:mod:`~octavo.writers.container`).
+(:mod:`~octavo.writers.epub.container`).
 
 A rebuild reuses what did not change: each page's XHTML is kept in the cache under the digest of
 its template context (page, body, contents, styles, templates, octavo's code), and each member's
@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ebooklib import epub
 from lxml import etree
@@ -28,14 +28,12 @@ from octavo import __version__, styles, templates
 from octavo.assets import media_type
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
-from octavo.transforms.toc import Page, TocEntry
+from octavo.model import Assembled, Page, TocEntry
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
-from octavo.writers.container import write_container
-
-if TYPE_CHECKING:
-    from octavo.pipeline import Assembled
+from octavo.writers.epub.container import write_container
 
 XHTML = "application/xhtml+xml"
+CODE = ("writers/epub/writer.py", "writers/common.py", "templates.py")  # what an EPUB page is made by
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     meta = assembled.book.config.meta
     common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for}
     memo = assembled.memo.area("epub")
-    salt = digest(code_digest("writers/epub.py", "writers/common.py", "templates.py"),
+    salt = digest(code_digest(*CODE),
                   templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
     links = assembled.xrefs.digest if memo.folder else ""
 

@@ -7,7 +7,7 @@
   PDF, whose named destinations must be unique.
 - Internal links point at those ids; a link into another chapter, which is laid out as another
   document, is written ``octavo-dest:<page>--<id>`` and becomes a PDF destination once the pages
-  are joined (see :mod:`octavo.writers.pdf_merge`).
+  are joined (see :mod:`octavo.writers.pdf.merge`).
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
@@ -22,8 +22,8 @@ from urllib.parse import quote
 from lxml import etree
 
 from octavo import sanitize
+from octavo.model import XRefIndex
 from octavo.render import XREF
-from octavo.transforms.xrefs import XRefIndex
 
 DEST_SCHEME = "octavo-dest:"
 LONG_NOTE = 900  # characters; a longer note is printed at the end of its chapter (see inline_footnotes)

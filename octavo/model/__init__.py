@@ -1,0 +1,13 @@
+"""The plain values every stage hands the next: no I/O, and no import of any stage.
+
+``book`` (the loaded book), ``rendered`` (a chapter as rendering leaves it), ``contents`` (the
+contents tree and the pages in reading order) and ``assembled`` (what every writer reads).
+"""
+
+from octavo.model.assembled import Assembled, BuildResult, XRefIndex
+from octavo.model.book import Book, Chapter, Kind, Part, Source
+from octavo.model.contents import Page, TocEntry
+from octavo.model.rendered import Heading, RemoteImage, RenderedChapter, XRef
+
+__all__ = ["Assembled", "Book", "BuildResult", "Chapter", "Heading", "Kind", "Page", "Part", "RemoteImage",
+           "RenderedChapter", "Source", "TocEntry", "XRef", "XRefIndex"]

@@ -1,0 +1,56 @@
+"""A chapter once rendered: its safe XHTML and what the book-wide stages need to know of it.
+
+Made by :func:`octavo.render.render_chapter` in any process, cached by :mod:`octavo.batch`, so
+every value here is frozen and picklable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from octavo.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+    html: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class XRef:
+    chapter: str
+    fragment: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RemoteImage:
+    """An image at a web address, left as it is by rendering (which never opens a connection) and
+    downloaded afterwards by the build (:mod:`octavo.remote`), once for the whole book."""
+
+    url: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    id: str
+    source: str
+    html: str
+    title: str
+    title_html: str
+    has_title_heading: bool
+    headings: tuple[Heading, ...] = ()
+    anchors: frozenset[str] = frozenset()
+    xrefs: tuple[XRef, ...] = ()
+    images: tuple[str, ...] = ()
+    remote: tuple[RemoteImage, ...] = ()  # with --allow-remote; see place_remote
+    notes: int = 0
+    diagnostics: tuple[Diagnostic, ...] = ()
+    # A digest of everything this chapter was rendered from (see batch.render_all), so that the
+    # writers' caches can key a page on it without hashing its HTML; "" when nothing computed one.
+    digest: str = ""

@@ -1,0 +1,1 @@
+"""The web edition: one HTML page per chapter, a contents sidebar and a client-side search index."""
