@@ -60,8 +60,11 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     walker.walk(root)
     problems += walker.problems
     headings = _assign_heading_ids(root)
+    problems += [warning("heading.empty", "this heading has no text, so it is left out of the contents",
+                         chapter.source, h.line, hint="write the heading's words, or remove the line")
+                 for h in headings if not h.text]
     _mark_epub_types(root)
-    title_heading = next((h for h in headings if h.level == 1), None)
+    title_heading = next((h for h in headings if h.level == 1 and h.text), None)
     title = chapter.title or (title_heading.text if title_heading else Path(chapter.source).stem)
     for element in LINED(root):
         del element.attrib["data-line"]

@@ -55,3 +55,22 @@ def test_elements_html_does_not_have_are_unwrapped_and_reported(tmp_path: Path) 
         assert words in text
     for tag in ["<font", "<blink", "<center", "<my-widget", "<paragraf"]:
         assert tag not in text
+
+
+def test_a_heading_without_text_is_left_out_of_the_contents_with_a_warning(tmp_path: Path) -> None:
+    """An empty link as a heading's only content gave an empty ``span`` in the navigation document,
+    which EPUBCheck rejects (RSC-005; found by tests/test_fuzz.py)."""
+    from octavo.pipeline import build
+
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nchapters = ["one.md", "two.md"]\n', encoding="utf-8")
+    (book / "one.md").write_text("# One\n\n## [ ](two.md# )\n\nText.\n\n#\n\n# Real\n", encoding="utf-8")
+    (book / "two.md").write_text("# Two\n\nText.\n", encoding="utf-8")
+    result = build(book, tmp_path / "out", ["epub"])
+    assert [(d.code, d.path, d.line) for d in result.diagnostics] == [("heading.empty", "one.md", 3),
+                                                                       ("heading.empty", "one.md", 7)]
+    epub = tmp_path / "out" / "t.epub"
+    assert epubcheck_messages(epub) == []
+    nav = zipfile.ZipFile(epub).read("EPUB/nav.xhtml").decode()
+    assert "<span> </span>" not in nav and ">One<" in nav

@@ -30,14 +30,14 @@ def _part_entry(part: Part, rendered: Mapping[str, RenderedChapter], depth: int)
 
 
 def _chapter_entry(chapter: Chapter, page: RenderedChapter, depth: int) -> TocEntry:
-    headings = [h for h in page.headings if h.level <= depth and not _is_title(h, page)]
+    headings = [h for h in page.headings if h.level <= depth and h.text and not _is_title(h, page)]
     kind = chapter.kind.value if chapter.kind is not Kind.PART_INTRO else "part"
     return TocEntry(page.title, page.title_html, chapter.id, kind, number=chapter.number,
                     children=_sections(headings))
 
 
 def _is_title(heading: Heading, page: RenderedChapter) -> bool:
-    return page.has_title_heading and heading is next(h for h in page.headings if h.level == 1)
+    return page.has_title_heading and heading is next(h for h in page.headings if h.level == 1 and h.text)
 
 
 def _sections(headings: Sequence[Heading]) -> tuple[TocEntry, ...]:
