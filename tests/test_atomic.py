@@ -12,6 +12,7 @@ from conftest import ROOT, copy_book
 
 from octavo.cli import main
 from octavo.diagnostics import BookError
+from octavo.output import OWNER
 from octavo.pipeline import build
 from octavo.writers import epub as epub_writer
 
@@ -37,7 +38,7 @@ def failing_zip(exc: BaseException) -> Any:
 def assert_untouched(out: Path, before: bytes) -> None:
     assert (out / "inner-leadership.epub").read_bytes() == before
     left = sorted(p.name for p in out.iterdir() if p.name != ".cache")
-    assert left == ["inner-leadership.epub"], "no temporary files are left"
+    assert left == [OWNER, "inner-leadership.epub"], "no temporary files are left"
 
 
 def test_full_disk_is_a_clear_error(built: tuple[Path, Path, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
