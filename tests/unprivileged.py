@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,15 +66,17 @@ def writable(folder: Path) -> None:
             path.chmod(0o755)
 
 
-@pytest.fixture()
-def shared_tmp() -> Iterator[Path]:
+@contextmanager
+def shared_folder() -> Iterator[Path]:
     """A folder under the system's temporary folder, which another user can reach (pytest's
     ``tmp_path`` is in a folder only its owner may enter); removed afterwards, read-only or not."""
     folder = Path(tempfile.mkdtemp(prefix="octavo-test-"))
     folder.chmod(0o755)
-    yield folder
-    writable(folder)
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        yield folder
+    finally:
+        writable(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_octavo(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
