@@ -64,7 +64,7 @@ def check_replaceable(out_dir: Path, names: Iterable[str]) -> None:
     folder = out_dir
     while not os.path.lexists(folder) and folder.parent != folder:
         folder = folder.parent  # staging() creates the rest
-    hint = f"build into another folder with -o; the previous outputs in {out_dir} were left as they were"
+    hint = "build into another folder with -o"
     if not folder.is_dir():
         raise OutputError(f"'{folder}' is not a folder", folder, hint, errno.ENOTDIR)
     if not os.access(folder, os.W_OK | os.X_OK):

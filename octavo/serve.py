@@ -140,7 +140,7 @@ class Preview:
             return False
         if any(part.startswith(".octavo-") for part in resolved.parts):  # staging folders
             return False
-        inside = (folder for folder in resolved.parents if folder.is_relative_to(self.book))
+        inside = (folder for folder in resolved.parents if folder.is_relative_to(self.book) and folder != self.book)
         return not any(holds_outputs(folder) for folder in inside) and watchfiles.DefaultFilter()(change, path)
 
     def watch(self) -> None:

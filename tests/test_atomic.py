@@ -123,14 +123,19 @@ def no_internal_names(text: str) -> None:
         assert internal not in text, f"a message names {internal}"
 
 
+def add_closing_line(book: Path) -> None:
+    """Edit the book, so that the next build's outputs differ from those there."""
+    preface = book / "front" / "preface.md"
+    preface.write_text(preface.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+
+
 @pytest.fixture()
 def two_outputs(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes | str]]:
     """The sample's EPUB and site built, and a chapter edited since, so the next build differs."""
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
     build(book, out, ["epub", "web"])
-    preface = book / "front" / "preface.md"
-    preface.write_text(preface.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+    add_closing_line(book)
     return book, out, snapshot(out)
 
 
@@ -251,8 +256,7 @@ def test_a_signal_during_the_build_leaves_the_outputs_and_no_temporary_files(
     out = tmp_path / "out"
     build(book, out, ["epub", "pdf"])
     before = snapshot(out)
-    preface = book / "front" / "preface.md"
-    preface.write_text(preface.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+    add_closing_line(book)
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", str(book), "-f", "epub", "-f",
                                 "pdf", "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
@@ -282,8 +286,7 @@ def sample_outputs(folder: Path) -> tuple[Path, Path]:
     out = folder / "out"
     done = run_octavo(folder, "build", str(book), "-f", "epub", "-f", "web", "-o", str(out), "--no-cache")
     assert done.returncode == 0, done.stderr
-    preface = book / "front" / "preface.md"
-    preface.write_text(preface.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+    add_closing_line(book)
     return book, out
 
 
