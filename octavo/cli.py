@@ -208,3 +208,5 @@ def serve(book: Path, host: str, port: int, open_browser: bool, formats: tuple[s
             click.echo("hint: ports below 1024 need privileges; choose another with --port, e.g. --port 8000",
                        err=True)
         sys.exit(1)
+    except KeyboardInterrupt as stop:  # a second Ctrl-C while serve was stopping after the first
+        sys.exit(128 + signum_of(stop))

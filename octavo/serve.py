@@ -39,7 +39,7 @@ from octavo.diagnostics import BookError, Diagnostic, summary
 from octavo.memo import Recall
 from octavo.output import holds_outputs
 from octavo.pipeline import DEFAULT_OUTPUT, build, output_dir
-from octavo.signals import unwinding
+from octavo.signals import deferred, unwinding
 
 VERSION_PATH = "/__octavo__/version"
 RELOAD = """<script>/* octavo serve: reload when the book is rebuilt */(function () {
@@ -257,8 +257,8 @@ def serve(book: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: b
             while not preview.stopping.wait(3600):
                 pass
     except KeyboardInterrupt:
-        preview.stop()
         with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
             print("stopped", flush=True)
     finally:
-        preview.stop()
+        with deferred():  # a second Ctrl-C waits for the temporary site to be removed
+            preview.stop()
