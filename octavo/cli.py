@@ -1,11 +1,15 @@
 """The command line: parse flags, call the library, turn problems into messages and exit codes.
 
-Exit codes: 0 built, 1 the book has errors (all of them reported), 2 bad usage, 130 interrupted.
-No traceback reaches the user unless ``--debug`` is given, and then it goes to a log file.
+Exit codes: 0 built, 1 the book has errors (all of them reported), 2 bad usage, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP): each of these signals unwinds the build
+like Ctrl-C, so its temporary files are removed and the previous outputs stay. No traceback
+reaches the user unless ``--debug`` is given, and then it goes to a log file.
 """
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
 import tempfile
 import traceback
@@ -15,6 +19,7 @@ import click
 
 from octavo import FORMATS, __version__
 from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors, summary
+from octavo.signals import Interrupted, signum_of, unwinding
 
 
 def report(diagnostics: list[Diagnostic], strict: bool = False) -> None:
@@ -39,6 +44,17 @@ def fail_cleanly(exc: BaseException, debug: bool) -> None:
     sys.exit(1)
 
 
+def stopped(stop: KeyboardInterrupt) -> None:
+    """Ctrl-C, SIGTERM or SIGHUP: say what became of the outputs, exit 128 + the signal's number."""
+    signum = signum_of(stop)
+    how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    if isinstance(stop, Interrupted) and stop.published:
+        click.echo(f"{how} after the outputs were written", err=True)
+    else:
+        click.echo(f"{how}; previous outputs were left as they were", err=True)
+    sys.exit(128 + signum)
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="octavo")
 @click.option("--debug", is_flag=True, help="Write the traceback of an internal error to a log file.")
@@ -55,30 +71,32 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMATS),
               help="Output to build; repeat for several. Default: [build] formats, else all.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder. Default: [build] output, else dist/.")
+              help="Output folder. Default: [build] output, else dist/, in the book folder.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--allow-remote", is_flag=True,
               help="Download images from web addresses into the outputs (kept in OUT/.cache/remote).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes to use. Default: the machine's cores.")
 @click.option("--no-cache", is_flag=True,
               help="Render every chapter and download every remote image afresh (the cache is in OUT/.cache).")
+@click.option("--force", is_flag=True, help="Build even into an output folder that holds another book's outputs.")
 @click.pass_context
 def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...] = (),
           output: Path | None = None, strict: bool = False, allow_remote: bool = False,
-          jobs: int | None = None, no_cache: bool = False) -> None:
+          jobs: int | None = None, no_cache: bool = False, force: bool = False) -> None:
     """Build BOOK (default: ./book) into EPUB, PDF and web outputs."""
     from octavo.pipeline import build as run_build
 
     debug = bool(ctx.obj and ctx.obj.get("debug"))
     try:
-        result = run_build(book, output, formats or None, strict, allow_remote, jobs, not no_cache)
+        with unwinding():
+            result = run_build(book, output, formats or None, strict, allow_remote, jobs, not no_cache,
+                               force=force)
     except BookError as exc:
         report(exc.diagnostics, strict)
         click.secho("build failed; previous outputs were left as they were", err=True, fg="red")
         sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("interrupted; previous outputs were left as they were", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:
+        stopped(stop)
     except Exception as exc:  # a bug in octavo, not in the book
         fail_cleanly(exc, debug)
     report(result.diagnostics, strict)
@@ -91,10 +109,13 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
 @main.command(epilog="Exit codes: 0 every validator ran and found no error; 1 the book has errors, a validator "
                "found errors, or a validator could not run (and was not skipped); 2 bad usage.")
 @click.argument("book", default="book", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder. Default: [build] output, else dist/, in the book folder.")
+@click.option("--force", is_flag=True, help="Build even into an output folder that holds another book's outputs.")
 @click.option("--skip", multiple=True, type=click.Choice(["ace"]),
               help="Do not run this validator (Ace by DAISY is optional; EPUBCheck always runs).")
-def check(book: Path = Path("book"), output: Path | None = None, skip: tuple[str, ...] = ()) -> None:
+def check(book: Path = Path("book"), output: Path | None = None, force: bool = False,
+          skip: tuple[str, ...] = ()) -> None:
     """Build BOOK's EPUB, then validate it with EPUBCheck and Ace by DAISY.
 
     EPUBCheck (installed with octavo; needs Java) checks the EPUB against the EPUB 3 specification;
@@ -105,10 +126,13 @@ def check(book: Path = Path("book"), output: Path | None = None, skip: tuple[str
     from octavo.pipeline import build as run_build
 
     try:
-        result = run_build(book, output, ["epub"])
+        with unwinding():
+            result = run_build(book, output, ["epub"], force=force)
     except BookError as exc:
         report(exc.diagnostics)
         sys.exit(1)
+    except KeyboardInterrupt as stop:
+        stopped(stop)
     epub = next(p for p in result.outputs if p.suffix == ".epub")
     locator = source_locator(result.assembled, epub)
     failed = False
@@ -195,4 +219,12 @@ def serve(book: Path, host: str, port: int, open_browser: bool, formats: tuple[s
         run_serve(book, host, port, open_browser, [f for f in FORMATS if f in formats or f == "web"])
     except OSError as exc:
         click.secho(f"cannot serve on {host}:{port}: {exc.strerror or exc}", err=True, fg="red")
+        if exc.errno == errno.EADDRINUSE:
+            click.echo(f"hint: another program (perhaps another octavo serve) uses port {port}; choose another "
+                       "with --port, e.g. --port 8001, or -p 0 for any free port", err=True)
+        elif exc.errno == errno.EACCES and port < 1024:
+            click.echo("hint: ports below 1024 need privileges; choose another with --port, e.g. --port 8000",
+                       err=True)
         sys.exit(1)
+    except KeyboardInterrupt as stop:  # a second Ctrl-C while serve was stopping after the first
+        sys.exit(128 + signum_of(stop))

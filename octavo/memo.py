@@ -148,9 +148,11 @@ class Memo:
             self.folder.mkdir(parents=True, exist_ok=True)
             temp.write_bytes(_checksum(data) + data)
             os.replace(temp, self.folder / key)
-        except OSError:
+        except BaseException as exc:  # a full disk, or Ctrl-C or SIGTERM halfway: no .tmp left behind
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
+            if not isinstance(exc, OSError):
+                raise
 
     def text(self, key: str, make: Callable[[], str]) -> str:
         """The cached text for ``key``, or ``make()``'s, stored for next time."""

@@ -20,8 +20,10 @@ from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo, Recall
 from octavo.model import Assembled, Book, BuildResult, RenderedChapter
-from octavo.output import publish, staging
+from octavo.output import OutputError, check_replaceable, owner, publish, record_owner, shown, staging
+from octavo.paths import slugify
 from octavo.render import RenderContext, place_remote
+from octavo.signals import Interrupted, signum_of
 from octavo.stack import in_one_chunk
 from octavo.transforms import numbering, toc, xrefs
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from octavo.remote import Store
 
 Writer = Callable[[Assembled, Path], Path]
+DEFAULT_OUTPUT = "dist"  # inside the book folder
 
 
 def build_time() -> datetime:
@@ -123,22 +126,57 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
 
 
 def output_dir(config: Config, out_dir: Path | None) -> Path:
-    """``-o``, else ``[build] output`` (relative to the book), else ``dist/`` here."""
+    """``-o`` as given, else ``[build] output``, else ``dist/``, both relative to the book: beside
+    the book, as mdBook does, so two books built from one folder never share an output folder."""
     if out_dir is not None:
         return out_dir
-    return config.root / config.build.output if config.build.output else Path("dist")
+    return config.root / (config.build.output or DEFAULT_OUTPUT)
+
+
+def output_names(slug: str, formats: Sequence[str]) -> list[str]:
+    """What each writer publishes, for the check made before the build (the writers name them)."""
+    names = {"epub": f"{slug}.epub", "pdf": f"{slug}.pdf", "web": "site"}
+    return [names[name] for name in formats]
+
+
+def other_book(book: Book, out: Path) -> list[Diagnostic]:
+    """An error if ``out`` holds the outputs of another book: a build would replace them."""
+    found = owner(out)
+    mine = book.config.root.resolve()
+    if found is None or found.book == mine:
+        return []
+    return [error("output.other-book", f"the output folder '{out}' holds the outputs of another book, "
+                  f"'{found.title}' ({found.book}); this is '{book.title}' ({mine})", str(out),
+                  hint="build into another folder with -o, or give --force to replace that book's outputs")]
+
+
+def write_error(exc: OSError, out: Path, problems: list[Diagnostic]) -> BookError:
+    """The outputs could not be written: every problem so far and this one, at the user's path."""
+    hint = exc.hint if isinstance(exc, OutputError) else "check that the output folder is writable and has room"
+    message = f"cannot write the outputs: {exc.strerror or type(exc).__name__}"
+    return BookError([*problems, error("output.write", message, str(shown(exc.filename or out)),
+                                       hint=f"{hint}; the previous outputs were left as they were")])
 
 
 @in_one_chunk
 def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
           strict: bool = False, allow_remote: bool = False, jobs: int | None = None,
-          use_cache: bool = True, recall: Recall | None = None) -> BuildResult:
+          use_cache: bool = True, recall: Recall | None = None, force: bool = False) -> BuildResult:
     """Build the book in ``root``; raises :class:`BookError` with every problem if it can't.
 
     ``recall`` keeps the cache's entries in memory for the next build of this process (``serve``).
+    An output folder that holds another book's outputs is an error unless ``force`` is given;
+    one that cannot be replaced is found before the build, not after it.
     """
     book, problems = load_book(root, recall)
     out = output_dir(book.config, out_dir)
+    if not force and (conflict := other_book(book, out)):
+        raise BookError([*problems, *conflict])  # before its cache is touched
+    chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
+    try:
+        check_replaceable(out, output_names(slugify(book.title, "book"), chosen))
+    except OSError as exc:
+        raise write_error(exc, out, problems) from None
     memo = Memo(out / ".cache" if use_cache else None, recall)
     workers = jobs or os.cpu_count() or 1
     store = None
@@ -149,18 +187,21 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
     assembled, problems = assemble_book(book, problems, allow_remote, workers, memo, store)
     if has_errors(problems, strict):
         raise BookError(problems)
-    chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
     available = writers(problems, workers, out)
+    outputs: list[Path] | None = None
     try:
         with staging(out) as temp:
             for name in chosen:
                 available[name](assembled, temp)
             if has_errors(problems, strict):
                 raise BookError(problems)
+            record_owner(temp, book.config.root, book.title)
             outputs = publish(temp, out)
     except OSError as exc:
-        where = exc.filename or out
-        raise BookError([*problems, error("output.write", f"cannot write the outputs: {exc.strerror or exc}",
-                                          str(where), hint="check that the output folder is writable and the "
-                                          "disk has room; the previous outputs were left as they were")]) from None
+        raise write_error(exc, out, problems) from None
+    except KeyboardInterrupt as stop:
+        if outputs is None:
+            raise
+        # the stop came as the staging folder was removed, after the outputs were all in place
+        raise Interrupted(signum_of(stop), published=True) from None
     return BuildResult(outputs, problems, assembled)

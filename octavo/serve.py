@@ -12,6 +12,7 @@ and every page shows them, escaped, until a build succeeds.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -36,7 +37,9 @@ from octavo import styles, templates
 from octavo.config import load_config
 from octavo.diagnostics import BookError, Diagnostic, summary
 from octavo.memo import Recall
-from octavo.pipeline import build
+from octavo.output import holds_outputs
+from octavo.pipeline import DEFAULT_OUTPUT, build, output_dir
+from octavo.signals import deferred, unwinding
 
 VERSION_PATH = "/__octavo__/version"
 RELOAD = """<script>/* octavo serve: reload when the book is rebuilt */(function () {
@@ -71,14 +74,14 @@ class Preview:
                  formats: Sequence[str] = ("web",), out: Path | None = None) -> None:
         self.book = book.resolve()
         self.formats = list(formats)
-        self.own_out = out is None
-        self.out = (out or Path(tempfile.mkdtemp(prefix="octavo-serve-"))).resolve()
         self.state = BuildState()
         self.recall = Recall()  # the cache's entries in memory: a rebuild reads nothing it wrote
         self.stopping = threading.Event()
         self.watching = threading.Event()
-        self.httpd = ThreadingHTTPServer((host, port), partial(PreviewHandler, preview=self))
+        self.httpd = ThreadingHTTPServer((host, port), partial(PreviewHandler, preview=self))  # OSError if busy
         self.threads: list[threading.Thread] = []
+        self.own_out = out is None  # made once the port is ours, so a busy port leaves nothing behind
+        self.out = (out or Path(tempfile.mkdtemp(prefix="octavo-serve-"))).resolve()
 
     @property
     def url(self) -> str:
@@ -123,19 +126,25 @@ class Preview:
         return [p for p in (self.book, templates.DEFAULTS, styles.DEFAULTS) if p.is_dir()]
 
     def ignored(self) -> list[Path]:
-        """Build outputs, wherever they are, so that writing them is not a change to rebuild for."""
+        """Build outputs, wherever they are, so that writing them is not a change to rebuild for:
+        this preview's, and the book's own output folder (``octavo build`` run beside ``serve``)."""
         config, _ = load_config(self.book)
-        output = config.build.output if config is not None else None
-        return [self.out, *([(self.book / output).resolve()] if output else [])]
+        output = output_dir(config, None) if config is not None else self.book / DEFAULT_OUTPUT
+        return [self.out, output.resolve()]
+
+    def wanted(self, change: watchfiles.Change, path: str, outputs: Sequence[Path] = ()) -> bool:
+        """Whether a change is one to rebuild for: not in ``outputs`` (:meth:`ignored`), nor in any
+        other folder that holds a build's outputs (``-o`` inside the book) or is being staged."""
+        resolved = Path(path).resolve()
+        if any(resolved.is_relative_to(folder) for folder in outputs):
+            return False
+        if any(part.startswith(".octavo-") for part in resolved.parts):  # staging folders
+            return False
+        inside = (folder for folder in resolved.parents if folder.is_relative_to(self.book) and folder != self.book)
+        return not any(holds_outputs(folder) for folder in inside) and watchfiles.DefaultFilter()(change, path)
 
     def watch(self) -> None:
-        ignored = self.ignored()
-
-        def wanted(change: watchfiles.Change, path: str) -> bool:
-            resolved = Path(path).resolve()
-            if any(resolved.is_relative_to(folder) for folder in ignored):
-                return False
-            return not resolved.name.startswith(".octavo-") and watchfiles.DefaultFilter()(change, path)
+        wanted = partial(self.wanted, outputs=self.ignored())
 
         # yield_on_timeout: the first (empty) yield says the watcher is running, and each one lets
         # the loop see ``stopping`` without waiting for a change.
@@ -236,16 +245,20 @@ def make_server(book: Path, host: str = "127.0.0.1", port: int = 0, formats: Seq
 
 def serve(book: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
           formats: Sequence[str] = ("web",)) -> None:
-    """Serve ``book``'s web edition until Ctrl+C, rebuilding it (and ``formats``) on every save."""
+    """Serve ``book``'s web edition until Ctrl+C, SIGTERM or SIGHUP (a closed terminal), rebuilding
+    it (and ``formats``) on every save; the temporary site is removed whichever stops it."""
     preview = make_server(book, host, port, formats)  # binding the port may fail: OSError, before any build
     try:
-        preview.start()
-        print(f"serving {book} at {preview.url}; watching for changes (Ctrl+C to stop)", flush=True)
-        if open_browser:
-            webbrowser.open(preview.url)
-        while not preview.stopping.wait(3600):
-            pass
+        with unwinding():
+            preview.start()
+            print(f"serving {book} at {preview.url}; watching for changes (Ctrl+C to stop)", flush=True)
+            if open_browser:
+                webbrowser.open(preview.url)
+            while not preview.stopping.wait(3600):
+                pass
     except KeyboardInterrupt:
-        print("stopped", flush=True)
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            print("stopped", flush=True)
     finally:
-        preview.stop()
+        with deferred():  # a second Ctrl-C waits for the temporary site to be removed
+            preview.stop()

@@ -25,6 +25,8 @@ def test_build_writes_the_epub_and_says_where(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "inner-leadership.epub").is_file()
     assert f"wrote {tmp_path / 'out' / 'inner-leadership.epub'}" in result.output
     assert not list((tmp_path / "out").glob(".octavo-*")), "no staging folder is left behind"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".built-by-octavo", ".cache",
+                                                                      "inner-leadership.epub"]
 
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:

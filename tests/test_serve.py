@@ -4,6 +4,11 @@ errors in the browser without stopping, and stopping cleanly."""
 from __future__ import annotations
 
 import io
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -259,3 +264,77 @@ def test_template_style_and_config_changes_after_cached_rebuilds_show(sherlock: 
     outputs = rebuild_as_cold(sherlock, tmp_path / "cold-3")
     assert 'lang="de"' in epub_member(outputs, f"{SHERLOCK[1]}.xhtml")
     assert 'lang="de"' in outputs[f"site/{SHERLOCK[1]}.html"].decode()
+
+
+# Stopping: every way of stopping serve removes its temporary site; a busy port says what to do.
+
+def start_serving(book: Path, temp: Path) -> tuple[subprocess.Popen[str], str, Path]:
+    """``octavo serve BOOK -p 0`` in a process of its own, with its own temporary folder; returns
+    the process, the address it serves at, and the temporary site it made."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(temp)}
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", str(book), "-p", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("serving "):
+            url = line.split(" at ", 1)[1].split(";", 1)[0]
+            break
+    else:
+        raise AssertionError(f"serve did not start: {process.communicate()[1]}")
+    (site,) = temp.glob("octavo-serve-*")
+    return process, url, site
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_stops_serve_and_removes_its_temporary_site(tmp_path: Path, signum: int) -> None:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    process, url, site = start_serving(book, temp)
+    try:
+        assert fetch(url)[0] == 200 and (site / "site" / "index.html").is_file()
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0 and "stopped" in stdout, stderr
+    assert "Traceback" not in stderr
+    assert not site.exists() and list(temp.iterdir()) == [], "the temporary site is removed"
+
+
+def test_a_busy_port_says_which_option_to_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from octavo import cli
+
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli.main, ["serve", str(book), "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in result.output
+    assert "choose another with --port" in result.output and "-p 0 for any free port" in result.output
+    assert not list(tmp_path.glob("octavo-serve-*")), "nothing is left behind"
+
+
+def test_changes_in_output_folders_inside_the_book_are_not_rebuilt_for(tmp_path: Path) -> None:
+    import watchfiles
+
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    build(book, None, ["web"])  # into book/dist, the default
+    build(book, book / "elsewhere", ["web"])  # any -o inside the book: known by its owner record
+    preview = make_server(book, port=0, out=tmp_path / "out")
+    try:
+        outputs = preview.ignored()
+        for path in ("dist/site/index.html", "dist/.built-by-octavo", "elsewhere/site/index.html",
+                     "elsewhere/.octavo-staging-x1y2z3/site/index.html"):
+            assert not preview.wanted(watchfiles.Change.added, str(book / path), outputs), path
+        assert preview.wanted(watchfiles.Change.modified, str(book / CHAPTER), outputs)
+        assert preview.wanted(watchfiles.Change.added, str(book / "images" / "new.png"), outputs)
+    finally:
+        preview.stop()

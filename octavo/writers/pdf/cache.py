@@ -11,6 +11,7 @@ change, and even when it does, a stamped layout (laid out at page 1 or 2) is sti
 from __future__ import annotations
 
 import mimetypes
+import os
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from octavo.memo import Memo, code_digest, digest
 from octavo.model import Assembled
+from octavo.output import holds_outputs
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,10 +68,7 @@ def salt(assembled: Assembled, output: Path) -> str:
     (those of ``output``, should it be inside the book, are copies and left out)."""
     from importlib.metadata import version
 
-    root = assembled.book.config.root.resolve()
-    output = output.resolve()
-    files = sorted(p for p in root.rglob("*") if p.is_file() and _is_asset(p) and not _hidden(p, root)
-                   and not p.is_relative_to(output))
+    files = _book_assets(assembled.book.config.root.resolve(), output.resolve())
     system = [folder for folder in FONT_FOLDERS if folder.is_dir()]
     return digest(code_digest(*CODE), version("weasyprint"), [(str(p), _stamp(p)) for p in files],
                   sorted(assembled.downloads.items()), [(str(f), _stamp(f)) for f in system],
@@ -81,9 +80,17 @@ def _is_asset(path: Path) -> bool:
     return kind.startswith(("image/", "font/")) or path.suffix.lower() in FONT_SUFFIXES
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    """Inside a dot-folder of the book (``.cache`` of an output kept in the book, ``.git``)."""
-    return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
+def _book_assets(root: Path, output: Path) -> list[Path]:
+    """The book's images and fonts, in a fixed order. Not those in a dot-folder (``.git``) nor in
+    an output folder kept in the book (``output``, the default ``dist/``, any ``-o``): copies, not
+    input, and walking a big site and its cache would cost a rebuild more than its layouts."""
+    found: list[Path] = []
+    for current, folders, names in os.walk(root):
+        here = Path(current)
+        folders[:] = [name for name in folders if not name.startswith(".") and here / name != output
+                      and not holds_outputs(here / name)]
+        found += [here / name for name in names if _is_asset(here / name) and (here / name).is_file()]
+    return sorted(found)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
