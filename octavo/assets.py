@@ -208,9 +208,10 @@ class _Inspector:
             self.fail(f"the file is {actual} {named} image (corrupt, or a wrong extension)")
         try:
             image = raster.measure(data)
+            self.measured(image, about, depth)
+            raster.verify(data)  # only once its size is known to be acceptable
         except raster.Unsound as unsound:
             self.fail(str(unsound), hint="the file is damaged: export or download it again")
-        self.measured(image, about, depth)
 
     def measured(self, image: raster.Raster, about: str, depth: int) -> None:
         size = f"{image.width:,} × {image.height:,} pixels"

@@ -98,6 +98,43 @@ def _png(data: bytes) -> Raster:
     return Raster("image/png", width, height, frames)
 
 
+CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+INFLATE_STEP = 1 << 20  # bytes of pixel data inflated at a time, and forgotten
+
+
+def verify(data: bytes) -> None:
+    """For a PNG that :func:`measure` passed (so its size is known to be acceptable): inflate its
+    pixel data a megabyte at a time, keeping none of it, and check it is whole and exactly as long
+    as the image needs. WeasyPrint copies a PNG's data into the PDF without inflating it, so a
+    damaged stream would otherwise reach the reader. Other formats have nothing to do here."""
+    if kind_of(data) != "image/png":
+        return
+    width, height, depth, colour, _, _, interlace = struct.unpack_from(">IIBBBBB", data, 16)
+    bits = depth * CHANNELS.get(colour, 4)
+    passes = ADAM7 if interlace else ((0, 0, 1, 1),)
+    expected = 0
+    for x, y, dx, dy in passes:
+        columns, rows = -(-(width - x) // dx), -(-(height - y) // dy)
+        expected += rows * (1 + -(-(columns * bits) // 8)) if columns > 0 and rows > 0 else 0
+    inflater, produced, view = zlib.decompressobj(), 0, memoryview(data)
+    position = len(PNG_SIGNATURE)
+    try:
+        while position + 8 <= len(data):
+            length, = struct.unpack_from(">I", data, position)
+            if data[position + 4 : position + 8] == b"IDAT":
+                pending = view[position + 8 : position + 8 + length]
+                while pending and produced <= expected:
+                    produced += len(inflater.decompress(pending, INFLATE_STEP))
+                    pending = memoryview(inflater.unconsumed_tail)
+            position += length + 12
+        produced += len(inflater.flush())
+    except zlib.error:
+        raise Unsound("the file is corrupt (its pixel data cannot be decompressed)") from None
+    if not inflater.eof or produced != expected:
+        raise Unsound("the file is corrupt or truncated (its pixel data is not as long as the image)")
+
+
 def _jpeg(data: bytes) -> Raster:
     position, size, scanned = 2, None, False
     while True:
