@@ -204,8 +204,10 @@ class _Inspector:
         found = raster.kind_of(data)
         if found != kind:
             named = kind.split("/")[1].upper()
-            actual = f"a {found.split('/')[1].upper()} image, not" if found else "not a valid"
-            self.fail(f"the file is {actual} {named} image (corrupt, or a wrong extension)")
+            if found is None:
+                self.fail(f"the file is not a valid {named} image (corrupt, or a wrong extension)")
+            self.fail(f"the file is a {found.split('/')[1].upper()} image, not a {named} one (its extension is "
+                      "wrong)", hint=f"rename it to end in {extension(found)}")
         try:
             image = raster.measure(data)
             self.measured(image, about, depth)

@@ -18,7 +18,16 @@ from pathlib import Path
 from lxml import etree
 
 from octavo import markdown, sanitize, urls
-from octavo.assets import DEFAULT_MEGAPIXELS, MEGAPIXEL, Inspection, Limits, data_url, inspect_data, inspect_file
+from octavo.assets import (
+    DEFAULT_MEGAPIXELS,
+    MEGAPIXEL,
+    Inspection,
+    Limits,
+    data_url,
+    inspect_data,
+    inspect_file,
+    media_type,
+)
 from octavo.book import Chapter
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.memo import digest
@@ -241,11 +250,20 @@ class _Walker:
                     self.rewrite(element, name, value, kind, self.citation)
                 elif kind is not urls.Kind.DROPPED:  # those were removed by sanitize.clean
                     self.rewrite(element, name, value, kind, self.resource)
+            if element.tag == "source" and element.get("type") is None:
+                self.typed(element)
             if element.tag == "img" and not element.get("alt"):
                 element.set("alt", "")
                 self.problems.append(warning("image.alt", "image has no alt text", self.chapter.source,
                                              sanitize.line_of(element),
                                              hint="describe the image: ![what it shows](path)"))
+
+    def typed(self, element: etree._Element) -> None:
+        """A ``<source>`` says the media type of its files (EPUBCheck wants it), when they share one."""
+        found = {media_type(url) for name in ("src", "srcset") if (value := element.get(name)) is not None
+                 for url in urls.urls(name, value, urls.Kind.RESOURCE)}
+        if len(found) == 1 and None not in found:
+            element.set("type", str(found.pop()))
 
     def rewrite(self, element: etree._Element, name: str, value: str, kind: urls.Kind,
                 place: Callable[[str, int | None, str], str | None]) -> None:
@@ -310,20 +328,20 @@ class _Walker:
 
     def citation(self, url: str, line: int | None, name: str) -> str | None:
         """A URL that names a source (``cite``, ``itemtype``...): kept if it is a web address or a
-        fragment, as nothing loads it; a path must stay in the book like any other."""
+        fragment, as nothing loads it; a path out of the book is an error like any other, and one
+        inside it is removed (no output carries the file it names)."""
         if url.startswith("#") or url.lower().startswith(REMOTE_SCHEMES):
             return url
-        if is_url(url):
-            self.problems.append(warning("link.scheme", f"removed the {name} '{url}'", self.chapter.source, line,
-                                         hint=f"a {name} may name a web address only"))
-            return None
-        try:
-            book_relative(self.root, self.base, url)
-        except OutsideBook:
-            self.problems.append(error("link.outside", f"{name} '{url}' leaves the book folder", self.chapter.source,
-                                       line, hint=f"a {name} may name a web address or a file in the book"))
-            return None
-        return url
+        if not is_url(url):
+            try:
+                book_relative(self.root, self.base, url)
+            except OutsideBook:
+                self.problems.append(error("link.outside", f"{name} '{url}' leaves the book folder",
+                                           self.chapter.source, line, hint=f"a {name} may name a web address only"))
+                return None
+        self.problems.append(warning("link.scheme", f"removed the {name} '{url}'", self.chapter.source, line,
+                                     hint=f"a {name} may name a web address only"))
+        return None
 
     def resource(self, url: str, line: int | None, name: str) -> str | None:
         """What a URL the reader loads (an image in ``src``, ``srcset``, ``poster``, a url() of a
