@@ -124,6 +124,14 @@ def clean_copies(root: Path, paths: Iterable[str], folder: Path) -> dict[str, Pa
     return copies
 
 
+def without_doctype(url: str) -> str:
+    """A ``data:`` SVG as the outputs carry it: without a plain DOCTYPE (see :mod:`octavo.svg`)."""
+    embedded = data_url(url)
+    if embedded is None or embedded[0] != "image/svg+xml" or not svg.has_doctype(embedded[1]):
+        return url
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.without_doctype(embedded[1])).decode("ascii")
+
+
 def _write_atomically(target: Path, data: bytes) -> None:
     """So that an interrupted build never leaves half a file for a later one to use."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -238,6 +246,8 @@ class _Inspector:
             checked = svg.check(data, lambda url: self.resource(url, base if base != "." else "", depth))
         except svg.Refused as refused:
             self.fail(str(refused), hint=refused.hint)
+        if checked.doctype and path is None and depth:  # inside another file, which is carried as it is
+            self.fail("the SVG has a <!DOCTYPE>", hint=svg.DTD_HINT)
         if checked.doctype:
             self.note("image.doctype", "has a <!DOCTYPE>, which the outputs leave out",
                       "delete the <!DOCTYPE …> line from the file; SVG needs none", path or "", depth)

@@ -27,6 +27,7 @@ from octavo.assets import (
     inspect_data,
     inspect_file,
     media_type,
+    without_doctype,
 )
 from octavo.book import Chapter
 from octavo.diagnostics import Diagnostic, error, warning
@@ -354,7 +355,8 @@ class _Walker:
             return url
         embedded = data_url(url) if url[:11].lower() == "data:image/" else None
         if embedded is not None:
-            return url if self.report(url, line, inspect_data(embedded[1], embedded[0], self.limits)) else None
+            sound = self.report(url, line, inspect_data(embedded[1], embedded[0], self.limits))
+            return without_doctype(url) if sound else None
         if is_url(url):
             self.fail(line, "image.remote", f"image '{url[:100]}' is not a file in the book",
                       "download it into the book folder, or build with --allow-remote")

