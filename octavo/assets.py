@@ -119,7 +119,7 @@ def clean_copies(root: Path, paths: Iterable[str], folder: Path) -> dict[str, Pa
             continue
         target = folder / f"{hashlib.sha256(data).hexdigest()[:16]}.svg"
         if not target.is_file():
-            _write_atomically(target, svg.without_doctype(data))
+            write_atomically(target, svg.without_doctype(data))
         copies[path] = target
     return copies
 
@@ -132,7 +132,7 @@ def without_doctype(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.without_doctype(embedded[1])).decode("ascii")
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes) -> None:
     """So that an interrupted build never leaves half a file for a later one to use."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")

@@ -14,11 +14,8 @@ and only for addresses the book's chapters use when the build allows it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
-import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -30,7 +27,7 @@ from pathlib import Path
 from typing import IO
 
 from octavo import __version__, svg
-from octavo.assets import MEDIA_TYPES, Limits, extension, inspect_data, sniff
+from octavo.assets import MEDIA_TYPES, Limits, extension, inspect_data, sniff, write_atomically
 
 FOLDER = "remote"  # where downloaded images live, in the cache and in every output
 TIMEOUT = 20.0  # seconds for a whole download
@@ -168,16 +165,8 @@ def _read(response: IO[bytes], timeout: float, limit: int) -> bytes:
 def _keep(folder: Path, name: str, suffix: str, data: bytes) -> Path:
     """Write atomically, so a build interrupted mid-write never leaves half an image to reuse; an
     earlier download of the address as another type goes, so a later build cannot pick it up."""
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}{suffix}"
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+    write_atomically(target, data)
     for other in {extension(kind) for kind in KINDS} - {suffix}:
         (folder / f"{name}{other}").unlink(missing_ok=True)
     return target
