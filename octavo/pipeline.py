@@ -114,10 +114,19 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
 def carried_copies(book: Book, rendered: Mapping[str, RenderedChapter], folder: Path) -> dict[str, Path]:
     """The book's SVGs that start with a plain DOCTYPE, as every output carries them: without it
     (see :mod:`octavo.svg`), by book path. Their warnings were given where they were checked."""
-    sheets = (path for output in FORMATS for path in styles.layers(book, output)[0].assets)
+    sheets = [path for output in FORMATS for path in _sheet_assets(book, output)]
     used = (path for chapter in rendered.values() for path in chapter.images)
     cover = [book.cover] if book.cover else []
     return clean_copies(book.config.root, [*cover, *book.cover_files, *used, *sheets], folder)
+
+
+def _sheet_assets(book: Book, output: str) -> tuple[str, ...]:
+    """The files an output's style sheets use; none for a sheet that cannot be read (the writer of
+    an output that uses it reports that)."""
+    try:
+        return styles.layers(book, output)[0].assets
+    except (OSError, UnicodeDecodeError):
+        return ()
 
 
 def download_remote(rendered: Mapping[str, RenderedChapter], store: Store

@@ -86,6 +86,8 @@ def markup(tag: str, name: str, value: str) -> str:
 def render(tmp_path: Path, text: str) -> tuple[str, list[tuple[Severity, str, int | None]]]:
     (tmp_path / "images").mkdir(exist_ok=True)
     Image.new("RGB", (4, 4)).save(tmp_path / "images" / "ok.png")
+    (tmp_path / "images" / "icons.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><g id="star"/></svg>',
+                                                   encoding="utf-8")
     chapter = Chapter(id="one", source="one.md", text=f"# One\n\n{text}\n\nAfter.\n")
     rendered = render_chapter(chapter, RenderContext(str(tmp_path), "en", {"one.md": "one"}))
     return rendered.html, [(d.severity, d.code, d.line) for d in rendered.diagnostics]
@@ -112,6 +114,7 @@ def test_a_hostile_url_in_any_url_attribute_never_reaches_the_output(tmp_path: P
      'srcset="images/ok.png 600w"'),
     ('<span style="background: image-set(\'./images/ok.png\' 1x)">x</span>', "image-set(url(images/ok.png) 1x)"),
     ('<svg><rect fill="url(#g)"/><use href="#g"/><linearGradient id="g"/></svg>', 'fill="url(#g)"'),
+    ('<svg><use href="./images/icons.svg#star"/></svg>', 'href="images/icons.svg#star"'),
     ('<q cite="https://example.org/source">x</q>', 'cite="https://example.org/source"'),
     ('<a href="https://example.org/page">x</a>', 'href="https://example.org/page"'),
 ])
