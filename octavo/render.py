@@ -374,8 +374,8 @@ class _Walker:
         for used in (path, *self.inspected[path].files):
             self.images.append(used)
             self.uses.setdefault(used, line)
-        fragment = url.partition("#")[2]
-        return f"{path}#{fragment}" if fragment else path  # <use href="sprite.svg#icon"> needs its id
+        fragment = url.partition("#")[2]  # <use href="sprite.svg#icon"> needs its id; EPUBCheck wants no other
+        return f"{path}#{fragment}" if fragment and media_type(path) == "image/svg+xml" else path
 
     def report(self, url: str, line: int | None, inspection: Inspection) -> bool:
         """Whether the image can be used; its problem as an error, its findings as warnings."""
