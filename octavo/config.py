@@ -31,7 +31,7 @@ BOOK_KEYS = {
 }
 PART_KEYS = {"title", "intro", "chapters"}
 BUILD_KEYS = {
-    "formats", "output", "toc-depth",
+    "formats", "output", "toc-depth", "max-megapixels",
     "build-dir", "create-missing", "use-default-preprocessors", "extra-watch-dirs",
 }
 SITE_KEYS = {"header", "footer", "base-url"}
@@ -86,6 +86,7 @@ class BuildOptions:
     formats: tuple[str, ...] = FORMATS
     output: str | None = None
     toc_depth: int = 2
+    max_megapixels: float = 50  # a larger image is an error: see octavo.assets.Limits
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,12 @@ def _build(r: _Reader, build: Mapping[str, Any]) -> BuildOptions:
         r.fail("toc-depth", "'build.toc-depth' must be a whole number from 1 to 6")
         depth = 2
     output = r.string(build, "output", "build.") or r.string(build, "build-dir", "build.")
-    return BuildOptions(tuple(f for f in formats if f in FORMATS), output, depth)
+    megapixels = build.get("max-megapixels", BuildOptions.max_megapixels)
+    if not isinstance(megapixels, int | float) or isinstance(megapixels, bool) or not 0 < megapixels <= 10_000:
+        r.fail("max-megapixels", "'build.max-megapixels' must be a number of megapixels above 0 (at most 10000)",
+               "the largest image octavo accepts, width × height in millions of pixels; 50 by default")
+        megapixels = BuildOptions.max_megapixels
+    return BuildOptions(tuple(f for f in formats if f in FORMATS), output, depth, float(megapixels))
 
 
 def _site(r: _Reader, site: Mapping[str, Any]) -> SiteOptions:
@@ -281,6 +287,15 @@ def _toml_error(exc: tomllib.TOMLDecodeError) -> Diagnostic:
     line, col = (int(match.group(1)), int(match.group(2))) if match else (None, None)
     return error("config.toml", f"invalid TOML: {message}", CONFIG_NAME, line, col=col,
                  hint="check quotes, brackets and commas on this line")
+
+
+def key_line(root: Path, key: str) -> int | None:
+    """The line of ``key = …`` in the book's book.toml, for a message about its value."""
+    try:
+        text = (root / CONFIG_NAME).read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _Reader(text).line_of(key)
 
 
 def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:

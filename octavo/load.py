@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from octavo import summary
-from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, load_config
+from octavo.assets import Limits, inspect_file
+from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, key_line, load_config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.memo import Recall
 from octavo.model import Book, Chapter, Kind, Part, Source
@@ -297,16 +298,34 @@ def _finish_metadata(root: Path, book: Book) -> tuple[Book, list[Diagnostic]]:
         heading = first_heading(first.text) if first else None
         title = (first.title if first else None) or heading or root.resolve().name
         meta = replace(meta, title=title, identifier=meta.identifier or default_identifier(title, meta.authors))
-    cover = None
+    cover: str | None = None
+    cover_files: tuple[str, ...] = ()
     if meta.cover:
+        line = key_line(root, "cover")
         try:
             cover = book_relative(root, "", meta.cover)
             if not (root / cover).is_file():
-                problems.append(error("cover.missing", f"cover image '{meta.cover}' does not exist", "book.toml"))
+                problems.append(error("cover.missing", f"cover image '{meta.cover}' does not exist", "book.toml",
+                                      line))
+            else:
+                cover_files, more = _check_cover(root, cover, book.config, line)
+                problems += more
         except OutsideBook:
-            problems.append(error("cover.outside", f"cover '{meta.cover}' is outside the book folder", "book.toml"))
+            problems.append(error("cover.outside", f"cover '{meta.cover}' is outside the book folder", "book.toml",
+                                  line))
     config = replace(book.config, meta=meta)
-    return replace(book, config=config, cover=cover), problems
+    return replace(book, config=config, cover=cover, cover_files=cover_files), problems
+
+
+def _check_cover(root: Path, cover: str, config: Config, line: int | None
+                 ) -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """The cover is an image like any other: sound, safe, not a bomb. Returns the files it uses."""
+    inspection = inspect_file(root, cover, Limits.megapixels(config.build.max_megapixels))
+    if inspection.problem is not None:
+        return (), [error("cover.invalid" if inspection.code == "image.invalid" else inspection.code,
+                          f"cover image '{cover}': {inspection.problem}", "book.toml", line, hint=inspection.hint)]
+    return inspection.files, [warning(finding.code, f"cover image '{finding.path or cover}' {finding.message}",
+                                      "book.toml", line, hint=finding.hint) for finding in inspection.findings]
 
 
 def first_heading(text: str) -> str | None:

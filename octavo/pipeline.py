@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from octavo import FORMATS
+from octavo import FORMATS, styles
+from octavo.assets import Finding, Limits, clean_copies, inspect_data, media_type
 from octavo.batch import render_all
 from octavo.config import Config
-from octavo.diagnostics import BookError, Diagnostic, error, has_errors
+from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo, Recall
 from octavo.model import Assembled, Book, BuildResult, RenderedChapter
@@ -48,31 +49,54 @@ def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
 
 
 def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = False, jobs: int = 1,
-                  memo: Memo = NO_CACHE, store: Store | None = None) -> tuple[Assembled, list[Diagnostic]]:
+                  memo: Memo = NO_CACHE, store: Store | None = None, cache: Path | None = None
+                  ) -> tuple[Assembled, list[Diagnostic]]:
     """Number a loaded book's chapters, render them and run the transforms every writer shares.
 
     With ``allow_remote``, images at web addresses are downloaded into ``store`` (by default the
-    remote cache of the book's default output folder) and become files of the book.
+    remote cache of the book's default output folder) and become files of the book. ``cache``
+    (by default that output folder's ``.cache``) keeps the SVGs the outputs carry rewritten.
     """
     problems = list(problems)
     book = numbering.number_chapters(book)
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
-                        {c.source: c.id for c in book.chapters()}, allow_remote)
+                        {c.source: c.id for c in book.chapters()}, allow_remote,
+                        Limits.megapixels(book.config.build.max_megapixels).pixels)
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics
-    downloads: dict[str, Path] = {}
+    cache = cache or output_dir(book.config, None) / ".cache"
+    downloads = carried_copies(book, rendered, cache / "svg")
     if allow_remote:
         from octavo.remote import Store  # the network code only when the network may be used
 
-        store = store or Store(output_dir(book.config, None) / ".cache" / "remote")
-        rendered, downloads, more = download_remote(rendered, store)
+        store = store or Store(cache / "remote", images=Limits.megapixels(book.config.build.max_megapixels))
+        rendered, fetched, more = download_remote(rendered, store)
+        downloads.update(fetched)
         problems += more
     index, more = xrefs.index(rendered.values())
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))
     pages = toc.pages(book, rendered, entries)
     return Assembled(book, rendered, index, entries, tuple(pages), build_time(), memo, downloads), problems
+
+
+def carried_copies(book: Book, rendered: Mapping[str, RenderedChapter], folder: Path) -> dict[str, Path]:
+    """The book's SVGs that start with a plain DOCTYPE, as every output carries them: without it
+    (see :mod:`octavo.svg`), by book path. Their warnings were given where they were checked."""
+    sheets = [path for output in FORMATS for path in _sheet_assets(book, output)]
+    used = (path for chapter in rendered.values() for path in chapter.images)
+    cover = [book.cover] if book.cover else []
+    return clean_copies(book.config.root, [*cover, *book.cover_files, *used, *sheets], folder)
+
+
+def _sheet_assets(book: Book, output: str) -> tuple[str, ...]:
+    """The files an output's style sheets use; none for a sheet that cannot be read (the writer of
+    an output that uses it reports that)."""
+    try:
+        return styles.layers(book, output)[0].assets
+    except (OSError, UnicodeDecodeError):
+        return ()
 
 
 def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
@@ -94,6 +118,14 @@ def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
                       image.line, hint="check the address in a web browser; or download the image into the "
                       "book folder and use its path")
                 for chapter, image in uses if not isinstance(result := fetched[image.url], Downloaded)]
+    findings = {result.url: inspect_data(result.file.read_bytes(), media_type(result.name) or "", store.images).findings
+                for result in fetched.values() if isinstance(result, Downloaded)}
+    noted: dict[tuple[str, str, Finding], int | None] = {}  # at the first use in each chapter
+    for chapter, image in uses:
+        for finding in findings.get(image.url, ()):
+            noted.setdefault((chapter.source, image.url, finding), image.line)
+    problems += [warning(finding.code, f"image '{url}' {finding.message}", source, line, hint=finding.hint)
+                 for (source, url, finding), line in noted.items()]
     return {key: place_remote(chapter, names) for key, chapter in rendered.items()}, downloads, problems
 
 
@@ -123,6 +155,12 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
         return write_web(assembled, dest, jobs=jobs, published=published)
 
     return {"epub": epub, "pdf": pdf, "web": web}
+
+
+def for_outputs(problems: list[Diagnostic], chosen: Sequence[str]) -> list[Diagnostic]:
+    """Each problem once, without the stores' limits for EPUB images when no EPUB is made (a
+    print PDF wants the large images a store would refuse)."""
+    return [p for p in dict.fromkeys(problems) if p.code != "image.store" or "epub" in chosen]
 
 
 def output_dir(config: Config, out_dir: Path | None) -> Path:
@@ -183,8 +221,11 @@ def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None
     if allow_remote:
         from octavo.remote import Store
 
-        store = Store(out / ".cache" / "remote", reuse=use_cache)
-    assembled, problems = assemble_book(book, problems, allow_remote, workers, memo, store)
+        store = Store(out / ".cache" / "remote", reuse=use_cache, images=Limits.megapixels(
+            book.config.build.max_megapixels))
+    assembled, problems = assemble_book(book, problems, allow_remote, workers, memo, store, out / ".cache")
+    chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
+    problems = for_outputs(problems + [p for f in chosen for p in styles.layers(book, f)[1]], chosen)
     if has_errors(problems, strict):
         raise BookError(problems)
     available = writers(problems, workers, out)

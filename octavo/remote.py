@@ -4,7 +4,7 @@ An EPUB must carry its images (EPUBCheck refuses remote resources) and the PDF's
 only local files, so a remote image becomes a file of the outputs: ``remote/<hash>.<ext>``, where
 the hash is of the URL (the same address always gets the same name) and the extension comes from
 the downloaded bytes, not from the address or what the server claims. The bytes are checked like
-a local image (:func:`octavo.assets.check_data`), so a web page served as ``.png`` or an SVG with a
+a local image (:func:`octavo.assets.inspect_data`), so a web page served as ``.png`` or an SVG with a
 script never reaches an output.
 
 Downloads are kept in ``<output>/.cache/remote`` under that same name, so a later build reuses
@@ -14,23 +14,20 @@ and only for addresses the book's chapters use when the build allows it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
-import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import IO
 
-from octavo import __version__
-from octavo.assets import MEDIA_TYPES, check_data, extension, sniff
+from octavo import __version__, svg
+from octavo.assets import MEDIA_TYPES, Limits, extension, inspect_data, sniff, write_atomically
 
 FOLDER = "remote"  # where downloaded images live, in the cache and in every output
 TIMEOUT = 20.0  # seconds for a whole download
@@ -49,6 +46,7 @@ class Store:
     reuse: bool = True
     timeout: float = TIMEOUT
     limit: int = LIMIT
+    images: Limits = field(default_factory=Limits)  # what a download must be as an image, like a book's own
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ def fetch(url: str, store: Store) -> Downloaded | Failed:
     if not url.lower().startswith(SCHEMES):
         return Failed(url, "only http and https addresses can be downloaded")
     if store.reuse:
-        cached = _cached(url, store.folder)
+        cached = _cached(url, store)
         if cached is not None:
             return cached
     try:
@@ -98,9 +96,11 @@ def fetch(url: str, store: Store) -> Downloaded | Failed:
     if kind is None:
         return Failed(url, f"the download is not an image octavo knows (JPEG, PNG, GIF, WebP or SVG); "
                            f"the server called it {claimed or 'nothing'}")
-    problem = check_data(data, kind)
+    problem = inspect_data(data, kind, store.images).problem
     if problem is not None:
         return Failed(url, problem.replace("the file", "the download"))
+    if kind == "image/svg+xml" and svg.has_doctype(data):
+        data = svg.without_doctype(data)  # as a book's own SVG is carried (see octavo.svg)
     try:
         file = _keep(store.folder, stem(url), extension(kind), data)
     except OSError as exc:
@@ -108,16 +108,16 @@ def fetch(url: str, store: Store) -> Downloaded | Failed:
     return Downloaded(url, f"{FOLDER}/{file.name}", file)
 
 
-def _cached(url: str, folder: Path) -> Downloaded | None:
+def _cached(url: str, store: Store) -> Downloaded | None:
     """The earlier download of ``url``, if there is one and it is still a sound image."""
     for kind in KINDS:
         name = f"{stem(url)}{extension(kind)}"
-        file = folder / name
+        file = store.folder / name
         try:
             data = file.read_bytes()
         except OSError:
             continue
-        if check_data(data, kind) is None:
+        if inspect_data(data, kind, store.images).problem is None:
             return Downloaded(url, f"{FOLDER}/{name}", file)
     return None
 
@@ -165,16 +165,8 @@ def _read(response: IO[bytes], timeout: float, limit: int) -> bytes:
 def _keep(folder: Path, name: str, suffix: str, data: bytes) -> Path:
     """Write atomically, so a build interrupted mid-write never leaves half an image to reuse; an
     earlier download of the address as another type goes, so a later build cannot pick it up."""
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}{suffix}"
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+    write_atomically(target, data)
     for other in {extension(kind) for kind in KINDS} - {suffix}:
         (folder / f"{name}{other}").unlink(missing_ok=True)
     return target

@@ -9,7 +9,7 @@ chapter; whether a ``#fragment`` in another chapter exists is checked later, boo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from html import escape
@@ -17,8 +17,18 @@ from pathlib import Path
 
 from lxml import etree
 
-from octavo import markdown, sanitize
-from octavo.assets import check_image
+from octavo import markdown, sanitize, urls
+from octavo.assets import (
+    DEFAULT_MEGAPIXELS,
+    MEGAPIXEL,
+    Inspection,
+    Limits,
+    data_url,
+    inspect_data,
+    inspect_file,
+    media_type,
+    without_doctype,
+)
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.memo import digest
 from octavo.model import Chapter, Heading, RemoteImage, RenderedChapter, XRef
@@ -30,11 +40,8 @@ ROLE_TO_EPUB_TYPE = {"doc-noteref": "noteref", "doc-footnote": "footnote", "doc-
                      "doc-backlink": "backlink"}
 WEB_SCHEMES = ("http:", "https:", "mailto:", "tel:", "ftp:")
 REMOTE_SCHEMES = ("http:", "https:")
-MEDIA = frozenset({"img", "image", "source", "video", "audio", "track", "use"})
-MEDIA_ATTRIBUTES = ("src", f"{{{sanitize.XLINK_NS}}}href", "href", "poster")
 # The elements each pass works on, found by lxml in document order rather than by visiting every
 # element of a long chapter in Python.
-LINKS_AND_MEDIA = tuple(f"{{*}}{name}" for name in ("a", *sorted(MEDIA)))  # in any namespace or none
 IDS = etree.XPath("descendant-or-self::*/@id")
 LINED = etree.XPath("descendant-or-self::*[@data-line]")
 WITH_ROLE = etree.XPath("descendant-or-self::*[@role]")
@@ -48,6 +55,7 @@ class RenderContext:
     language: str
     chapter_ids: Mapping[str, str] = field(default_factory=dict)  # book path -> chapter id
     allow_remote: bool = False
+    max_pixels: int = DEFAULT_MEGAPIXELS * MEGAPIXEL  # [build] max-megapixels: larger images are errors
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
@@ -80,6 +88,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         anchors=anchors,
         xrefs=tuple(walker.xrefs),
         images=tuple(dict.fromkeys(walker.images)),
+        uses=tuple(walker.uses.items()),
         remote=tuple(walker.remote),
         notes=len(env.get("footnotes", {}).get("list", {})),
         diagnostics=tuple(problems),
@@ -98,20 +107,29 @@ def place_remote(chapter: RenderedChapter, names: Mapping[str, str | None]) -> R
         return chapter
     root = sanitize.parse(chapter.html, raw=False)
     placed: list[str] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str) or etree.QName(element).localname not in MEDIA:
-            continue
-        for attribute in MEDIA_ATTRIBUTES:
-            value = element.get(attribute)
-            if value is None or value not in names:
-                continue
-            name = names[value]
-            if name is None:
-                del element.attrib[attribute]
-            else:
-                element.set(attribute, name)
-                placed.append(name)
+
+    def place(url: str) -> str | None:
+        if url not in names:
+            return url
+        name = names[url]
+        if name is not None:
+            placed.append(name)
+        return name
+
+    for element in urls.BEARING(root):
+        for attribute, value, kind in urls.attributes(element):
+            if kind in (urls.Kind.RESOURCE, urls.Kind.STYLE):
+                new = urls.rewrite(attribute, value, kind, place)
+                if new is None:
+                    del element.attrib[attribute]
+                elif new != value:
+                    element.set(attribute, new)
+    uses = dict(chapter.uses)
+    for image in chapter.remote:
+        if (name := names.get(image.url)) is not None:
+            uses.setdefault(name, image.line)
     return replace(chapter, html=sanitize.serialize(root), images=tuple(dict.fromkeys([*chapter.images, *placed])),
+                   uses=tuple(uses.items()),
                    digest=digest(chapter.digest, [(image.url, names.get(image.url)) for image in chapter.remote])
                    if chapter.digest else "")
 
@@ -120,13 +138,13 @@ def _unsafe_html(source: str, suspects: list[tuple[int, str]], removed: list[san
                  ) -> list[Diagnostic]:
     """One warning per removal, at the line of the raw HTML it came from where that is known."""
     located: list[tuple[int | None, sanitize.Removal]] = []
-    for line, content in suspects:
-        located += [(line, r) for r in sanitize.clean(sanitize.parse(content, raw=True))]
     unplaced = list(removed)
-    for _, found in located:
-        same = next((r for r in unplaced if (r.what, r.kept) == (found.what, found.kept)), None)
-        if same is not None:
-            unplaced.remove(same)
+    for line, content in suspects:  # a piece of raw HTML parsed alone, only to find the lines of removals
+        for found in sanitize.clean(sanitize.parse(content, raw=True)):
+            same = next((r for r in unplaced if (r.what, r.kept) == (found.what, found.kept)), None)
+            if same is not None:
+                unplaced.remove(same)
+                located.append((line, same))
     located += [(removal.line, removal) for removal in unplaced]
     return [_removal_warning(source, line, removal) for line, removal in located]
 
@@ -164,38 +182,70 @@ def _malformed_html(source: str, blocks: list[tuple[int, str]]) -> list[Diagnost
 
 
 class _Walker:
-    """Resolves every link and image of one chapter, collecting problems with their lines."""
+    """Resolves every URL of one chapter (links, images, citations, url()s in styles) by the one
+    rule of :mod:`octavo.urls`, collecting problems with their lines."""
 
     def __init__(self, chapter: Chapter, ctx: RenderContext) -> None:
         self.chapter = chapter
         self.ctx = ctx
         self.root = Path(ctx.root)
         self.base = chapter.source.rsplit("/", 1)[0] if "/" in chapter.source else ""
+        self.limits = Limits(ctx.max_pixels)
         self.problems: list[Diagnostic] = []
         self.xrefs: list[XRef] = []
         self.images: list[str] = []
+        self.uses: dict[str, int | None] = {}  # each image's first line
         self.remote: list[RemoteImage] = []
+        self.inspected: dict[str, Inspection] = {}
+        self.noted: set[tuple[str, str]] = set()
 
     def walk(self, root: etree._Element) -> None:
-        for element in list(root.iter(*LINKS_AND_MEDIA)):
-            if etree.QName(element).localname != "a":
-                self.media(element)
-            elif element.get("href") is not None:
-                self.link(element)
+        for element in urls.BEARING(root):
+            for name, value, kind in urls.attributes(element):
+                if kind is urls.Kind.LINK:
+                    self.link(element, name)
+                elif kind is urls.Kind.CITATION:
+                    self.rewrite(element, name, value, kind, self.citation)
+                elif kind is not urls.Kind.DROPPED:  # those were removed by sanitize.clean
+                    self.rewrite(element, name, value, kind, self.resource)
+            if element.tag == "source" and element.get("type") is None:
+                self.typed(element)
+            if element.tag == "img" and not element.get("alt"):
+                element.set("alt", "")
+                self.problems.append(warning("image.alt", "image has no alt text", self.chapter.source,
+                                             sanitize.line_of(element),
+                                             hint="describe the image: ![what it shows](path)"))
 
-    def link(self, element: etree._Element) -> None:
-        href = element.get("href", "").strip()
+    def typed(self, element: etree._Element) -> None:
+        """A ``<source>`` says the media type of its files (EPUBCheck wants it), when they share one."""
+        found = {media_type(url) for name in ("src", "srcset") if (value := element.get(name)) is not None
+                 for url in urls.urls(name, value, urls.Kind.RESOURCE)}
+        if len(found) == 1 and None not in found:
+            element.set("type", str(found.pop()))
+
+    def rewrite(self, element: etree._Element, name: str, value: str, kind: urls.Kind,
+                place: Callable[[str, int | None, str], str | None]) -> None:
+        """Each URL of the attribute placed by ``place`` (None: left out, with its attribute if need be)."""
+        line = sanitize.line_of(element)
+        placed = urls.rewrite(name, value, kind, lambda url: place(url, line, name))
+        if placed is None:
+            del element.attrib[name]
+        elif placed != value:
+            element.set(name, placed)
+
+    def link(self, element: etree._Element, name: str) -> None:
+        href = element.get(name, "").strip()
         line = sanitize.line_of(element)
         if href.startswith("#") or not href:
             fragment = href[1:]
-            element.set("href", f"{XREF}{self.chapter.id}#{fragment}")
+            element.set(name, f"{XREF}{self.chapter.id}#{fragment}")
             self.xrefs.append(XRef(self.chapter.id, fragment, line))
             return
         if is_url(href):
             if not href.lower().startswith(WEB_SCHEMES):
                 self.problems.append(warning("link.scheme", f"removed a link to '{href}'", self.chapter.source,
                                              line, hint="links may point to web pages and chapters only"))
-                del element.attrib["href"]
+                del element.attrib[name]
             return
         target, _, fragment = href.partition("#")
         try:
@@ -203,13 +253,13 @@ class _Walker:
         except OutsideBook:
             self.problems.append(error("link.outside", f"link '{href}' leaves the book folder",
                                        self.chapter.source, line, hint="link to chapters inside the book"))
-            del element.attrib["href"]
+            del element.attrib[name]
             return
         chapter_id = self._chapter_at(path)
         if chapter_id is None:
-            self._unlinked(element, href, path, line)
+            self._unlinked(element, name, href, path, line)
             return
-        element.set("href", f"{XREF}{chapter_id}#{fragment}")
+        element.set(name, f"{XREF}{chapter_id}#{fragment}")
         self.xrefs.append(XRef(chapter_id, fragment, line))
 
     def _chapter_at(self, path: str) -> str | None:
@@ -225,56 +275,80 @@ class _Walker:
             candidates += [f"{path}README.md", f"{path}index.md"]
         return next((self.ctx.chapter_ids[c] for c in candidates if c in self.ctx.chapter_ids), None)
 
-    def _unlinked(self, element: etree._Element, href: str, path: str, line: int | None) -> None:
+    def _unlinked(self, element: etree._Element, name: str, href: str, path: str, line: int | None) -> None:
         exists = (self.root / path).exists()
         message = (f"link to '{href}', a file that is not a chapter of the book" if exists
                    else f"link to '{href}', which does not exist")
         hint = "add the file to the outline in book.toml" if path.endswith(".md") else \
             "link to a chapter, or to a web address"
         self.problems.append(warning("link.missing", message, self.chapter.source, line, hint=hint))
-        del element.attrib["href"]
+        del element.attrib[name]
 
-    def media(self, element: etree._Element) -> None:
-        for name in MEDIA_ATTRIBUTES:
-            value = element.get(name)
-            if value is None:
-                continue
-            line = sanitize.line_of(element)
-            if self.ctx.allow_remote and value.lower().startswith(REMOTE_SCHEMES):
-                self.remote.append(RemoteImage(value, line))
-                continue
-            resolved, problem = _resolve_media(self.root, self.base, value)
-            if problem is not None:
-                self.problems.append(error(problem[0], problem[1], self.chapter.source, line, hint=problem[2]))
-                del element.attrib[name]
-                continue
-            if resolved is not None:
-                element.set(name, resolved)
-                self.images.append(resolved)
-        if etree.QName(element).localname == "img" and not element.get("alt"):
-            element.set("alt", "")
-            self.problems.append(warning("image.alt", "image has no alt text", self.chapter.source,
-                                         sanitize.line_of(element), hint="describe the image: ![what it shows](path)"))
+    def citation(self, url: str, line: int | None, name: str) -> str | None:
+        """A URL that names a source (``cite``, ``itemtype``...): kept if it is a web address or a
+        fragment, as nothing loads it; a path out of the book is an error like any other, and one
+        inside it is removed (no output carries the file it names)."""
+        if url.startswith("#") or url.lower().startswith(REMOTE_SCHEMES):
+            return url
+        if not is_url(url):
+            try:
+                book_relative(self.root, self.base, url)
+            except OutsideBook:
+                self.problems.append(error("link.outside", f"{name} '{url}' leaves the book folder",
+                                           self.chapter.source, line, hint=f"a {name} may name a web address only"))
+                return None
+        self.problems.append(warning("link.scheme", f"removed the {name} '{url}'", self.chapter.source, line,
+                                     hint=f"a {name} may name a web address only"))
+        return None
 
-
-def _resolve_media(root: Path, base: str, value: str) -> tuple[str | None, tuple[str, str, str] | None]:
-    """(book path, None) for a good local image; (None, problem) for anything else."""
-    if value.startswith("data:image/"):
-        return None, None
-    if value.startswith("#"):
-        return None, None
-    if is_url(value):
-        return None, ("image.remote", f"image '{value}' is not a file in the book",
+    def resource(self, url: str, line: int | None, name: str) -> str | None:
+        """What a URL the reader loads (an image in ``src``, ``srcset``, ``poster``, a url() of a
+        style...) becomes: its book path, the URL itself (a fragment, a ``data:`` image, a web
+        address to download with --allow-remote), or None with an error."""
+        if self.ctx.allow_remote and url.lower().startswith(REMOTE_SCHEMES):
+            self.remote.append(RemoteImage(url, line))
+            return url
+        if url.startswith("#"):
+            return url
+        embedded = data_url(url) if url[:11].lower() == "data:image/" else None
+        if embedded is not None:
+            sound = self.report(url, line, inspect_data(embedded[1], embedded[0], self.limits))
+            return without_doctype(url) if sound else None
+        if is_url(url):
+            self.fail(line, "image.remote", f"image '{url[:100]}' is not a file in the book",
                       "download it into the book folder, or build with --allow-remote")
-    try:
-        path = book_relative(root, base, value)
-    except OutsideBook:
-        return None, ("image.outside", f"image '{value}' is outside the book folder",
+            return None
+        try:
+            path = book_relative(self.root, self.base, url)
+        except OutsideBook:
+            self.fail(line, "image.outside", f"image '{url}' is outside the book folder",
                       "copy the image into the book folder")
-    problem = check_image(root, path)
-    if problem is not None:
-        return None, ("image.invalid", f"image '{value}': {problem}", "check the path and the file")
-    return path, None
+            return None
+        if path not in self.inspected:
+            self.inspected[path] = inspect_file(self.root, path, self.limits)
+        if not self.report(url, line, self.inspected[path]):
+            return None
+        for used in (path, *self.inspected[path].files):
+            self.images.append(used)
+            self.uses.setdefault(used, line)
+        fragment = url.partition("#")[2]  # <use href="sprite.svg#icon"> needs its id; EPUBCheck wants no other
+        return f"{path}#{fragment}" if fragment and media_type(path) == "image/svg+xml" else path
+
+    def report(self, url: str, line: int | None, inspection: Inspection) -> bool:
+        """Whether the image can be used; its problem as an error, its findings as warnings."""
+        if inspection.problem is not None:
+            self.fail(line, inspection.code, f"image '{url[:100]}': {inspection.problem}", inspection.hint)
+            return False
+        for finding in inspection.findings:
+            about = finding.path or url[:100]
+            if (finding.code, about) not in self.noted:
+                self.noted.add((finding.code, about))
+                self.problems.append(warning(finding.code, f"image '{about}' {finding.message}", self.chapter.source,
+                                             line, hint=finding.hint))
+        return True
+
+    def fail(self, line: int | None, code: str, message: str, hint: str) -> None:
+        self.problems.append(error(code, message, self.chapter.source, line, hint=hint))
 
 
 def _assign_heading_ids(root: etree._Element) -> list[Heading]:

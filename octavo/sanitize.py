@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
+from octavo import urls
+
 T = TypeVar("T")
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -26,8 +28,10 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 DROPPED = {"script", "style", "iframe", "object", "embed", "applet", "frame", "frameset", "base", "meta",
-           "link", "noscript", "template", "form", "input", "button", "select", "textarea"}
-URL_ATTRS = {"href", "src", "action", "formaction", "poster", "cite", "background", f"{{{XLINK_NS}}}href"}
+           "link", "noscript", "template", "form", "input", "button", "select", "textarea",
+           "foreignobject", "handler", "listener"}  # the last three: SVG's HTML and script holders
+# SVG animations, which can set an attribute to a URL (a javascript: href) or a handler.
+ANIMATIONS = frozenset({"animate", "set", "animatemotion", "animatetransform", "animatecolor"})
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:text/html", "data:application")
 VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 CHILDLESS = etree.XPath("descendant-or-self::*[not(*)]")
@@ -225,7 +229,7 @@ def clean(root: etree._Element) -> list[Removal]:
             if isinstance(element, etree._ProcessingInstruction | etree._Comment):
                 drop(element)
             continue
-        dropped = _dropped(tag)
+        dropped = _dropped(tag) or (_foreign(element) if _may_be_foreign(tag) else "")
         if dropped:
             removed.append(Removal(f"<{dropped}> element", line_of(element)))
             drop(element)
@@ -236,14 +240,39 @@ def clean(root: etree._Element) -> list[Removal]:
             continue
         for name, value in element.items():  # a list: attributes can be deleted meanwhile
             handler = _handler(name)
-            if handler:
-                removed.append(Removal(f"'{handler}' attribute", line_of(element)))
+            kind = urls.kind(tag, name)
+            if handler or kind is urls.Kind.DROPPED:
+                removed.append(Removal(f"'{handler or _attribute_name(name)}' attribute", line_of(element)))
                 del element.attrib[name]
-            elif name in URL_ATTRS and ":" in value and value.strip().lower().replace(" ", "").startswith(
+            elif kind is not None and ":" in value and value.strip().lower().replace(" ", "").startswith(
                     SCRIPT_SCHEMES):  # every scheme has a colon
                 removed.append(Removal(f"'{value.split(':', 1)[0]}:' link", line_of(element)))
                 del element.attrib[name]
     return removed
+
+
+def _foreign(element: etree._Element) -> str:
+    """The element's name if it is foreign content that can carry HTML or change a URL: a MathML
+    ``<annotation-xml>`` holding HTML, or an SVG animation of a link, a handler or a style."""
+    local = _local(element.tag).lower()
+    if local in ANIMATIONS and element.tag.startswith(f"{{{SVG_NS}}}"):
+        target = element.get("attributeName", "").rpartition(":")[2].lower()
+        return local if target in ("href", "style") or target.startswith("on") else ""
+    if local == "annotation-xml" and element.tag.startswith(f"{{{MATHML_NS}}}"):
+        html = element.get("encoding", "").lower() in ("text/html", "application/xhtml+xml")
+        return local if html or any(isinstance(child.tag, str) and not child.tag.startswith(f"{{{MATHML_NS}}}")
+                                    for child in element.iterdescendants()) else ""
+    return ""
+
+
+@lru_cache(maxsize=1024)
+def _may_be_foreign(tag: str) -> bool:
+    return tag.startswith((f"{{{SVG_NS}}}", f"{{{MATHML_NS}}}")) and (
+        _local(tag).lower() in ANIMATIONS or _local(tag) == "annotation-xml")
+
+
+def _attribute_name(name: str) -> str:
+    return "xml:base" if name == urls.XML_BASE else _local(name)
 
 
 # A chapter has tens of thousands of elements but a few dozen names: each name is judged once.

@@ -6,17 +6,16 @@ any extra sheets it names. Each layer stays a file of its own, so a book's relat
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from octavo.diagnostics import Diagnostic, error
+from octavo import urls
+from octavo.assets import Limits, data_url, inspect_data, inspect_file, media_type
+from octavo.diagnostics import Diagnostic, error, warning
 from octavo.model import Book
 from octavo.paths import OutsideBook, book_relative, is_url
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "styles"
-URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
-IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""")
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class Sheet:
 class Styles:
     sheets: tuple[Sheet, ...]
     assets: tuple[str, ...]  # book-relative files the book's sheets refer to (fonts, images)
+    uses: tuple[tuple[str, str, int], ...] = ()  # (asset, sheet, line) of each, for the PDF's messages
 
 
 def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
@@ -41,7 +41,7 @@ def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
         sheets.append(Sheet("css/variables.css", variables, "config"))
     problems: list[Diagnostic] = []
     wanted = ["styles/book.css", f"styles/{output}.css", *book.config.style.sheets]
-    assets: list[str] = []
+    uses: list[tuple[str, str, int]] = []
     for name in dict.fromkeys(wanted):
         try:
             path = book_relative(root, "", name)
@@ -53,22 +53,37 @@ def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
                 problems.append(error("style.missing", f"style sheet '{name}' does not exist", "book.toml"))
             continue
         text = (root / path).read_text(encoding="utf-8-sig")
-        found, more = _references(root, path, text)
-        assets += found
+        found, more = _references(root, path, text, Limits.megapixels(book.config.build.max_megapixels))
+        uses += [(asset, path, line) for asset, line in found]
         problems += more
         sheets.append(Sheet(path, text, path))
-    return Styles(tuple(sheets), tuple(dict.fromkeys(assets))), problems
+    return Styles(tuple(sheets), tuple(dict.fromkeys(asset for asset, _, _ in uses)), tuple(uses)), problems
 
 
-def _references(root: Path, path: str, text: str) -> tuple[list[str], list[Diagnostic]]:
-    """Files a sheet pulls in with ``url()``; each must be inside the book."""
+def _references(root: Path, path: str, text: str, limits: Limits
+                ) -> tuple[list[tuple[str, int]], list[Diagnostic]]:
+    """Files a sheet pulls in with ``url()`` or ``@import``, with their lines; each must be inside
+    the book, and an image must be one octavo can carry, like a chapter's (an SVG's own images
+    travel with it)."""
     base = path.rsplit("/", 1)[0] if "/" in path else ""
-    found: list[str] = []
+    found: list[tuple[str, int]] = []
     problems: list[Diagnostic] = []
-    for match in [*URL.finditer(text), *IMPORT.finditer(text)]:
-        target = match.group(2).strip()
-        line = text.count("\n", 0, match.start()) + 1
-        if target.startswith(("data:", "#")):
+    for target, line in urls.sheet_urls(text):
+        target = target.strip()
+        if target.startswith("#"):
+            continue
+        embedded = data_url(target) if target[:11].lower() == "data:image/" else None
+        if embedded is not None:  # a style sheet is carried as it is: a plain DOCTYPE cannot be left out
+            inspection = inspect_data(embedded[1], embedded[0], limits)
+            doctype = next((f for f in inspection.findings if f.code == "image.doctype"), None)
+            if inspection.problem is not None or doctype is not None:
+                problems.append(error(inspection.code, f"image 'data:{embedded[0]},…': "
+                                      f"{inspection.problem or 'the SVG has a <!DOCTYPE>'}", path, line,
+                                      hint=inspection.hint if doctype is None else doctype.hint))
+            problems += [warning(f.code, f"image 'data:{embedded[0]},…' {f.message}", path, line, hint=f.hint)
+                         for f in inspection.findings if f is not doctype]
+            continue
+        if target[:5].lower() == "data:":
             continue
         if is_url(target):
             problems.append(error("style.remote", f"'{target}' is not a file in the book", path, line,
@@ -82,7 +97,16 @@ def _references(root: Path, path: str, text: str) -> tuple[list[str], list[Diagn
         if not (root / resolved).is_file():
             problems.append(error("style.missing", f"url '{target}' does not exist", path, line))
             continue
-        found.append(resolved)
+        if (media_type(resolved) or "").startswith("image/"):
+            inspection = inspect_file(root, resolved, limits)
+            if inspection.problem is not None:
+                problems.append(error(inspection.code, f"image '{target}': {inspection.problem}", path, line,
+                                      hint=inspection.hint))
+                continue
+            problems += [warning(finding.code, f"image '{finding.path or target}' {finding.message}", path, line,
+                                 hint=finding.hint) for finding in inspection.findings]
+            found += [(used, line) for used in inspection.files]
+        found.append((resolved, line))
     return found, problems
 
 

@@ -507,9 +507,10 @@ def test_links_between_chapters_and_to_the_web(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("markdown", "code"), [
     ("![gone](images/missing.png)", "image.invalid"),
     ("![outside](../outside.png)", "image.outside"),
-    ('<p style="background-image: url(images/missing.png)">styled</p>', "pdf.fetch"),
-    ('<p style="background-image: url(file:///etc/hostname)">styled</p>', "pdf.fetch"),
-    ('<p style="background-image: url(https://example.org/x.png)">styled</p>', "pdf.fetch"),
+    # url()s in style attributes are checked with the chapter, like src, before WeasyPrint runs
+    ('<p style="background-image: url(images/missing.png)">styled</p>', "image.invalid"),
+    ('<p style="background-image: url(file:///etc/hostname)">styled</p>', "image.remote"),
+    ('<p style="background-image: url(https://example.org/x.png)">styled</p>', "image.remote"),
 ])
 def test_images_outside_the_book_or_missing_fail_the_build(tmp_path: Path, markdown: str, code: str) -> None:
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -517,7 +518,7 @@ def test_images_outside_the_book_or_missing_fail_the_build(tmp_path: Path, markd
     with pytest.raises(BookError) as failure:
         build(book, tmp_path / "out", ["pdf"])
     found = [d for d in failure.value.diagnostics if d.code == code]
-    assert found and found[0].path == "one.md", failure.value.diagnostics
+    assert found and found[0].path == "one.md" and found[0].line == 3, failure.value.diagnostics
     assert not (tmp_path / "out" / "mini.pdf").exists()
 
 

@@ -53,6 +53,7 @@ class Book:
     body: tuple[Part | Chapter, ...] = ()
     back: tuple[Chapter, ...] = ()
     cover: str | None = None  # book-relative path of the cover image
+    cover_files: tuple[str, ...] = ()  # files a cover SVG uses (its picture, say), carried with it
     styles: tuple[str, ...] = field(default=())  # book-relative paths of the book's own sheets
 
     def chapters(self) -> Iterator[Chapter]:

@@ -48,6 +48,7 @@ class RenderedChapter:
     anchors: frozenset[str] = frozenset()
     xrefs: tuple[XRef, ...] = ()
     images: tuple[str, ...] = ()
+    uses: tuple[tuple[str, int | None], ...] = ()  # (image, line of its first use), for the PDF's messages
     remote: tuple[RemoteImage, ...] = ()  # with --allow-remote; see place_remote
     notes: int = 0
     diagnostics: tuple[Diagnostic, ...] = ()

@@ -23,8 +23,9 @@ def page_body(assembled: Assembled, page: Page, url_for: UrlFor) -> Markup:
 
 
 def images(assembled: Assembled) -> list[str]:
-    """Book-relative paths of every image the chapters use, in reading order, each once."""
-    found: dict[str, None] = {}
+    """Book-relative paths of every image the chapters use, in reading order, each once, then
+    the files the cover uses (an SVG cover's picture)."""
+    found: dict[str, None] = dict.fromkeys(assembled.book.cover_files)
     for page in assembled.pages:
         if page.chapter is not None:
             found.update(dict.fromkeys(page.chapter.images))

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from octavo.model import Chapter
 from octavo.render import RenderContext, render_chapter
@@ -31,7 +32,7 @@ def read_cases(path: Path) -> list[tuple[str, str, str]]:
 
 def render(markdown: str, tmp_path: Path) -> str:
     (tmp_path / "images").mkdir(exist_ok=True)
-    (tmp_path / "images" / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    Image.new("RGB", (4, 3), "teal").save(tmp_path / "images" / "fig.png")
     chapter = Chapter(id="one", source="one.md", text=markdown + "\n")
     ctx = RenderContext(str(tmp_path), "en", {"one.md": "one", "two.md": "two"})
     return render_chapter(chapter, ctx).html.strip()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from octavo.diagnostics import Diagnostic
 from octavo.writers.pdf.folios import PageKind
 
+Use = tuple[str, str, int | None]  # (book path of a file, the file that uses it, the line there)
+
 
 @dataclass(frozen=True)
 class PrintSheet:
@@ -36,6 +38,7 @@ class LayoutJob:
     rules: tuple[str, ...] = ()  # CSS that kept footnotes on their page in an earlier layout
     without_folios: str | None = None  # CSS that leaves the folios out, to be stamped on later
     files: tuple[tuple[str, str], ...] = ()  # (book path, file) of each downloaded image
+    uses: tuple[Use, ...] = ()  # where each file the unit may load is used, for WeasyPrint's complaints
 
 
 @dataclass(frozen=True)

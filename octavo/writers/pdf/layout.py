@@ -20,9 +20,10 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from hashlib import md5
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,13 @@ from urllib.request import url2pathname
 
 from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from octavo.diagnostics import Diagnostic, error, notice, warning
+from octavo.assets import Limits, inspect_file, media_type
+from octavo.diagnostics import BookError, Diagnostic, error, notice, warning
 from octavo.styles import DEFAULTS as STYLES
 from octavo.writers.pdf.folios import first_side, folio_html
-from octavo.writers.pdf.jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet
+from octavo.writers.pdf.jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet, Use
 from octavo.writers.pdf.weasy import flate, kinds, margins, note_area, notes, resume
 
 __all__ = ["BookFetcher", "Engine", "FolioJob", "LayoutJob", "LayoutResult", "PrintSheet", "forget_engines",
@@ -45,6 +47,9 @@ __all__ = ["BookFetcher", "Engine", "FolioJob", "LayoutJob", "LayoutResult", "Pr
 LOGGER = "weasyprint"
 NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
 FLATE_LEVEL = 6  # zlib level of the page content streams (see weasy.flate)
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+QUOTED = re.compile(r'"([^"]+)"')  # the URL in WeasyPrint's 'Error fetching "…"'
+UNLIMITED = 10**15  # pixels: when octavo looks into a file WeasyPrint failed on, any size will do
 
 
 class BookFetcher(URLFetcher):  # type: ignore[misc]
@@ -147,9 +152,13 @@ class Engine:
         self.fetcher.refused.clear()
         self.seconds = []
         with captured() as log:
-            document, rules, fallback = self._with_notes(job)
-            clock = time.process_time()
-            pdf = _write(document, job.unit) if job.write else None
+            try:
+                document, rules, fallback = self._with_notes(job)
+                clock = time.process_time()
+                pdf = _write(document, job.unit) if job.write else None
+            except FatalURLFetchingError as fatal:  # a BaseException, meant to stop WeasyPrint at once
+                raise BookError([*self._problems(job.source, log.records, job.uses),
+                                 self._fatal(fatal, job)]) from None
             self.seconds.append(time.process_time() - clock)
         anchors: dict[str, int] = {}
         bookmarks: list[Bookmark] = []
@@ -157,7 +166,7 @@ class Engine:
             for name in page.anchors:
                 anchors.setdefault(name, number)
             bookmarks += [Bookmark(level, label, number, x, y) for level, label, (x, y), _ in page.bookmarks]
-        problems = self.sheet_problems + self._problems(job.source, log.records) + fallback
+        problems = self.sheet_problems + self._problems(job.source, log.records, job.uses) + fallback
         return LayoutResult(job.unit, len(document.pages), tuple(anchors.items()), tuple(bookmarks),
                             problems, pdf, rules, job.start, job.without_folios is not None,
                             kinds.page_kinds(document), tuple(self.seconds))
@@ -224,14 +233,58 @@ class Engine:
         self.seconds.append(time.process_time() - clock)
         return laid_out
 
-    def _problems(self, source: str, records: list[logging.LogRecord]) -> tuple[Diagnostic, ...]:
-        refused = [error("pdf.fetch", f"the PDF cannot use '{self._shown(url)}': {reason}", source,
-                         hint="images and fonts must be files inside the book folder")
-                   for url, reason in self.fetcher.refused]
-        logged = [_logged(r, source) for r in records
+    def _problems(self, source: str, records: list[logging.LogRecord], uses: tuple[Use, ...] = ()
+                  ) -> tuple[Diagnostic, ...]:
+        """What the fetcher refused and what WeasyPrint logged, each said of the file and line
+        that use the resource, with a book path, a reason and a hint."""
+        refused = []
+        for url, reason in self.fetcher.refused:
+            shown = self._shown(url)
+            file, line = self._where(shown, source, uses)
+            refused.append(error("pdf.fetch", f"the PDF cannot use '{shown}': {reason}", file, line,
+                                 hint="images and fonts must be files inside the book folder"))
+        logged = [self._logged(r, source, uses) for r in records
                   if not any(url in r.getMessage() for url, _ in self.fetcher.refused)]
         return tuple(dict.fromkeys([*refused, *logged]))
 
+    def _logged(self, record: logging.LogRecord, source: str, uses: tuple[Use, ...]) -> Diagnostic:
+        """WeasyPrint's log line as a diagnostic; one about a resource names its book path, the
+        place that uses it, and the reason (WeasyPrint's, or octavo's own look at the file)."""
+        args = record.args if isinstance(record.args, tuple) else ()
+        url = next((a for a in args if isinstance(a, str) and SCHEME.match(a)), None)
+        exception = next((a for a in args if isinstance(a, BaseException)), None)
+        if url is None or record.levelno < logging.ERROR:
+            return _logged(record, source, self._shown)
+        shown = self._shown(url)
+        file, line = self._where(shown, source, uses)
+        reason = self._reason(shown, exception)
+        return error("pdf.resource", f"the PDF cannot use '{_short(shown)}': {reason}", file, line,
+                     hint=_resource_hint(reason))
+
+    def _fatal(self, fatal: BaseException, job: LayoutJob) -> Diagnostic:
+        found = QUOTED.search(str(fatal))
+        shown = self._shown(found.group(1)) if found else ""
+        file, line = self._where(shown, job.source, job.uses)
+        reason = self._reason(shown, fatal.__cause__ or fatal)
+        return error("pdf.fetch", f"the PDF cannot use '{_short(shown)}': {reason}" if shown else
+                     f"WeasyPrint stopped: {reason}", file, line, hint=_resource_hint(reason))
+
+    def _where(self, shown: str, source: str, uses: tuple[Use, ...]) -> tuple[str, int | None]:
+        """The file and line that use the book file ``shown``: the chapter's, the cover's, a
+        style sheet's url(); else the unit's source, without a line."""
+        return next(((file, line) for path, file, line in uses if path == shown), (source, None))
+
+    def _reason(self, shown: str, exception: BaseException | None) -> str:
+        """Why a resource failed, never empty: what octavo finds wrong with the file itself, else
+        what WeasyPrint's exception (or the one that caused it) says, else its type."""
+        if not SCHEME.match(shown) and (self.root / shown).is_file() and media_type(shown):
+            problem = inspect_file(self.root, shown, Limits(pixels=UNLIMITED)).problem
+            if problem is not None:
+                return problem
+        said = _said(exception)
+        if said:
+            return said
+        return "WeasyPrint could not read it" + (f" ({type(exception).__name__})" if exception else "")
 
     def _shown(self, url: str) -> str:
         """A file of the book as its path in the book (``images/x.png``), anything else as given."""
@@ -242,16 +295,46 @@ class Engine:
         return url
 
 
-def _logged(record: logging.LogRecord, source: str) -> Diagnostic:
-    """WeasyPrint's log line as a diagnostic of ``source``; one about this machine rather than the
-    book (a missing HarfBuzz subsetter) is a notice of the whole build, so it is said once, not
-    once per chapter."""
+def _logged(record: logging.LogRecord, source: str, shown: Callable[[str], str] = str) -> Diagnostic:
+    """WeasyPrint's log line as a diagnostic of ``source``, with book paths for ``file:`` URLs and
+    an exception's cause for its empty message; one about this machine rather than the book (a
+    missing HarfBuzz subsetter) is a notice of the whole build, so it is said once, not once per
+    chapter."""
     message = record.getMessage()
     if "HarfBuzz-Subset" in message:
         return notice("pdf.machine", f"WeasyPrint: {message}",
                       hint="install HarfBuzz's subsetter (Debian, Ubuntu: apt-get install libharfbuzz-subset0); "
                            "the PDF is the same without it, only slower to write")
+    if isinstance(record.args, tuple) and record.args:
+        args = tuple(_said(a) or type(a).__name__ if isinstance(a, BaseException) else
+                     shown(a) if isinstance(a, str) and a.startswith("file:") else a for a in record.args)
+        with suppress(TypeError, ValueError):
+            message = str(record.msg) % args
     return (error if record.levelno >= logging.ERROR else warning)("pdf.weasyprint", f"WeasyPrint: {message}", source)
+
+
+def _said(exception: BaseException | None) -> str:
+    """The first thing an exception or its causes say (WeasyPrint raises its own, empty, from the
+    one that tells what went wrong)."""
+    seen: set[int] = set()
+    while exception is not None and id(exception) not in seen:
+        seen.add(id(exception))
+        text = str(exception).strip()
+        if text:
+            return text
+        exception = exception.__cause__ or exception.__context__
+    return ""
+
+
+def _resource_hint(reason: str) -> str:
+    if "decompression bomb" in reason.lower() or "exceeds limit" in reason.lower():
+        return "scale the image down: WeasyPrint's image library refuses images this large"
+    return "open the file in an image viewer; if it does not show, export it again as PNG, JPEG or SVG"
+
+
+def _short(text: str) -> str:
+    """A path as it is, a long URL (a data: one) cut down to be read."""
+    return text if len(text) <= 100 else f"{text[:80]}…"
 
 
 def _write(document: Document, name: str) -> bytes:

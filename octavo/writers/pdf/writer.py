@@ -37,12 +37,13 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import click
 
 from octavo import styles
+from octavo.config import CONFIG_NAME, key_line
 from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
 from octavo.model import Assembled, Book
 from octavo.stack import in_one_chunk
 from octavo.writers.pdf.cache import CachedPool, Pool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
-from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
+from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet, Use
 from octavo.writers.pdf.merge import Joined
 from octavo.writers.pdf.pages import Request, Slot, page_labels, settle
 from octavo.writers.pdf.units import Unit, UnitRenderer, units
@@ -69,12 +70,15 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
     progress = Progress(plan)
     root = str(assembled.book.config.root)
     files = tuple(sorted((path, str(file.resolve())) for path, file in assembled.downloads.items()))
+    shared = shared_uses(assembled)
 
     def job(request: Request) -> LayoutJob:
         unit = request.unit
+        chapter = unit.page.chapter if unit.page is not None else None
+        own = tuple((path, chapter.source, line) for path, line in chapter.uses) if chapter is not None else ()
         return LayoutJob(unit.id, unit.source, renderer.html(unit, request.numbers), root, sheets, request.start,
                          request.write, renderer.endnotes(unit), (),
-                         None if request.exact or folios is None else folios.without, files)
+                         None if request.exact or folios is None else folios.without, files, own + shared)
 
     def folio_job(slot: Slot, done: Done) -> FolioJob:
         request, result = done
@@ -216,6 +220,15 @@ def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str,
         else:
             joined.append(slot, results[slot.unit], stamps.get(slot.unit))
     return joined.finish(page_labels(slots), path, files)
+
+
+def shared_uses(assembled: Assembled) -> tuple[Use, ...]:
+    """Where the files every unit may load are used: the cover and its files in book.toml, the
+    style sheets' files at their url()s."""
+    book = assembled.book
+    line = key_line(book.config.root, "cover")
+    cover = [(path, CONFIG_NAME, line) for path in ([book.cover] if book.cover else []) + list(book.cover_files)]
+    return (*cover, *styles.layers(book, "pdf")[0].uses)
 
 
 def print_sheets(book: Book) -> tuple[PrintSheet, ...]:
