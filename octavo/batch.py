@@ -20,14 +20,16 @@ from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
 from octavo.render import RenderContext, render_chapter
 
-CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py", "model/rendered.py")
+CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py", "model/rendered.py",
+        "citations/syntax.py", "model/citations.py")
 T = TypeVar("T")
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves
 
 
 def context_key(ctx: RenderContext) -> str:
     """What every chapter's rendering shares: octavo's code and the book-wide context."""
-    return digest(code_digest(*CODE), ctx.root, ctx.language, sorted(ctx.chapter_ids.items()), ctx.allow_remote)
+    return digest(code_digest(*CODE), ctx.root, ctx.language, sorted(ctx.chapter_ids.items()), ctx.allow_remote,
+                  ctx.citation_notes)
 
 
 def chapter_key(chapter: Chapter, context: str, memo: Memo = NO_CACHE) -> str:
