@@ -28,8 +28,9 @@ from octavo.model import Citation, CiteItem
 
 CROSSREF = re.compile(r"(?:fig|tbl|sec|eq|lst)[-:]")
 # pandoc's key: a letter, digit or _, then those and punctuation that is followed by one of them.
-KEY = re.compile(r"@(?:\{([^{}\n]+)\}|(\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*))")
-ITEM = re.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@(?:\{(?P<braced>[^{}\n]+)\}|(?P<key>\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*))"
+BARE_KEY = r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*"
+KEY = re.compile(r"@(?:\{([^{}\n]+)\}|(" + BARE_KEY + "))")
+ITEM = re.compile(r"^(?P<prefix>.*?)(?P<minus>-?)@(?:\{(?P<braced>[^{}\n]+)\}|(?P<key>" + BARE_KEY + r"))"
                   r"(?P<suffix>.*)$", re.S)
 NOTE_PUNCTUATION = ".,;:!?"
 REFS_OPEN = re.compile(r"^ {0,3}(:{3,})\s*\{#refs\}\s*$")
