@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from octavo import FORMATS
 from octavo.batch import render_all
+from octavo.citations import resolve as citations
 from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
@@ -53,8 +54,10 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     """
     problems = list(problems)
     book = numbering.number_chapters(book)
+    sources, more = citations.citation_notes(book)
+    problems += more
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
-                        {c.source: c.id for c in book.chapters()}, allow_remote)
+                        {c.source: c.id for c in book.chapters()}, allow_remote, bool(sources and sources.notes))
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics
@@ -65,6 +68,9 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
         store = store or Store(output_dir(book.config, None) / ".cache" / "remote")
         rendered, downloads, more = download_remote(rendered, store)
         problems += more
+    cited = citations.resolve(book, rendered, sources, memo.area("citations"))
+    book, rendered = cited.book, cited.rendered
+    problems += cited.problems
     index, more = xrefs.index(rendered.values())
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))
