@@ -244,7 +244,11 @@ def _references_page(book: Book, chapters: dict[str, RenderedChapter], sources: 
 
 def _with_references(chapter: RenderedChapter, result: engine.Result, ids: Mapping[str, str], title: str
                      ) -> RenderedChapter:
-    """The chapter with the entries in its ``#refs`` element, marked up as a bibliography."""
+    """The chapter with the entries in its ``#refs`` element, marked up as a bibliography.
+
+    Entries are list items with ``epub:type="biblioentry"`` and no ARIA role: DPUB-ARIA 1.1
+    deprecates ``doc-biblioentry``, and EPUBCheck and Ace both warn about it.
+    """
     root = sanitize.parse(chapter.html, raw=False)
     holder = next(e for e in root.iter() if e.get("id") == "refs")
     holder.set("class", " ".join(filter(None, [holder.get("class"), "references"])))
@@ -252,7 +256,7 @@ def _with_references(chapter: RenderedChapter, result: engine.Result, ids: Mappi
     holder.set(sanitize.EPUB_TYPE, "bibliography")
     holder.set("aria-label", title)
     if result.entries:
-        items = "".join(f'<li id="{ids[key]}" class="csl-entry" role="doc-biblioentry" epub:type="biblioentry">'
+        items = "".join(f'<li id="{ids[key]}" class="csl-entry" epub:type="biblioentry">'
                         f"{_links(html, chapter.id, ids)}</li>" for key, html in result.entries)
         listing = etree.fromstring(f'<ul xmlns:epub="{sanitize.EPUB_NS}" class="csl-bib-body">{items}</ul>')
         holder.append(listing)
