@@ -25,8 +25,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-PANDOC_ERROR = re.compile(r'Error at "(?P<path>[^"]*)" \(line (?P<line>\d+), column (?P<col>\d+)\):\s*(?P<what>.*)',
-                          re.S)
+# "Error at "x.bib" (line 6, column 22):" or "Error reading bibliography file x.bib: (line 6, column 22):"
+PANDOC_ERROR = re.compile(r'(?:Error at "(?P<path>[^"]*)"|Error reading bibliography file (?P<file>.*?):)\s*'
+                          r"\(line (?P<line>\d+), column (?P<col>\d+)\):?\s*(?P<what>.*)", re.S)
 Json = Any
 
 
@@ -105,7 +106,7 @@ def _failure(stderr: str, root: Path) -> EngineError:
     match = PANDOC_ERROR.search(stderr)
     if match is None:
         return EngineError(" ".join(stderr.split())[:500] or "pandoc failed")
-    path = match.group("path")
+    path = match.group("path") or match.group("file")
     if Path(path).resolve().is_relative_to(root.resolve()):
         path = Path(path).resolve().relative_to(root.resolve()).as_posix()
     what = " ".join(line.strip() for line in match.group("what").splitlines()[:1])

@@ -129,9 +129,9 @@ def _unknown_keys(book: Book, chapters: Mapping[str, RenderedChapter], sources: 
 
 
 def _did_you_mean(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
-        return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        return f"did you mean '{close[0]}'?"
     return "check the key against the bibliography files; a literal @ is written \\@"
 
 

@@ -101,7 +101,7 @@ def load_sources(book: Book) -> tuple[Sources | None, list[Diagnostic]]:
                 keys[key] = place
     style, more = load_style(book.config)
     problems += more
-    if style is None:
+    if style is None or problems:
         return None, problems
     name, file, data, notes = style
     return Sources(tuple(files), name, file, data, notes, keys), problems
@@ -195,7 +195,7 @@ def load_style(config: Config) -> tuple[tuple[str, Path, bytes, bool] | None, li
             return None, [error("citation.style", f"style file '{value}' does not exist", CONFIG_NAME, line,
                                 hint=f"check the path, or use a style octavo ships: {shipped_styles()}")]
     else:
-        close = difflib.get_close_matches(value, SHIPPED, n=1)
+        close = [name for name in SHIPPED if name.startswith(value)] or difflib.get_close_matches(value, SHIPPED, n=1)
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"octavo ships {shipped_styles()}; " \
             "or give the path of a .csl file in the book"
         return None, [error("citation.style", f"unknown citation style '{value}'", CONFIG_NAME, line, hint=hint)]
