@@ -292,3 +292,30 @@ def test_the_sample_book_cites_by_key(build_book: Callable[..., Path]) -> None:
     assert "(Holt & Okafor, 2019)" in one and "Abernathy (2015)" in one and "@" not in one
     overview = " ".join("".join(epub.xml("part-2.xhtml").itertext()).split())
     assert "(Delacroix, 2020; Whitcombe, 2012)" in overview
+
+
+def test_a_new_bibliography_renders_no_chapter_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapters render placeholders, so their cache entries do not depend on the bibliography."""
+    from octavo import batch
+
+    book = citing(tmp_path, "# A\n\n[@knuth1984texbook]\n", files={"b.md": "# B\n\nNo citation.\n"})
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nchapters = ["a.md", "b.md"]\nbibliography = ["works.bib"]\n',
+                                    encoding="utf-8")
+    build(book, tmp_path / "out", ["epub"])
+    rendered: list[str] = []
+    real = batch.render_chapter
+
+    def counted(chapter: object, ctx: object) -> object:
+        rendered.append(chapter.source)  # type: ignore[attr-defined]
+        return real(chapter, ctx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "render_chapter", counted)
+    works = book / "works.bib"
+    works.write_text(works.read_text(encoding="utf-8").replace("{The {\\TeX}book}", "{The {\\TeX}book, Again}"),
+                     encoding="utf-8")
+    build(book, tmp_path / "out", ["epub"])
+    assert rendered == []
+    assert "The TeXbook, Again" in "".join(Epub(tmp_path / "out" / "t.epub").xml("references.xhtml").itertext())
+    (book / "b.md").write_text("# B\n\nNow [@kuhn1962structure].\n", encoding="utf-8")
+    build(book, tmp_path / "out", ["epub"])
+    assert rendered == ["b.md"]

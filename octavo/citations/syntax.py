@@ -153,6 +153,12 @@ def parse_items(text: str) -> list[CiteItem] | None:
     return items
 
 
+def _mixed(text: str) -> bool:
+    """``[@fig-a; @smith]``: a bracket of keys of which some, not all, are cross-references."""
+    keys = [m.group(1) or m.group(2) for m in KEY.finditer(text)]
+    return any(map(is_crossref, keys)) and not all(map(is_crossref, keys))
+
+
 def bracketed(state: StateInline, silent: bool) -> bool:
     """``[see @a, p. 3; -@b]``; a bracket followed by ``(`` or ``[`` is a link, not a citation."""
     start = state.pos
@@ -164,6 +170,11 @@ def bracketed(state: StateInline, silent: bool) -> bool:
     if end + 1 < state.posMax and state.src[end + 1] in "([":
         return False
     items = parse_items(state.src[start + 1:end])
+    if items is None and _mixed(state.src[start + 1:end]):
+        if not silent:  # a cross-reference beside a key: all of it stays text, for the cross-reference stage
+            state.push("text", "", 0).content = state.src[start:end + 1]
+        state.pos = end + 1
+        return True
     if not items:
         return False
     if not silent:
