@@ -12,8 +12,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pikepdf
 import pytest
-from citing import compare, octavo_texts, pandoc_texts, write_book
+from citing import compare, octavo_texts, pandoc_texts, work_keys, write_book
 from conftest import BOOKS, ROOT, Epub, copy_book, epubcheck_messages
 from lxml import etree
 
@@ -87,6 +88,11 @@ def test_pdf_and_web_carry_the_citations_and_the_list(citing_book: Path) -> None
     flat = " ".join(text.split())
     assert "(Knuth 1984b, 33)" in flat and "References" in flat
     assert "Turing, A. M. 1950. “Computing Machinery" in flat and "Mind 59 (236): 433–60." in flat
+    with pikepdf.open(citing_book / "works-cited.pdf") as pdf:
+        names = set(pikepdf.NameTree(pdf.Root.Names.Dests).keys())
+        targets = [str(a.Dest) for page in pdf.pages for a in page.get("/Annots", []) if "/Dest" in a]
+    assert "references--ref-knuth1984texbook" in names
+    assert sum(target.startswith("references--ref-") for target in targets) >= 10  # the citations' links
     site = citing_book / "site"
     one = (site / "one.html").read_text(encoding="utf-8")
     assert 'href="references.html#ref-knuth1984texbook"' in one
@@ -319,3 +325,10 @@ def test_a_new_bibliography_renders_no_chapter_again(tmp_path: Path, monkeypatch
     (book / "b.md").write_text("# B\n\nNow [@kuhn1962structure].\n", encoding="utf-8")
     build(book, tmp_path / "out", ["epub"])
     assert rendered == ["b.md"]
+
+
+def test_nocite_star_lists_every_entry(tmp_path: Path) -> None:
+    book = citing(tmp_path, "# A\n\nNo citation here.\n", 'bibliography = ["works.bib"]\nnocite = ["*"]')
+    build(book, tmp_path / "out", ["epub"])
+    refs = Epub(tmp_path / "out" / "t.epub").xml("references.xhtml")
+    assert len(refs.xpath("//x:li", namespaces=NS)) == len(work_keys()) == 85

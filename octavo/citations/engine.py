@@ -77,11 +77,17 @@ def pandoc_path() -> str:
     return found
 
 
-def document(requests: Sequence[Request]) -> str:
-    """The Markdown pandoc reads: one div per citation, a note around those written in one."""
+def document(requests: Sequence[Request], nocite: Sequence[str] = ()) -> str:
+    """The Markdown pandoc reads: one div per citation, a note around those written in one, and
+    ``nocite`` in a metadata block (where pandoc reads its keys as citations, which it does not
+    in a ``--metadata`` value). A citation is written on one line, so none can end its div."""
     blocks = []
+    if nocite:
+        keys = ", ".join("@*" if key == "*" else f"@{key}" for key in nocite)
+        blocks.append(f"---\nnocite: |\n  {keys}\n---\n")
     for request in requests:
-        body = f"x^[{request.source}]" if request.in_note else request.source
+        source = " ".join(request.source.splitlines())
+        body = f"x^[{source}]" if request.in_note else source
         blocks.append(f"::: {{#{request.id}}}\n{body}\n:::\n")
     return "\n".join(blocks)
 
@@ -90,13 +96,11 @@ def run(requests: Sequence[Request], bibliography: Sequence[Path], style: Path, 
         nocite: Sequence[str], root: Path) -> Result:
     """Format every citation and the references list with pandoc's citeproc."""
     meta = {"link-citations": True, "lang": language, "suppress-bibliography": False}
-    if nocite:
-        meta["nocite"] = ", ".join("@*" if key == "*" else f"@{key}" for key in nocite)
     args = [pandoc_path(), "--from=markdown", "--to=json", "--citeproc", f"--csl={style}",
             *(f"--bibliography={path}" for path in bibliography)]
     for key, value in meta.items():
         args.append(f"--metadata={key}:{json.dumps(value) if isinstance(value, bool) else value}")
-    done = subprocess.run(args, input=document(requests).encode(), capture_output=True, cwd=root, check=False)
+    done = subprocess.run(args, input=document(requests, nocite).encode(), capture_output=True, cwd=root, check=False)
     if done.returncode != 0:
         raise _failure(done.stderr.decode("utf-8", "replace"), root)
     return read_result(json.loads(done.stdout))
