@@ -26,6 +26,8 @@ IGNORED_TABLES = ("output", "preprocessor", "rust")
 BOOK_KEYS = {
     "title", "subtitle", "authors", "language", "identifier", "publisher", "date", "description",
     "subjects", "rights", "cover", "chapters", "front", "back", "parts",
+    # citations, named as pandoc names them (citation-style is another name for csl)
+    "bibliography", "csl", "citation-style", "nocite", "reference-section-title",
     # mdBook's own [book] keys, accepted so its projects build unchanged
     "src", "multilingual", "text-direction",
 }
@@ -57,6 +59,16 @@ class Metadata:
     subjects: tuple[str, ...] = ()
     rights: str | None = None
     cover: str | None = None
+
+
+@dataclass(frozen=True)
+class CitationOptions:
+    """Where the works cited are, how to cite them, and which to list though never cited."""
+
+    bibliography: tuple[str, ...] = ()  # book-relative paths: .bib, .json (CSL-JSON), .yaml (CSL-YAML)
+    style: str | None = None  # a style octavo ships, by name, or a .csl file of the book; None: Chicago
+    nocite: tuple[str, ...] = ()  # keys, or "*" for every entry
+    title: str | None = None  # the references page's title; None: the CSL locale's word
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,7 @@ class Config:
     site: SiteOptions = field(default_factory=SiteOptions)
     style: StyleOptions = field(default_factory=StyleOptions)
     has_file: bool = True
+    citations: CitationOptions = field(default_factory=CitationOptions)
 
 
 class _Reader:
@@ -281,6 +294,21 @@ def _style(r: _Reader, style: Mapping[str, Any]) -> StyleOptions:
     return StyleOptions(r.strings(style, "sheets", "style.") or (), tuple(variables))
 
 
+def _citations(r: _Reader, book: Mapping[str, Any]) -> CitationOptions:
+    style = r.string(book, "csl", "book.")
+    alias = r.string(book, "citation-style", "book.")
+    if style and alias and style != alias:
+        r.fail("citation-style", "'book.csl' and 'book.citation-style' name different styles",
+               "keep one of them: they are two names for the same setting")
+    nocite = r.strings(book, "nocite", "book.") or ()
+    return CitationOptions(
+        bibliography=r.strings(book, "bibliography", "book.") or (),
+        style=style or alias,
+        nocite=tuple(key.strip().removeprefix("@") for item in nocite for key in item.split(",") if key.strip()),
+        title=r.string(book, "reference-section-title", "book."),
+    )
+
+
 def _toml_error(exc: tomllib.TOMLDecodeError) -> Diagnostic:
     match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
     message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -327,6 +355,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
         build=_build(r, r.table(data, "build")),
         site=_site(r, r.table(data, "site")),
         style=_style(r, r.table(data, "style")),
+        citations=_citations(r, book),
     )
     problems.extend(r.problems)
     return config, problems

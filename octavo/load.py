@@ -23,7 +23,7 @@ from octavo.model import Book, Chapter, Kind, Part, Source
 from octavo.paths import OutsideBook, book_relative, slugify
 
 RESERVED_IDS = {"cover", "titlepage", "copyright", "toc", "nav", "index", "search"}
-FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang"}
+FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang", "bibliography"}
 MAX_CHAPTER_BYTES = 20 * 1024 * 1024  # 200 times the longest chapter of Pepys; larger is a mistake
 
 
@@ -168,6 +168,8 @@ def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], s
                               "hyphens", path, 2, hint=f"try id: {slugify(str(chapter_id))}"))
         chapter_id = None
     number = meta.get("number")
+    bibliography, more = _front_matter_bibliography(path, meta.get("bibliography"))
+    problems += more
     return Chapter(
         id=chapter_id or slugify(Path(path).stem, "chapter"),
         source=path,
@@ -179,7 +181,21 @@ def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], s
         first_line=first_line,
         part=source.part,
         draft=bool(meta.get("draft", False)),
+        bibliography=bibliography,
     ), problems
+
+
+def _front_matter_bibliography(path: str, value: Any) -> tuple[tuple[str, ...], list[Diagnostic]]:
+    """A chapter's own ``bibliography:`` (one path or a list), relative to the chapter's folder as
+    written; the citation stage reads the files and checks they stay inside the book."""
+    if value is None:
+        return (), []
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return (), [error("front-matter.bibliography", "'bibliography' must be a path or a list of paths", path, 2,
+                          hint="bibliography: references.bib")]
+    folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    return tuple(v if v.startswith("/") else folder + v for v in values), []
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:

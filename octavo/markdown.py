@@ -25,6 +25,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from octavo import sanitize
+from octavo.citations.syntax import citations_plugin
 from octavo.paths import slugify
 
 QUOTES: dict[str, str | list[str]] = {
@@ -86,14 +87,18 @@ def parser(language: str) -> MarkdownIt:
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
     md.core.ruler.push("octavo_figures", figures)
+    md.use(citations_plugin)
     for name, rule in RENDER_RULES.items():
         md.add_render_rule(name, rule)
     return md
 
 
-def to_xhtml(text: str, language: str, first_line: int = 1) -> tuple[str, Env]:
-    """Render Markdown to an XHTML fragment; ``env`` carries what the rules noticed."""
-    env: Env = {"first_line": first_line, "problems": [], "raw_html": False}
+def to_xhtml(text: str, language: str, first_line: int = 1, citation_notes: bool = False) -> tuple[str, Env]:
+    """Render Markdown to an XHTML fragment; ``env`` carries what the rules noticed.
+
+    ``citation_notes``: the book's citation style puts citations in footnotes.
+    """
+    env: Env = {"first_line": first_line, "problems": [], "raw_html": False, "citation_notes": citation_notes}
     html = parser(language).render(text, env)
     return html, env
 

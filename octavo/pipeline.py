@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from octavo import FORMATS, styles
 from octavo.assets import Finding, Limits, clean_copies, inspect_data, media_type
 from octavo.batch import render_all
+from octavo.citations import resolve as citations
 from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.load import load_book
@@ -59,9 +60,11 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     """
     problems = list(problems)
     book = numbering.number_chapters(book)
+    sources, more = citations.citation_notes(book)
+    problems += more
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote,
-                        Limits.megapixels(book.config.build.max_megapixels).pixels)
+                        Limits.megapixels(book.config.build.max_megapixels).pixels, bool(sources and sources.notes))
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics
@@ -74,6 +77,9 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
         rendered, fetched, more = download_remote(rendered, store)
         downloads.update(fetched)
         problems += more
+    cited = citations.resolve(book, rendered, sources, memo.area("citations"))
+    book, rendered = cited.book, cited.rendered
+    problems += cited.problems
     index, more = xrefs.index(rendered.values())
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))

@@ -56,10 +56,11 @@ class RenderContext:
     chapter_ids: Mapping[str, str] = field(default_factory=dict)  # book path -> chapter id
     allow_remote: bool = False
     max_pixels: int = DEFAULT_MEGAPIXELS * MEGAPIXEL  # [build] max-megapixels: larger images are errors
+    citation_notes: bool = False  # the citation style is a note style: citations make footnotes
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
-    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line)
+    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     root = sanitize.parse(html, raw=env["raw_html"])
     problems += _unsafe_html(chapter.source, env.get("raw_suspects", []), sanitize.clean(root))
@@ -91,6 +92,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         uses=tuple(walker.uses.items()),
         remote=tuple(walker.remote),
         notes=len(env.get("footnotes", {}).get("list", {})),
+        citations=tuple(env.get("citations", ())),
         diagnostics=tuple(problems),
     )
 

@@ -6,8 +6,25 @@ contents tree and the pages in reading order) and ``assembled`` (what every writ
 
 from octavo.model.assembled import Assembled, BuildResult, XRefIndex
 from octavo.model.book import Book, Chapter, Kind, Part, Source
+from octavo.model.citations import Citation, CiteItem
 from octavo.model.contents import Page, TocEntry
 from octavo.model.rendered import Heading, RemoteImage, RenderedChapter, XRef
 
-__all__ = ["Assembled", "Book", "BuildResult", "Chapter", "Heading", "Kind", "Page", "Part", "RemoteImage",
-           "RenderedChapter", "Source", "TocEntry", "XRef", "XRefIndex"]
+__all__ = [
+           "Assembled",
+           "Book",
+           "BuildResult",
+           "Chapter",
+           "Citation",
+           "CiteItem",
+           "Heading",
+           "Kind",
+           "Page",
+           "Part",
+           "RemoteImage",
+           "RenderedChapter",
+           "Source",
+           "TocEntry",
+           "XRef",
+           "XRefIndex",
+]

@@ -35,6 +35,7 @@ class Chapter:
     first_line: int = 1  # line of the file where ``text`` starts (after the front matter)
     part: int | None = None  # index of the part this chapter belongs to
     draft: bool = False
+    bibliography: tuple[str, ...] = ()  # front matter's bibliography files, as book paths
 
 
 @dataclass(frozen=True)

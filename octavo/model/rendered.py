@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from octavo.diagnostics import Diagnostic
+from octavo.model.citations import Citation
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class RenderedChapter:
     uses: tuple[tuple[str, int | None], ...] = ()  # (image, line of its first use), for the PDF's messages
     remote: tuple[RemoteImage, ...] = ()  # with --allow-remote; see place_remote
     notes: int = 0
+    citations: tuple[Citation, ...] = ()  # placeholders the book-wide citation stage fills
     diagnostics: tuple[Diagnostic, ...] = ()
     # A digest of everything this chapter was rendered from (see batch.render_all), so that the
     # writers' caches can key a page on it without hashing its HTML; "" when nothing computed one.
