@@ -31,7 +31,7 @@ BOOK_KEYS = {
 }
 PART_KEYS = {"title", "intro", "chapters"}
 BUILD_KEYS = {
-    "formats", "output", "toc-depth",
+    "formats", "output", "toc-depth", "number-figures",
     "build-dir", "create-missing", "use-default-preprocessors", "extra-watch-dirs",
 }
 SITE_KEYS = {"header", "footer", "base-url"}
@@ -39,7 +39,8 @@ STYLE_KEYS = {
     "sheets", "body-font", "body-size", "heading-font", "line-height", "text-color", "accent-color",
     "page-size", "page-margins", "justify", "hyphenate",
 }
-TOP_KEYS = {"book", "build", "site", "style", *IGNORED_TABLES}
+PDF_KEYS = {"page-references"}
+TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
 # BCP 47, loosely: a primary language subtag, then script/region/variant subtags.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
 
@@ -86,6 +87,7 @@ class BuildOptions:
     formats: tuple[str, ...] = FORMATS
     output: str | None = None
     toc_depth: int = 2
+    number_figures: bool | None = None  # None: number them when the book has cross-references
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ class StyleOptions:
 
 
 @dataclass(frozen=True)
+class PdfOptions:
+    page_references: bool = False  # every cross-reference says "on page N" in print
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     meta: Metadata
@@ -115,6 +122,7 @@ class Config:
     build: BuildOptions = field(default_factory=BuildOptions)
     site: SiteOptions = field(default_factory=SiteOptions)
     style: StyleOptions = field(default_factory=StyleOptions)
+    pdf: PdfOptions = field(default_factory=PdfOptions)
     has_file: bool = True
 
 
@@ -159,6 +167,13 @@ class _Reader:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
         self.fail(key, f"'{where}{key}' must be a list of strings")
+        return None
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str) -> bool | None:
+        value = table.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.fail(key, f"'{where}{key}' must be true or false, not {type(value).__name__}")
         return None
 
     def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -236,7 +251,8 @@ def _build(r: _Reader, build: Mapping[str, Any]) -> BuildOptions:
         r.fail("toc-depth", "'build.toc-depth' must be a whole number from 1 to 6")
         depth = 2
     output = r.string(build, "output", "build.") or r.string(build, "build-dir", "build.")
-    return BuildOptions(tuple(f for f in formats if f in FORMATS), output, depth)
+    return BuildOptions(tuple(f for f in formats if f in FORMATS), output, depth,
+                        r.boolean(build, "number-figures", "build."))
 
 
 def _site(r: _Reader, site: Mapping[str, Any]) -> SiteOptions:
@@ -273,6 +289,11 @@ def _style(r: _Reader, style: Mapping[str, Any]) -> StyleOptions:
             continue
         variables.append((key, str(value)))
     return StyleOptions(r.strings(style, "sheets", "style.") or (), tuple(variables))
+
+
+def _pdf(r: _Reader, pdf: Mapping[str, Any]) -> PdfOptions:
+    r.check_keys(pdf, PDF_KEYS, "pdf.")
+    return PdfOptions(bool(r.boolean(pdf, "page-references", "pdf.")))
 
 
 def _toml_error(exc: tomllib.TOMLDecodeError) -> Diagnostic:
@@ -312,6 +333,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
         build=_build(r, r.table(data, "build")),
         site=_site(r, r.table(data, "site")),
         style=_style(r, r.table(data, "style")),
+        pdf=_pdf(r, r.table(data, "pdf")),
     )
     problems.extend(r.problems)
     return config, problems

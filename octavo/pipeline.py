@@ -23,7 +23,7 @@ from octavo.model import Assembled, Book, BuildResult, RenderedChapter
 from octavo.output import publish, staging
 from octavo.render import RenderContext, place_remote
 from octavo.stack import in_one_chunk
-from octavo.transforms import numbering, toc, xrefs
+from octavo.transforms import crossrefs, numbering, toc, xrefs
 
 if TYPE_CHECKING:
     from octavo.remote import Store
@@ -65,6 +65,8 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
         store = store or Store(output_dir(book.config, None) / ".cache" / "remote")
         rendered, downloads, more = download_remote(rendered, store)
         problems += more
+    rendered, more = crossrefs.resolve(book, rendered)
+    problems += more
     index, more = xrefs.index(rendered.values())
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from octavo import markdown, sanitize
+from octavo import markdown, refs, sanitize
 from octavo.assets import check_image
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.memo import digest
-from octavo.model import Chapter, Heading, RemoteImage, RenderedChapter, XRef
+from octavo.model import Chapter, CrossRef, Heading, RemoteImage, RenderedChapter, XRef
 from octavo.paths import OutsideBook, book_relative, is_url, slugify
 
 XREF = "octavo:"  # internal links are written octavo:<chapter-id>#<fragment> until a writer places them
@@ -63,6 +63,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     _mark_epub_types(root)
     title_heading = next((h for h in headings if h.level == 1), None)
     title = chapter.title or (title_heading.text if title_heading else Path(chapter.source).stem)
+    targets = refs.targets(root)
     for element in LINED(root):
         del element.attrib["data-line"]
     anchors = frozenset(str(ident) for ident in IDS(root) if ident)
@@ -79,6 +80,8 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         images=tuple(dict.fromkeys(walker.images)),
         remote=tuple(walker.remote),
         notes=len(env.get("footnotes", {}).get("list", {})),
+        targets=targets,
+        crossrefs=tuple(CrossRef(label, line) for label, line in env.get("crossrefs", ())),
         diagnostics=tuple(problems),
     )
 

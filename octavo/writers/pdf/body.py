@@ -9,6 +9,7 @@
   document, is written ``octavo-dest:<page>--<id>`` and becomes a PDF destination once the pages
   are joined (see :mod:`octavo.writers.pdf.merge`).
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
+- A cross-reference that asks for its page ("on page N") is given it, from the pages laid out so far.
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -24,6 +25,7 @@ from lxml import etree
 from octavo import sanitize
 from octavo.model import XRefIndex
 from octavo.render import XREF
+from octavo.transforms.crossrefs import PAGE_CLASS
 
 DEST_SCHEME = "octavo-dest:"
 LONG_NOTE = 900  # characters; a longer note is printed at the end of its chapter (see inline_footnotes)
@@ -61,12 +63,17 @@ def url_maker(current: str) -> Callable[[str, str], str]:
 
 
 def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Mark],
-               long_note: int = LONG_NOTE) -> str:
-    """The chapter XHTML of page ``current``, placed for print (see the module's docstring)."""
+               long_note: int = LONG_NOTE, page_number: Callable[[str, str], str] | None = None) -> str:
+    """The chapter XHTML of page ``current``, placed for print (see the module's docstring).
+
+    ``page_number(page, fragment)`` gives the page label of an anchor, for "on page N".
+    """
     if not html.strip():
         return ""
     root = sanitize.parse(html, raw=False)
     inline_footnotes(root, long_note)
+    if page_number is not None:
+        page_references(root, index, page_number)
     place_links(root, index, url_maker(current))
     mark_bookmarks(root, marks)
     prefix_ids(root, current)
@@ -165,6 +172,21 @@ def _replace(site: etree._Element, new: list[etree._Element]) -> None:
     parent.remove(site)
     for offset, element in enumerate(new):
         parent.insert(position + offset, element)
+
+
+def page_references(root: etree._Element, index: XRefIndex, page_number: Callable[[str, str], str]) -> None:
+    """" on page 47" in each ``span.xref-page`` (see :mod:`octavo.transforms.crossrefs`), for the
+    page of the link just before it; the words come with the span, in the book's language."""
+    for span in [e for e in root.iter() if _local(e) == "span" and PAGE_CLASS in _classes(e)]:
+        link = span.getprevious()
+        href = str(link.get("href", "")) if link is not None else ""
+        words = span.attrib.pop("data-label", "")
+        if not href.startswith(XREF):
+            continue
+        page, _, fragment = href[len(XREF):].partition("#")
+        number = page_number(*index.resolve(page, fragment))
+        if number:
+            span.text = f" {words} {number}"
 
 
 def place_links(root: etree._Element, index: XRefIndex, url: Callable[[str, str], str]) -> None:

@@ -73,7 +73,7 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
     def job(request: Request) -> LayoutJob:
         unit = request.unit
         return LayoutJob(unit.id, unit.source, renderer.html(unit, request.numbers), root, sheets, request.start,
-                         request.write, renderer.endnotes(unit), (),
+                         request.write, renderer.endnotes(unit, request.numbers), (),
                          None if request.exact or folios is None else folios.without, files)
 
     def folio_job(slot: Slot, done: Done) -> FolioJob:
