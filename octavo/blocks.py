@@ -185,7 +185,7 @@ def fenced_div(language: str) -> Callable[[StateBlock, int, int, bool], bool]:
         state.tokens.append(_opening(div, start, closing, language, state.env, state.level, closed))
         state.level += 1
         old_parent, old_max = state.parentType, state.lineMax
-        state.parentType = "container"  # type: ignore[assignment]
+        state.parentType = "container"
         state.lineMax = closing
         first = len(state.tokens)
         state.md.block.tokenize(state, content, closing)

@@ -222,7 +222,8 @@ def render_link_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any
 
 def render_image(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
     token = tokens[idx]
-    token.attrs["alt"] = token.attrs.pop("fig-alt", None) or self.renderInlineAsText(token.children or [], options, env)
+    alt = token.attrs.pop("fig-alt", "")  # Quarto's alt text for a figure whose alt text is its caption
+    token.attrs["alt"] = alt or self.renderInlineAsText(token.children or [], options, env)
     token.attrSet("data-line", str(env["first_line"] + token.meta.get("line", 0)))
     if "figure" in token.meta:
         token.attrs.pop("title", None)

@@ -70,8 +70,8 @@ def group_rule(language: str) -> Any:
         if state.src[state.pos] != "[":
             return False
         match = GROUP.match(state.src, state.pos)
-        if match is None:
-            return False
+        if match is None or state.src[match.end():match.end() + 1] in ("(", "["):
+            return False  # [@fig-a](url) is a link, whose text the link rule reads
         if not silent:
             items = [m for m in REF.finditer(match.group(1))]
             for number, item in enumerate(items):

@@ -202,9 +202,10 @@ def _local(element: etree._Element) -> str:
 
 def _number(element: etree._Element, kind: str, entry: Entry, separator: str) -> None:
     """Put the number where a reader looks for it: in front of the caption, after an equation."""
-    if kind == "eq":
-        number = etree.SubElement(element, "span", {"class": "equation-number"})
-        number.text = entry.caption
+    if kind == "eq":  # first, floated right by the style sheets, so it sits on the equation's line
+        number = etree.Element("span", {"class": "equation-number"})
+        number.text, number.tail, element.text = entry.caption, element.text, None
+        element.insert(0, number)
         return
     tag = _local(element)
     if tag not in ("figure", "table"):

@@ -10,6 +10,7 @@
   are joined (see :mod:`octavo.writers.pdf.merge`).
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
 - A cross-reference that asks for its page ("on page N") is given it, from the pages laid out so far.
+- A short callout is marked ``keep-together``, which styles/pdf.css keeps on one page.
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -29,6 +30,7 @@ from octavo.transforms.crossrefs import PAGE_CLASS
 
 DEST_SCHEME = "octavo-dest:"
 LONG_NOTE = 900  # characters; a longer note is printed at the end of its chapter (see inline_footnotes)
+SHORT_CALLOUT = 600  # characters; a callout this short is not split across pages (about ten lines)
 FOREIGN = (f"{{{sanitize.SVG_NS}}}svg", f"{{{sanitize.MATHML_NS}}}math")
 IDREF_ATTRIBUTES = ("aria-labelledby", "aria-describedby", "aria-controls", "for", "headers")
 # Block elements inside a note become spans (a <p> inside the <p> of the call would be closed by
@@ -75,6 +77,7 @@ def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Ma
     if page_number is not None:
         page_references(root, index, page_number)
     place_links(root, index, url_maker(current))
+    keep_short_callouts(root)
     mark_bookmarks(root, marks)
     prefix_ids(root, current)
     return sanitize.serialize(root)
@@ -187,6 +190,14 @@ def page_references(root: etree._Element, index: XRefIndex, page_number: Callabl
         number = page_number(*index.resolve(page, fragment))
         if number:
             span.text = f" {words} {number}"
+
+
+def keep_short_callouts(root: etree._Element) -> None:
+    """A callout short enough to move whole to the next page is kept together; a long one may break,
+    as keeping it whole would leave most of a page empty before it."""
+    for callout in [e for e in root.iter() if _local(e) == "div" and "callout" in _classes(e)]:
+        if _length(callout) <= SHORT_CALLOUT and not any(_local(e) in ("img", "table", "pre") for e in callout.iter()):
+            callout.set("class", " ".join([*_classes(callout), "keep-together"]))
 
 
 def place_links(root: etree._Element, index: XRefIndex, url: Callable[[str, str], str]) -> None:
