@@ -19,32 +19,35 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 CUT = "\x00"  # stands for whatever is not text (code, math, a link's markup) so no pattern spans it
-Check = tuple[str, re.Pattern[str], str]
+Check = tuple[str, re.Pattern[str], str, tuple[str, ...]]  # code, pattern, message, what the text must hold
+# What tells TeX from an escaped bracket in prose ("\\[sic\\]", "y^(e)"): a command, a relation or
+# an operator, a sub- or superscript of a letter, digit or group; never a cut (code, emphasis).
+TEXLIKE = r"(?:\\[A-Za-z]|[=+<>]|[\^_][\w{])"
 EARLY: tuple[Check, ...] = (  # looked for while escapes still show
     ("literal.directive", re.compile(r"\{\{#\s*([\w-]+)[^{}\x00]*\}\}"),
      "'{{#%s …}}' is an mdBook preprocessor directive, which octavo does not run, so it is printed as "
-     "written: paste in what it would include, or remove it"),
+     "written: paste in the text it stands for, or remove it", ("{{#",)),
     ("literal.fence", re.compile(r"(?m)^[ \t]*(:{3,})"),
      "a ':::' line is left in the text: a fenced div opens with '::: name' or '::: {.class}' on a line of "
-     "its own and closes with a bare ':::'; check that this one opens or closes a div"),
+     "its own and closes with a bare ':::'; check that this one opens or closes a div", (":::",)),
     ("literal.alert", re.compile(r"\[!(\w+)\]"),
      "'[!%s]' looks like a GitHub alert, but octavo did not read it as one: an alert is a block quote whose "
-     "first line is only [!NOTE], [!TIP], [!IMPORTANT], [!WARNING] or [!CAUTION]"),
+     "first line is only [!NOTE], [!TIP], [!IMPORTANT], [!WARNING] or [!CAUTION]", ("[!",)),
     ("literal.math", re.compile(r"(?<!\\)(\$\$)"),
      "'$$' is left in the text: it looks like display math that octavo did not read; close it with a second "
-     "'$$', or write '\\$' for a dollar sign"),
+     "'$$', or write '\\$' for a dollar sign", ("$$",)),
     ("literal.xref", re.compile(r"(?<![\w.])(@(?:fig|tbl|sec|eq|lst)[-:])(?![\w])", re.IGNORECASE),
      "'%s' looks like a cross-reference with no label: write the label after the prefix, as in @fig-map, "
-     "and give the figure the id: ![Caption](map.png){#fig-map}"),
-    ("literal.math", re.compile(r"(\\\()(?=.*?\\\))"  # \( … \)
-                                r"|(\\\[)(?=(?:(?!\\\]).)*?(?!\\\])[\\^_=\x00](?:(?!\\\]).)*\\\])", re.S),  # \[ x^2 \]
+     "and give the figure the id: ![Caption](map.png){#fig-map}", ("@",)),
+    ("literal.math", re.compile(rf"(\\\()(?=(?:(?!\\\)).)*?{TEXLIKE}(?:(?!\\\)).)*\\\))"  # \( x^2 \)
+                                rf"|(\\\[)(?=(?:(?!\\\]).)*?{TEXLIKE}(?:(?!\\\]).)*\\\])", re.S),  # \[ x^2 \]
      "'%s' is left in the text: it looks like TeX math that octavo did not read; write inline math as "
-     "$…$ and display math as $$…$$, or '\\\\' for a backslash"),
+     "$…$ and display math as $$…$$, or '\\\\' for a backslash", ("\\(", "\\[")),
 )
 LATE: tuple[Check, ...] = (  # looked for once every rule has taken what it reads
-    ("literal.attributes", re.compile(r"(\{\s*[#.][A-Za-z_][^{}\x00\n]*\})"),
+    ("literal.attributes", re.compile(r"(?<!\{)(\{\s*[#.][A-Za-z_][^{}\x00\n]*\})(?!\})"),
      "'%s' looks like an attribute block, but it is attached to nothing: write it right after a heading, "
-     "an image, a link or a `code` span with no space between, or on the line before a block"),
+     "an image, a link or a `code` span with no space between, or on the line before a block", ("{",)),
 )
 TEXT_TYPES = frozenset({"text"})
 
@@ -73,7 +76,9 @@ def _report(tokens: Sequence[Token], env: Any, checks: Sequence[Check]) -> None:
         if token.type != "inline" or not token.children or not token.map:
             continue
         text = "".join(_pieces(token.children))
-        for code, pattern, message in checks:
+        for code, pattern, message, needles in checks:
+            if not any(needle in text for needle in needles):
+                continue  # the patterns cannot use a literal prefix to skip ahead; a substring test can
             for match in pattern.finditer(text):
                 found = next((group for group in match.groups() if group), match.group(0))
                 line = first_line + token.map[0] + text.count("\n", 0, match.start())
