@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,13 +16,13 @@ import pytest
 from conftest import BOOKS, NS, Epub, epubcheck_messages
 from lxml import html as lxml_html
 from pypdf import PdfReader
+from test_web import browser  # noqa: F401  (the Chromium fixture, shared)
 
 from octavo.check import run_ace, source_locator
 from octavo.pipeline import assemble
 
 BOOK = BOOKS / "technical"
 FORMATS = ("epub", "pdf", "web")
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -160,18 +160,7 @@ def test_every_reference_lands_on_its_target_in_the_site(out: Path) -> None:
     assert not doc.xpath("//*[@data-xref or @data-line]")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
-
-
-def test_in_a_browser_a_reference_opens_its_figure_without_console_errors(browser: Any, out: Path) -> None:
+def test_in_a_browser_a_reference_opens_its_figure_without_console_errors(browser: Any, out: Path) -> None:  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors: list[str] = []
