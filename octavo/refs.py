@@ -34,6 +34,8 @@ NAME = r"\w(?:[\w:.-]*\w)?"
 REF = re.compile(rf"(-?)@([Ff]ig|[Tt]bl|[Ss]ec|[Ee]q|[Ll]st)([-:])({NAME})")
 GROUP = re.compile(rf"\[\s*(-?@(?:{'|'.join(KINDS)})[-:]{NAME}(?:\s*[;,]\s*-?@(?:{'|'.join(KINDS)})[-:]{NAME})*)"
                    r"\s*\](\{\s*\.page\s*\})?", re.IGNORECASE)
+FOREIGN = frozenset({sanitize.SVG_NS, sanitize.MATHML_NS})  # their ids are their own business
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 NOT_BEFORE = frozenset("._-+%/&=")  # an '@' after these (or a letter or digit) is an address, not a reference
 PREFIXED = etree.XPath("descendant-or-self::*[@id][" + " or ".join(
     f"starts-with(@id, '{kind}{sep}')" for kind in KINDS for sep in "-:") + "]")
@@ -118,7 +120,7 @@ def targets(root: etree._Element) -> tuple[Target, ...]:
     for element in PREFIXED(root):
         ident = str(element.get("id"))
         kind = kind_of(ident)
-        if kind is None:
+        if kind is None or not _can_be(kind, etree.QName(element)):
             continue
         within = ""
         if kind == "fig":
@@ -126,3 +128,14 @@ def targets(root: etree._Element) -> tuple[Target, ...]:
             within = str(outer.get("id")) if outer is not None else ""
         found.append(Target(ident, kind, sanitize.line_of(element), within))
     return tuple(found)
+
+
+def _can_be(kind: str, name: etree.QName) -> bool:
+    """Whether an element of this name is a thing of that kind: a heading "Fig-trees" has the id
+    fig-trees but is no figure, and the ids inside SVG and MathML are their own (but for a ``math``
+    element labelled as an equation)."""
+    if name.namespace in FOREIGN:
+        return (kind, name.localname) == ("eq", "math")
+    if (name.localname in HEADINGS) != (kind == "sec"):
+        return False
+    return {"fig": name.localname == "figure", "tbl": name.localname in ("table", "figure")}.get(kind, True)

@@ -204,8 +204,13 @@ def _number(element: etree._Element, kind: str, entry: Entry, separator: str) ->
     """Put the number where a reader looks for it: in front of the caption, after an equation."""
     if kind == "eq":  # first, floated right by the style sheets, so it sits on the equation's line
         number = etree.Element("span", {"class": "equation-number"})
-        number.text, number.tail, element.text = entry.caption, element.text, None
-        element.insert(0, number)
+        number.text = entry.caption
+        parent = element.getparent()
+        if _local(element) in ("math", "img", "svg") and parent is not None:  # no HTML inside: just before
+            parent.insert(parent.index(element), number)
+        else:
+            number.tail, element.text = element.text, None
+            element.insert(0, number)
         return
     tag = _local(element)
     if tag not in ("figure", "table"):

@@ -201,7 +201,8 @@ def test_references_become_placeholders_with_their_lines(tmp_path: Path) -> None
 def test_targets_are_found_by_their_id_prefix(tmp_path: Path) -> None:
     page = rendered("# Intro {#sec-intro}\n\n![A](a.svg){#fig-a}\n\n" + TABLE + "\n: Cap {#tbl:b}\n\n"
                     '<figure class="listing" id="lst-c"><pre><code>x</code></pre></figure>\n\n'
-                    '<div class="equation" id="eq-d">E</div>\n\n<p id="figure-not">x</p>\n', tmp_path)
+                    '<div class="equation" id="eq-d">E</div>\n\n<p id="figure-not">x</p>\n\n## Fig-trees\n\n'
+                    '<p id="fig-para">x</p>\n\n<svg id="eq-svg" width="1" height="1"></svg>\n', tmp_path)
     assert [(t.id, t.kind) for t in page.targets] == [("sec-intro", "sec"), ("fig-a", "fig"), ("tbl:b", "tbl"),
                                                        ("lst-c", "lst"), ("eq-d", "eq")]
 

@@ -163,3 +163,14 @@ def test_numbers_follow_an_edit_in_another_chapter_with_the_render_cache(tmp_pat
     second, _ = made(root, Memo(tmp_path / "cache"))
     assert refs(page(second, "two")) == [("Figure 1.2", "octavo:one#fig-a")]
     assert second.rendered["two"].digest != first.rendered["two"].digest
+
+
+def test_an_equation_labelled_on_its_math_element_gets_its_number_beside_it(tmp_path: Path) -> None:
+    math = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block" id="eq-m"><mi>x</mi></math>'
+    root = book(tmp_path, {"one.md": f"# One\n\n<p>{math}</p>\n\nSee @eq-m.\n"})
+    assembled, problems = made(root)
+    one = page(assembled, "one")
+    number = one.find(".//span[@class='equation-number']")
+    assert problems == [] and number.text == "(1.1)"
+    assert number.getnext().tag == "{http://www.w3.org/1998/Math/MathML}math"
+    assert refs(one) == [("Equation (1.1)", "octavo:one#eq-m")]
