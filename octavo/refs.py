@@ -134,8 +134,9 @@ def _can_be(kind: str, name: etree.QName) -> bool:
     """Whether an element of this name is a thing of that kind: a heading "Fig-trees" has the id
     fig-trees but is no figure, and the ids inside SVG and MathML are their own (but for a ``math``
     element labelled as an equation)."""
+    tag = str(name.localname)
     if name.namespace in FOREIGN:
-        return (kind, name.localname) == ("eq", "math")
-    if (name.localname in HEADINGS) != (kind == "sec"):
+        return (kind, tag) == ("eq", "math")
+    if (tag in HEADINGS) != (kind == "sec"):
         return False
-    return {"fig": name.localname == "figure", "tbl": name.localname in ("table", "figure")}.get(kind, True)
+    return {"fig": tag == "figure", "tbl": tag in ("table", "figure")}.get(kind, True)
