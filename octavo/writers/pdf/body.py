@@ -26,7 +26,7 @@ from lxml import etree
 from octavo import sanitize
 from octavo.model import XRefIndex
 from octavo.render import XREF
-from octavo.transforms.crossrefs import PAGE_CLASS
+from octavo.transforms.crossrefs import PAGE_CLASS, has_page_references
 
 DEST_SCHEME = "octavo-dest:"
 LONG_NOTE = 900  # characters; a longer note is printed at the end of its chapter (see inline_footnotes)
@@ -74,10 +74,11 @@ def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Ma
         return ""
     root = sanitize.parse(html, raw=False)
     inline_footnotes(root, long_note)
-    if page_number is not None:
+    if page_number is not None and has_page_references(html):
         page_references(root, index, page_number)
     place_links(root, index, url_maker(current))
-    keep_short_callouts(root)
+    if 'class="callout' in html:
+        keep_short_callouts(root)
     mark_bookmarks(root, marks)
     prefix_ids(root, current)
     return sanitize.serialize(root)
