@@ -33,7 +33,7 @@ BOOK_KEYS = {
 }
 PART_KEYS = {"title", "intro", "chapters"}
 BUILD_KEYS = {
-    "formats", "output", "toc-depth", "max-megapixels",
+    "formats", "output", "toc-depth", "max-megapixels", "number-figures",
     "build-dir", "create-missing", "use-default-preprocessors", "extra-watch-dirs",
 }
 SITE_KEYS = {"header", "footer", "base-url"}
@@ -41,7 +41,8 @@ STYLE_KEYS = {
     "sheets", "body-font", "body-size", "heading-font", "line-height", "text-color", "accent-color",
     "page-size", "page-margins", "justify", "hyphenate",
 }
-TOP_KEYS = {"book", "build", "site", "style", *IGNORED_TABLES}
+PDF_KEYS = {"page-references"}
+TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
 # BCP 47, loosely: a primary language subtag, then script/region/variant subtags.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
 
@@ -99,6 +100,7 @@ class BuildOptions:
     output: str | None = None
     toc_depth: int = 2
     max_megapixels: float = 50  # a larger image is an error: see octavo.assets.Limits
+    number_figures: bool | None = None  # None: number them when the book has cross-references
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,11 @@ class StyleOptions:
 
 
 @dataclass(frozen=True)
+class PdfOptions:
+    page_references: bool = False  # every cross-reference says "on page N" in print
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     meta: Metadata
@@ -128,6 +135,7 @@ class Config:
     build: BuildOptions = field(default_factory=BuildOptions)
     site: SiteOptions = field(default_factory=SiteOptions)
     style: StyleOptions = field(default_factory=StyleOptions)
+    pdf: PdfOptions = field(default_factory=PdfOptions)
     has_file: bool = True
     citations: CitationOptions = field(default_factory=CitationOptions)
 
@@ -173,6 +181,13 @@ class _Reader:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
         self.fail(key, f"'{where}{key}' must be a list of strings")
+        return None
+
+    def boolean(self, table: Mapping[str, Any], key: str, where: str) -> bool | None:
+        value = table.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.fail(key, f"'{where}{key}' must be true or false, not {type(value).__name__}")
         return None
 
     def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -255,7 +270,8 @@ def _build(r: _Reader, build: Mapping[str, Any]) -> BuildOptions:
         r.fail("max-megapixels", "'build.max-megapixels' must be a number of megapixels above 0 (at most 10000)",
                "the largest image octavo accepts, width × height in millions of pixels; 50 by default")
         megapixels = BuildOptions.max_megapixels
-    return BuildOptions(tuple(f for f in formats if f in FORMATS), output, depth, float(megapixels))
+    return BuildOptions(tuple(f for f in formats if f in FORMATS), output, depth, float(megapixels),
+                        r.boolean(build, "number-figures", "build."))
 
 
 def _site(r: _Reader, site: Mapping[str, Any]) -> SiteOptions:
@@ -309,6 +325,11 @@ def _citations(r: _Reader, book: Mapping[str, Any]) -> CitationOptions:
     )
 
 
+def _pdf(r: _Reader, pdf: Mapping[str, Any]) -> PdfOptions:
+    r.check_keys(pdf, PDF_KEYS, "pdf.")
+    return PdfOptions(bool(r.boolean(pdf, "page-references", "pdf.")))
+
+
 def _toml_error(exc: tomllib.TOMLDecodeError) -> Diagnostic:
     match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
     message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -356,6 +377,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
         site=_site(r, r.table(data, "site")),
         style=_style(r, r.table(data, "style")),
         citations=_citations(r, book),
+        pdf=_pdf(r, r.table(data, "pdf")),
     )
     problems.extend(r.problems)
     return config, problems

@@ -24,9 +24,11 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from octavo import sanitize
+from octavo import leftovers, sanitize
+from octavo.blocks import blocks_plugin
 from octavo.citations.syntax import citations_plugin
 from octavo.paths import slugify
+from octavo.refs import refs_plugin
 
 QUOTES: dict[str, str | list[str]] = {
     "en": "“”‘’",
@@ -76,8 +78,8 @@ def _tags(names: list[str]) -> str:
 def parser(language: str) -> MarkdownIt:
     """The parser for a book language; built once per process and never changed after."""
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
-    md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes},
-                    renderer_cls=Renderer)
+    md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes,
+                                   "alerts": True}, renderer_cls=Renderer)
     # markdown-it's "replacements" would also turn (c), (r) and (tm) into symbols, which breaks
     # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
     md.enable(["table", "strikethrough", "smartquotes"])
@@ -87,6 +89,7 @@ def parser(language: str) -> MarkdownIt:
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
     md.core.ruler.push("octavo_figures", figures)
+    md.use(blocks_plugin, language).use(refs_plugin, language).use(leftovers.leftovers_plugin)
     md.use(citations_plugin)
     for name, rule in RENDER_RULES.items():
         md.add_render_rule(name, rule)
@@ -99,7 +102,10 @@ def to_xhtml(text: str, language: str, first_line: int = 1, citation_notes: bool
     ``citation_notes``: the book's citation style puts citations in footnotes.
     """
     env: Env = {"first_line": first_line, "problems": [], "raw_html": False, "citation_notes": citation_notes}
-    html = parser(language).render(text, env)
+    md = parser(language)
+    tokens = md.parse(text, env)
+    leftovers.report(tokens, env)
+    html = md.renderer.render(tokens, md.options, env)
     return html, env
 
 
@@ -172,7 +178,9 @@ def inline_lines(state: StateCore) -> None:
 
 
 def figures(state: StateCore) -> None:
-    """A paragraph whose only content is an image is a figure; the image title is its caption."""
+    """A paragraph whose only content is an image is a figure. Its caption is the image's title,
+    or else its alt text (pandoc's and Quarto's rule); ``{#fig-name}`` on the image names the
+    figure, and ``fig-alt="…"`` gives the image an alt text of its own."""
     tokens = state.tokens
     for i in range(len(tokens) - 2):
         opening, inline, closing = tokens[i], tokens[i + 1], tokens[i + 2]
@@ -185,6 +193,11 @@ def figures(state: StateCore) -> None:
             opening.meta["figure"] = image
             closing.meta["figure"] = image
             closing.meta["caption"] = image.attrGet("title")
+            ident = image.attrs.pop("id", None)
+            if ident is not None:
+                opening.meta["id"] = ident
+            if opening.map:
+                opening.meta["line"] = state.env.get("first_line", 1) + opening.map[0]
 
 
 def _all_tokens(tokens: Sequence[Token]) -> list[Token]:
@@ -214,7 +227,8 @@ def render_link_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any
 
 def render_image(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
     token = tokens[idx]
-    token.attrs["alt"] = self.renderInlineAsText(token.children or [], options, env)
+    alt = token.attrs.pop("fig-alt", "")  # Quarto's alt text for a figure whose alt text is its caption
+    token.attrs["alt"] = alt or self.renderInlineAsText(token.children or [], options, env)
     token.attrSet("data-line", str(env["first_line"] + token.meta.get("line", 0)))
     if "figure" in token.meta:
         token.attrs.pop("title", None)
@@ -225,7 +239,9 @@ def render_paragraph_open(self: Rule, tokens: Sequence[Token], idx: int, options
     image = tokens[idx].meta.get("figure")
     if image is None:
         return str(self.renderToken(tokens, idx, options, env))
-    return "<figure>\n"
+    ident, line = tokens[idx].meta.get("id"), tokens[idx].meta.get("line")
+    attributes = (f' id="{escapeHtml(str(ident))}"' if ident else "") + (f' data-line="{line}"' if line else "")
+    return f"<figure{attributes}>\n"
 
 
 def render_paragraph_close(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
@@ -233,7 +249,8 @@ def render_paragraph_close(self: Rule, tokens: Sequence[Token], idx: int, option
     if image is None:
         return str(self.renderToken(tokens, idx, options, env))
     title = tokens[idx].meta.get("caption")
-    caption = f"\n<figcaption>{escapeHtml(str(title))}</figcaption>" if title else ""
+    text = escapeHtml(str(title)) if title else self.renderInline(image.children or [], options, env).strip()
+    caption = f"\n<figcaption>{text}</figcaption>" if text else ""
     return f"{caption}\n</figure>\n"
 
 

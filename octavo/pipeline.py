@@ -27,7 +27,7 @@ from octavo.paths import slugify
 from octavo.render import RenderContext, place_remote
 from octavo.signals import Interrupted, signum_of
 from octavo.stack import in_one_chunk
-from octavo.transforms import numbering, toc, xrefs
+from octavo.transforms import crossrefs, numbering, toc, xrefs
 
 if TYPE_CHECKING:
     from octavo.remote import Store
@@ -80,6 +80,8 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     cited = citations.resolve(book, rendered, sources, memo.area("citations"))
     book, rendered = cited.book, cited.rendered
     problems += cited.problems
+    rendered, more = crossrefs.resolve(book, rendered)
+    problems += more
     index, more = xrefs.index(rendered.values())
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from octavo import markdown, sanitize, urls
+from octavo import markdown, refs, sanitize, urls
 from octavo.assets import (
     DEFAULT_MEGAPIXELS,
     MEGAPIXEL,
@@ -31,7 +31,7 @@ from octavo.assets import (
 )
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.memo import digest
-from octavo.model import Chapter, Heading, RemoteImage, RenderedChapter, XRef
+from octavo.model import Chapter, CrossRef, Heading, RemoteImage, RenderedChapter, XRef
 from octavo.paths import OutsideBook, book_relative, is_url, slugify
 
 XREF = "octavo:"  # internal links are written octavo:<chapter-id>#<fragment> until a writer places them
@@ -75,6 +75,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     _mark_epub_types(root)
     title_heading = next((h for h in headings if h.level == 1 and h.text), None)
     title = chapter.title or (title_heading.text if title_heading else Path(chapter.source).stem)
+    targets = refs.targets(root)
     for element in LINED(root):
         del element.attrib["data-line"]
     anchors = frozenset(str(ident) for ident in IDS(root) if ident)
@@ -93,6 +94,8 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         remote=tuple(walker.remote),
         notes=len(env.get("footnotes", {}).get("list", {})),
         citations=tuple(env.get("citations", ())),
+        targets=targets,
+        crossrefs=tuple(CrossRef(label, line) for label, line in env.get("crossrefs", ())),
         diagnostics=tuple(problems),
     )
 

@@ -194,7 +194,7 @@ def in_text(state: StateInline, silent: bool) -> bool:
     if match is None:
         return False
     key = match.group(1) or match.group(2)
-    if is_crossref(key):
+    if is_crossref(key) or CROSSREF.match(state.src, start + 1):  # "@fig-" alone is a broken cross-reference
         return False
     end = match.end()
     suffix = ""

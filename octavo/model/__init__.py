@@ -8,23 +8,7 @@ from octavo.model.assembled import Assembled, BuildResult, XRefIndex
 from octavo.model.book import Book, Chapter, Kind, Part, Source
 from octavo.model.citations import Citation, CiteItem
 from octavo.model.contents import Page, TocEntry
-from octavo.model.rendered import Heading, RemoteImage, RenderedChapter, XRef
+from octavo.model.rendered import CrossRef, Heading, RemoteImage, RenderedChapter, Target, XRef
 
-__all__ = [
-           "Assembled",
-           "Book",
-           "BuildResult",
-           "Chapter",
-           "Citation",
-           "CiteItem",
-           "Heading",
-           "Kind",
-           "Page",
-           "Part",
-           "RemoteImage",
-           "RenderedChapter",
-           "Source",
-           "TocEntry",
-           "XRef",
-           "XRefIndex",
-]
+__all__ = ["Assembled", "Book", "BuildResult", "Chapter", "Citation", "CiteItem", "CrossRef", "Heading", "Kind", "Page",
+           "Part", "RemoteImage", "RenderedChapter", "Source", "Target", "TocEntry", "XRef", "XRefIndex"]

@@ -29,6 +29,25 @@ class XRef:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Something a cross-reference can name: an element whose id starts ``fig-``, ``tbl-``, ``eq-``,
+    ``lst-`` or ``sec-`` (or ``fig:``…), found by :func:`octavo.refs.targets`."""
+
+    id: str
+    kind: str  # fig, tbl, eq, lst, sec
+    line: int | None
+    within: str = ""  # a sub-figure: the id of the figure it is part of
+
+
+@dataclass(frozen=True)
+class CrossRef:
+    """An ``@fig-name`` in the text, resolved book-wide by :mod:`octavo.transforms.crossrefs`."""
+
+    label: str
+    line: int | None
+
+
+@dataclass(frozen=True)
 class RemoteImage:
     """An image at a web address, left as it is by rendering (which never opens a connection) and
     downloaded afterwards by the build (:mod:`octavo.remote`), once for the whole book."""
@@ -53,6 +72,8 @@ class RenderedChapter:
     remote: tuple[RemoteImage, ...] = ()  # with --allow-remote; see place_remote
     notes: int = 0
     citations: tuple[Citation, ...] = ()  # placeholders the book-wide citation stage fills
+    targets: tuple[Target, ...] = ()
+    crossrefs: tuple[CrossRef, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     # A digest of everything this chapter was rendered from (see batch.render_all), so that the
     # writers' caches can key a page on it without hashing its HTML; "" when nothing computed one.

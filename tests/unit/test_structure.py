@@ -24,7 +24,8 @@ NOT_KEYED = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.memo", "oc
              "octavo.model.book", "octavo.model.contents", "octavo.model.assembled"}
 # A writer's page keys hold the chapter's digest, made with batch.CODE: the rendering code is in it.
 RENDERING = {"octavo.assets", "octavo.markdown", "octavo.render", "octavo.sanitize", "octavo.model.rendered",
-             "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax", "octavo.model.citations"}
+             "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax", "octavo.model.citations",
+             "octavo.blocks", "octavo.refs", "octavo.leftovers", "octavo.labels"}
 # What a writer reads but keys by content (templates and style sheets by files_digest, links by
 # the index's digest, deflated members by their bytes, published files compared byte for byte).
 WRITING = RENDERING | {"octavo.styles", "octavo.transforms.xrefs", "octavo.output", "octavo.signals", "octavo.forked",

@@ -9,6 +9,8 @@
   document, is written ``octavo-dest:<page>--<id>`` and becomes a PDF destination once the pages
   are joined (see :mod:`octavo.writers.pdf.merge`).
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
+- A cross-reference that asks for its page ("on page N") is given it, from the pages laid out so far.
+- A short callout is marked ``keep-together``, which styles/pdf.css keeps on one page.
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -24,9 +26,11 @@ from lxml import etree
 from octavo import sanitize
 from octavo.model import XRefIndex
 from octavo.render import XREF
+from octavo.transforms.crossrefs import PAGE_CLASS, has_page_references
 
 DEST_SCHEME = "octavo-dest:"
 LONG_NOTE = 900  # characters; a longer note is printed at the end of its chapter (see inline_footnotes)
+SHORT_CALLOUT = 600  # characters; a callout this short is not split across pages (about ten lines)
 FOREIGN = (f"{{{sanitize.SVG_NS}}}svg", f"{{{sanitize.MATHML_NS}}}math")
 IDREF_ATTRIBUTES = ("aria-labelledby", "aria-describedby", "aria-controls", "for", "headers")
 # Block elements inside a note become spans (a <p> inside the <p> of the call would be closed by
@@ -61,13 +65,20 @@ def url_maker(current: str) -> Callable[[str, str], str]:
 
 
 def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Mark],
-               long_note: int = LONG_NOTE) -> str:
-    """The chapter XHTML of page ``current``, placed for print (see the module's docstring)."""
+               long_note: int = LONG_NOTE, page_number: Callable[[str, str], str] | None = None) -> str:
+    """The chapter XHTML of page ``current``, placed for print (see the module's docstring).
+
+    ``page_number(page, fragment)`` gives the page label of an anchor, for "on page N".
+    """
     if not html.strip():
         return ""
     root = sanitize.parse(html, raw=False)
     inline_footnotes(root, long_note)
+    if page_number is not None and has_page_references(html):
+        page_references(root, index, page_number)
     place_links(root, index, url_maker(current))
+    if 'class="callout' in html:
+        keep_short_callouts(root)
     mark_bookmarks(root, marks)
     prefix_ids(root, current)
     return sanitize.serialize(root)
@@ -165,6 +176,29 @@ def _replace(site: etree._Element, new: list[etree._Element]) -> None:
     parent.remove(site)
     for offset, element in enumerate(new):
         parent.insert(position + offset, element)
+
+
+def page_references(root: etree._Element, index: XRefIndex, page_number: Callable[[str, str], str]) -> None:
+    """" on page 47" in each ``span.xref-page`` (see :mod:`octavo.transforms.crossrefs`), for the
+    page of the link just before it; the words come with the span, in the book's language."""
+    for span in [e for e in root.iter() if _local(e) == "span" and PAGE_CLASS in _classes(e)]:
+        link = span.getprevious()
+        href = str(link.get("href", "")) if link is not None else ""
+        words = span.attrib.pop("data-label", "")
+        if not href.startswith(XREF):
+            continue
+        page, _, fragment = href[len(XREF):].partition("#")
+        number = page_number(*index.resolve(page, fragment))
+        if number:
+            span.text = f" {words} {number}"
+
+
+def keep_short_callouts(root: etree._Element) -> None:
+    """A callout short enough to move whole to the next page is kept together; a long one may break,
+    as keeping it whole would leave most of a page empty before it."""
+    for callout in [e for e in root.iter() if _local(e) == "div" and "callout" in _classes(e)]:
+        if _length(callout) <= SHORT_CALLOUT and not any(_local(e) in ("img", "table", "pre") for e in callout.iter()):
+            callout.set("class", " ".join([*_classes(callout), "keep-together"]))
 
 
 def place_links(root: etree._Element, index: XRefIndex, url: Callable[[str, str], str]) -> None:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from octavo import __version__, templates
 from octavo.model import Assembled, Page, TocEntry
+from octavo.transforms.crossrefs import has_page_references
 from octavo.writers.pdf.body import LONG_NOTE, Mark, anchor, print_body, url_maker
 
 if TYPE_CHECKING:
@@ -57,8 +58,9 @@ def units(assembled: Assembled) -> list[Unit]:
     nested = {chapter.id for chapter in assembled.book.chapters() if chapter.level > 0}
     for page in assembled.pages:
         source = page.chapter.source if page.chapter else "book.toml"
+        numbered = page.kind == "part" or (page.chapter is not None and has_page_references(page.chapter.html))
         result.append(Unit(page.id, page.title, "front" if page.kind == "front" else "body", source,
-                           recto=page.id not in nested, numbered=page.kind == "part", page=page))
+                           recto=page.id not in nested, numbered=numbered, page=page))
     return result
 
 
@@ -93,10 +95,12 @@ class UnitRenderer:
             self.cache[unit.id] = self._render(unit, _page_number(None))
         return self.cache[unit.id]
 
-    def endnotes(self, unit: Unit) -> str | None:
+    def endnotes(self, unit: Unit, numbers: Mapping[str, str] | None = None) -> str | None:
         """The unit with all its notes at the end of the chapter, for when WeasyPrint loses one."""
         if unit.page is None or unit.page.chapter is None or not unit.page.chapter.notes:
             return None
+        if unit.numbered:
+            return self._render(unit, _page_number(numbers), long_note=-1)
         key = f"{unit.id} endnotes"
         if key not in self.cache:
             self.cache[key] = self._render(unit, _page_number(None), long_note=-1)
@@ -123,7 +127,8 @@ class UnitRenderer:
         if page.chapter is not None:
             local = {fragment: mark for (owner, fragment), mark in self.marks.items()
                      if owner == page.id and fragment}
-            body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note)
+            body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note,
+                              context["page_number"])
         template = "pdf/part.html.j2" if page.kind == "part" else "pdf/chapter.html.j2"
         return templates.render(self.env, template, page=page, body=Markup(body),
                                 bookmark=self.marks.get((page.id, "")), **context)

@@ -77,7 +77,7 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
         chapter = unit.page.chapter if unit.page is not None else None
         own = tuple((path, chapter.source, line) for path, line in chapter.uses) if chapter is not None else ()
         return LayoutJob(unit.id, unit.source, renderer.html(unit, request.numbers), root, sheets, request.start,
-                         request.write, renderer.endnotes(unit), (),
+                         request.write, renderer.endnotes(unit, request.numbers), (),
                          None if request.exact or folios is None else folios.without, files, own + shared)
 
     def folio_job(slot: Slot, done: Done) -> FolioJob:

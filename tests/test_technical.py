@@ -1,0 +1,185 @@
+"""tests/books/technical, a book with every callout syntax, captioned and numbered figures and tables,
+listings and equations as the code and math renderers mark them, and cross-references of every form:
+its EPUB read with lxml, EPUBCheck and Ace on it, its PDF's text, its web edition in Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import BOOKS, NS, Epub, epubcheck_messages
+from lxml import html as lxml_html
+from pypdf import PdfReader
+from test_web import browser  # noqa: F401  (the Chromium fixture, shared)
+
+from octavo.check import run_ace, source_locator
+from octavo.pipeline import assemble
+
+BOOK = BOOKS / "technical"
+FORMATS = ("epub", "pdf", "web")
+
+
+@pytest.fixture(scope="module")
+def out(build_book: Callable[..., Path]) -> Path:
+    return build_book(BOOK, FORMATS)
+
+
+@pytest.fixture(scope="module")
+def epub(out: Path) -> Epub:
+    return Epub(next(out.glob("*.epub")))
+
+
+def text(element: Any) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def test_the_book_builds_without_a_problem() -> None:
+    _, problems = assemble(BOOK)
+    assert [p.format() for p in problems] == []
+
+
+def test_callouts_of_every_syntax_have_a_role_and_a_title(epub: Epub) -> None:
+    doc = epub.xml("01-callouts.xhtml")
+    found = [(d.get("class"), d.get("role"), text(d.xpath("x:p[@class='callout-title']", namespaces=NS)[0]))
+             for d in doc.xpath("//x:div[contains(concat(' ', @class, ' '), ' callout ')]", namespaces=NS)]
+    assert found == [
+        ("callout callout-note", "note", "Note"), ("callout callout-tip", "doc-tip", "Tip"),
+        ("callout callout-important", "doc-notice", "Important"), ("callout callout-warning", "doc-notice", "Warning"),
+        ("callout callout-caution", "doc-notice", "Caution"),
+        ("callout callout-warning", "doc-notice", "Mind the gap"),
+        ("callout callout-tip", "doc-tip", "A heading as the title"),
+        ("callout callout-note", "note", "Note"), ("callout callout-caution", "doc-notice", "Caution"),
+        ("callout callout-important", "doc-notice", "Important"), ("callout callout-tip", "doc-tip", "Hint"),
+    ]
+    assert doc.xpath("//x:div[@id='aside-one']/@class", namespaces=NS) == ["sidebar"]
+    assert ":::" not in text(doc.xpath("//x:body", namespaces=NS)[0])
+
+
+def test_captions_carry_their_numbers(epub: Epub) -> None:
+    doc = epub.xml("02-figures.xhtml")
+    captions = [text(c) for c in doc.xpath("//x:figcaption | //x:caption", namespaces=NS)]
+    assert captions == ["Figure 2.1: Bars of growth by year", "Figure 2.2: Shares by region", "A tree without a label",
+                        "(a) Left", "(b) Right", "Figure 2.3: Two panels side by side.", "Table 2.1: Sales by year",
+                        "Table 2.2: Regions, captioned before the table", "Listing 2.1: hello.py"]
+    assert text(doc.xpath("//x:div[@id='eq-energy']", namespaces=NS)[0]).startswith("(2.1)")
+    assert text(epub.xml("preface.xhtml").xpath("//x:figcaption", namespaces=NS)[0]) == "Figure 1: A preface tree"
+    assert text(epub.xml("appendix.xhtml").xpath("//x:figcaption", namespaces=NS)[0]) == "Figure A.1: An appendix chart"
+
+
+def test_every_cross_reference_is_linked_to_its_target_in_the_epub(epub: Epub) -> None:
+    doc = epub.xml("03-references.xhtml")
+    links = doc.xpath("//x:a[@class='xref']", namespaces=NS)
+    assert [text(a) for a in links][:8] == ["Figure 2.1", "Figure 2.2", "Table 2.1", "Table 2.2", "Figure 2.3",
+                                           "Figure 2.3(a)", "Figure 2.3(b)", "Figure 2.1"]
+    assert {"2.1", "Equation (2.1)", "Listing 2.1", "Section 1.1", "Chapter 1", "Figure A.1", "Figure 3.1"} \
+        <= {text(a) for a in links}
+    for link in links:
+        target, _, fragment = link.get("href").partition("#")
+        ids = epub.xml(target or "03-references.xhtml").xpath("//@id")
+        assert fragment in ids, link.get("href")
+    paragraph = text(doc.xpath("//x:p[contains(., 'editor@')]", namespaces=NS)[0])
+    assert "editor@fig-tree.example" in paragraph and "@smith2020" in paragraph
+
+
+def test_epubcheck_reports_nothing(epub: Epub) -> None:
+    assert epubcheck_messages(epub.path) == []
+
+
+@pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil.which("ace") is None,
+                    reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
+def test_ace_finds_no_violation(out: Path) -> None:
+    assembled, _ = assemble(out.parent / BOOK.name)
+    epub = next(out.glob("*.epub"))
+    outcome = run_ace(epub, source_locator(assembled, epub))
+    assert outcome.ran, outcome.reason
+    assert [d.format() for d in outcome.diagnostics] == []
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """Each page's text, by pdftotext, one line per line of print."""
+    if shutil.which("pdftotext") is None:
+        reader = PdfReader(path)
+        return [page.extract_text() or "" for page in reader.pages]
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return done.stdout.split("\f")
+
+
+def test_the_pdf_numbers_captions_and_gives_the_real_page_of_a_reference(out: Path) -> None:
+    pdf = next(out.glob("*.pdf"))
+    pages = pdf_pages(pdf)
+    labels = list(PdfReader(pdf).page_labels)
+    whole = "\n".join(pages)
+    for caption in ("Figure 2.1: Bars of growth by year", "Table 2.1: Sales by year", "Listing 2.1: hello.py",
+                    "Figure A.1: An appendix chart", "Figure 1: A preface tree"):
+        assert caption in whole
+    target = next(n for n, page in enumerate(pages) if "Figure 2.2: Shares by region" in page)
+    said = re.search(r"Figure 2\.2\s+on\s+page\s+(\w+)", " ".join(whole.split()))
+    assert said is not None and said.group(1) == labels[target]
+    assert labels[target].isdigit()
+    assert "on page" not in whole.replace(said.group(0), "")  # only the reference that asked for its page
+
+
+def test_the_pdf_gives_every_reference_its_page_when_the_book_asks(tmp_path: Path) -> None:
+    from conftest import copy_book
+
+    from octavo.pipeline import build
+
+    book = copy_book(BOOK, tmp_path / "technical")
+    toml = (book / "book.toml").read_text(encoding="utf-8").replace("page-references = false", "page-references = true")
+    (book / "book.toml").write_text(toml, encoding="utf-8")
+    build(book, tmp_path / "out", ["pdf"])
+    pdf = tmp_path / "out" / "technical-blocks.pdf"
+    pages = pdf_pages(pdf)
+    labels = list(PdfReader(pdf).page_labels)
+    whole = " ".join("\n".join(pages).split())
+    appendix = next(n for n, page in enumerate(pages) if "Figure A.1: An appendix chart" in page)
+    assert f"Figure A.1 on page {labels[appendix]}" in whole
+    preface = next(n for n, page in enumerate(pages) if "Figure 1: A preface tree" in page)
+    assert f"Figure 1 on page {labels[preface]}" in whole  # front matter: a roman page number
+    assert not labels[preface].isdigit()
+
+
+# --- the web edition -------------------------------------------------------------------------------
+
+
+def test_every_reference_lands_on_its_target_in_the_site(out: Path) -> None:
+    site = out / "site"
+    doc = lxml_html.fromstring((site / "03-references.html").read_bytes())
+    links = doc.xpath("//a[@class='xref']")
+    assert len(links) >= 19
+    for link in links:
+        parts = urlsplit(link.get("href"))
+        target = lxml_html.fromstring((site / (parts.path or "03-references.html")).read_bytes())
+        assert target.xpath(f"//*[@id='{parts.fragment}']"), link.get("href")
+    assert not doc.xpath("//*[@data-xref or @data-line]")
+
+
+def test_in_a_browser_a_reference_opens_its_figure_without_console_errors(browser: Any, out: Path) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        for name in ("01-callouts.html", "02-figures.html"):
+            page.goto((out / "site" / name).as_uri())
+        assert page.locator(".callout-title").count() == 0  # the figures page has none
+        page.goto((out / "site" / "03-references.html").as_uri())
+        page.locator("a.xref", has_text="Figure 2.3(b)").first.click()
+        page.wait_for_url("**/02-figures.html#fig-right")
+        assert page.locator("#fig-right").is_visible()
+        assert page.evaluate("document.getElementById('fig-right').getBoundingClientRect().top") < 800
+        page.go_back()
+        page.locator("a.xref", has_text="Section 1.1").first.click()
+        page.wait_for_url("**/01-callouts.html#sec-quarto")
+        title = page.locator(".callout-warning .callout-title").first
+        assert title.is_visible() and title.inner_text() == "Warning"
+        assert errors == []
+    finally:
+        context.close()
