@@ -94,7 +94,7 @@ def measure(data: bytes) -> Raster:
     except BROKEN as error:
         raise _unsound(error) from None
     end = ENDS.get(kind)
-    if end is not None and not (end in data[-1024:] if kind == "image/png" else data.endswith(end)):
+    if end is not None and not (end in data if kind == "image/png" else data.endswith(end)):
         raise Unsound("the file is truncated (it ends before the image's end marker)")
     if width <= 0 or height <= 0:
         raise Unsound(f"the image says it is {width} × {height} pixels")
