@@ -3,7 +3,7 @@
 A missing, corrupt or hostile image is an error here, before any writer runs, because WeasyPrint
 only logs it, an EPUB reader shows a broken picture, and a reader's image decoder or XML parser is
 what a hostile file attacks. A raster image's real type, size and soundness are read from its
-structure (:mod:`octavo.raster`), never by decoding it; an SVG is parsed without a DTD and checked
+header by Pillow (:mod:`octavo.raster`) before any decoding; an SVG is parsed without a DTD and checked
 (:mod:`octavo.svg`), and the files it uses are checked in turn and travel with it.
 """
 
@@ -232,6 +232,10 @@ class _Inspector:
                       "octavo accepts in an image (a reader has to decode every pixel)", "image.large",
                       "scale the image down; or, if a reader should really decode it, raise "
                       "max-megapixels under [build] in book.toml")
+        if image.bomb:
+            self.fail(f"it is {frames}{size}, more than the image library Pillow decodes safely "
+                      f"({raster.pillow_limit() / MEGAPIXEL:.0f} megapixels a frame), whatever "
+                      "max-megapixels allows", "image.large", "scale the image down")
         if image.width * image.height > APPLE_PIXELS:
             self.note("image.store", f"is {size} ({image.width * image.height / MEGAPIXEL:.1f} megapixels), more "
                       f"than Apple Books accepts in an EPUB ({APPLE_PIXELS / MEGAPIXEL:g} megapixels)",

@@ -1,25 +1,46 @@
-"""A raster image's size and soundness, read from its structure without decoding a pixel.
+"""A raster image's size and soundness, read by Pillow before any writer or reader decodes it.
 
 A 100 KB PNG can hold 30,000 × 30,000 pixels (900 megapixels, gigabytes once decoded), and a
-truncated JPEG shows as half a picture, so each image octavo carries is measured and walked here
-before any writer or reader decodes it: PNG chunk by chunk (each checksum verified), JPEG marker
-by marker to its end-of-image marker, GIF block by block (counting frames), WebP chunk by chunk.
-That costs a pass over the bytes at memory speed, never the decoded image's memory. What it cannot
-see is damage inside compressed pixel data that keeps the structure intact (a JPEG's scan data).
+truncated JPEG shows as half a picture. :func:`measure` has Pillow read the header only (type,
+size, an animation's frames), so the book's megapixel limit is checked before a pixel is decoded;
+Pillow's own decompression-bomb limit is reported, never raised past or changed. :func:`verify`,
+for an image already under the limits, has Pillow check it (PNG checksums) and decode every frame
+with truncated images refused, which finds damage a structural walk cannot see.
 """
 
 from __future__ import annotations
 
-import re
+import io
 import struct
+import threading
+import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from PIL import (
+    GifImagePlugin,
+    Image,
+    ImageFile,
+    ImageSequence,
+    JpegImagePlugin,
+    PngImagePlugin,
+    UnidentifiedImageError,
+    WebPImagePlugin,
+)
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# A marker in a JPEG's entropy-coded data: 0xFF followed by anything but a stuffed zero, a restart
-# marker (D0-D7) or another 0xFF (fill).
-JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
-JPEG_FRAMES = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+# Media type -> Pillow's format name and its header reader (used alone only to name a bomb's size).
+FORMATS: dict[str, tuple[str, type[ImageFile.ImageFile]]] = {
+    "image/png": ("PNG", PngImagePlugin.PngImageFile), "image/jpeg": ("JPEG", JpegImagePlugin.JpegImageFile),
+    "image/gif": ("GIF", GifImagePlugin.GifImageFile), "image/webp": ("WEBP", WebPImagePlugin.WebPImageFile)}
+# A whole file's last bytes, which Pillow never reads: a PNG's IEND chunk with its checksum, a
+# GIF's trailer. Without them the pixels may all be there, but the file was cut short.
+ENDS = {"image/png": b"IEND\xaeB`\x82", "image/gif": b";"}
+STRICT = threading.Lock()  # held while LOAD_TRUNCATED_IMAGES is False for octavo's checks (see _strict)
+# What Pillow raises for a file that is cut short or malformed, at open, verify or decode.
+BROKEN = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,7 @@ class Raster:
     width: int
     height: int
     frames: int = 1  # an animation's frames; each is decoded at up to width × height
+    bomb: bool = False  # above the size Pillow decodes safely (its MAX_IMAGE_PIXELS), whatever the book allows
 
     @property
     def pixels(self) -> int:
@@ -40,7 +62,7 @@ class Unsound(ValueError):
 
 
 def kind_of(data: bytes) -> str | None:
-    """The raster type ``data`` is, from its first bytes."""
+    """The raster type ``data`` is, from its signature (so that a file cut short is still named)."""
     if data.startswith(PNG_SIGNATURE):
         return "image/png"
     if data.startswith(b"\xff\xd8\xff"):
@@ -53,175 +75,87 @@ def kind_of(data: bytes) -> str | None:
 
 
 def measure(data: bytes) -> Raster:
-    """The image's type, size and frames; :class:`Unsound` if it is truncated or malformed."""
+    """The image's type, size and frames from its header; :class:`Unsound` if that cannot be read.
+    Pillow's decompression-bomb error or warning is a :class:`Raster` with ``bomb`` set."""
     kind = kind_of(data)
-    readers = {"image/png": _png, "image/jpeg": _jpeg, "image/gif": _gif, "image/webp": _webp}
     if kind is None:
         raise Unsound("the file is not a PNG, JPEG, GIF or WebP image")
+    name, header = FORMATS[kind]
     try:
-        raster = readers[kind](data)
-    except (IndexError, struct.error):
-        raise Unsound("the file is truncated (it ends in the middle of the image)") from None
-    if raster.width <= 0 or raster.height <= 0:
-        raise Unsound(f"the image says it is {raster.width} × {raster.height} pixels")
-    return raster
-
-
-def _png(data: bytes) -> Raster:
-    view = memoryview(data)  # checksums over slices of it copy nothing
-    width = height = 0
-    frames = 1
-    position, seen_data = len(PNG_SIGNATURE), False
-    while True:
-        if position + 12 > len(data):
-            raise Unsound("the file is truncated (the PNG has no end chunk)")
-        length, = struct.unpack_from(">I", data, position)
-        name = data[position + 4 : position + 8]
-        end = position + 8 + length
-        if end + 4 > len(data):
-            raise Unsound(f"the file is truncated (its '{name.decode('latin-1')}' chunk is cut off)")
-        if zlib.crc32(view[position + 4 : end]) != struct.unpack_from(">I", data, end)[0]:
-            raise Unsound(f"the file is corrupt (the checksum of its '{name.decode('latin-1')}' chunk is wrong)")
-        if position == len(PNG_SIGNATURE):
-            if name != b"IHDR" or length != 13:
-                raise Unsound("the file is corrupt (a PNG starts with its IHDR chunk)")
-            width, height = struct.unpack_from(">II", data, position + 8)
-        elif name == b"acTL":
-            frames = max(1, struct.unpack_from(">I", data, position + 8)[0])
-        elif name == b"IDAT":
-            seen_data = True
-        elif name == b"IEND":
-            break
-        position = end + 4
-    if not seen_data:
-        raise Unsound("the file is corrupt (the PNG has no image data)")
-    return Raster("image/png", width, height, frames)
-
-
-CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
-ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
-INFLATE_STEP = 1 << 20  # bytes of pixel data inflated at a time, and forgotten
+        with _strict(), _bomb_warnings() as warned:
+            try:
+                with Image.open(io.BytesIO(data), formats=[name]) as image:
+                    width, height = image.size
+                    frames = getattr(image, "n_frames", 1)
+            except Image.DecompressionBombError:
+                with header(io.BytesIO(data)) as image:  # the same header read, to say how large it is
+                    (width, height), frames = image.size, 1
+                warned.append(True)
+    except BROKEN as error:
+        raise _unsound(error) from None
+    end = ENDS.get(kind)
+    if end is not None and not (end in data if kind == "image/png" else data.endswith(end)):
+        raise Unsound("the file is truncated (it ends before the image's end marker)")
+    if width <= 0 or height <= 0:
+        raise Unsound(f"the image says it is {width} × {height} pixels")
+    return Raster(kind, width, height, max(1, frames), bool(warned))
 
 
 def verify(data: bytes) -> None:
-    """For a PNG that :func:`measure` passed (so its size is known to be acceptable): inflate its
-    pixel data a megabyte at a time, keeping none of it, and check it is whole and exactly as long
-    as the image needs. WeasyPrint copies a PNG's data into the PDF without inflating it, so a
-    damaged stream would otherwise reach the reader. Other formats have nothing to do here."""
-    if kind_of(data) != "image/png":
-        return
-    width, height, depth, colour, _, _, interlace = struct.unpack_from(">IIBBBBB", data, 16)
-    bits = depth * CHANNELS.get(colour, 4)
-    passes = ADAM7 if interlace else ((0, 0, 1, 1),)
-    expected = 0
-    for x, y, dx, dy in passes:
-        columns, rows = -(-(width - x) // dx), -(-(height - y) // dy)
-        expected += rows * (1 + -(-(columns * bits) // 8)) if columns > 0 and rows > 0 else 0
-    inflater, produced, view = zlib.decompressobj(), 0, memoryview(data)
-    position = len(PNG_SIGNATURE)
+    """For an image :func:`measure` passed and the book's limit allows: Pillow checks it and
+    decodes every frame, refusing a truncated one, so that no writer carries a damaged image
+    (WeasyPrint copies a PNG's pixel data into the PDF without decoding it)."""
+    name = FORMATS[kind_of(data) or "image/png"][0]
     try:
-        while position + 8 <= len(data):
-            length, = struct.unpack_from(">I", data, position)
-            if data[position + 4 : position + 8] == b"IDAT":
-                pending = view[position + 8 : position + 8 + length]
-                while pending and produced <= expected:
-                    produced += len(inflater.decompress(pending, INFLATE_STEP))
-                    pending = memoryview(inflater.unconsumed_tail)
-            position += length + 12
-        produced += len(inflater.flush())
-    except zlib.error:
-        raise Unsound("the file is corrupt (its pixel data cannot be decompressed)") from None
-    if not inflater.eof or produced != expected:
-        raise Unsound("the file is corrupt or truncated (its pixel data is not as long as the image)")
+        with _strict():
+            with _bomb_warnings() as warned, Image.open(io.BytesIO(data), formats=[name]) as image:
+                image.verify()  # a PNG's chunk checksums; a no-op for most other formats
+            if warned:
+                raise Unsound("the image is larger than Pillow decodes safely")
+            with Image.open(io.BytesIO(data), formats=[name]) as image:
+                for frame in ImageSequence.Iterator(image):
+                    frame.load()
+    except Image.DecompressionBombError:
+        raise Unsound("the image is larger than Pillow decodes safely") from None
+    except BROKEN as error:
+        raise _unsound(error) from None
 
 
-def _jpeg(data: bytes) -> Raster:
-    position, size, scanned = 2, None, False
-    while True:
-        if data[position] != 0xFF:
-            raise Unsound("the file is corrupt (a JPEG marker was expected)")
-        while data[position] == 0xFF:  # fill bytes before a marker
-            position += 1
-        marker = data[position]
-        position += 1
-        if marker == 0xD9:  # end of image: anything after it (a camera's trailer) is not the picture
-            break
-        if 0xD0 <= marker <= 0xD8 or marker == 0x01:  # restart, start of image, TEM: no length
-            continue
-        length, = struct.unpack_from(">H", data, position)
-        if length < 2 or position + length > len(data):
-            raise Unsound("the file is truncated (a JPEG segment is cut off)")
-        if marker in JPEG_FRAMES:
-            height, width = struct.unpack_from(">HH", data, position + 3)
-            size = (width, height)
-        position += length
-        if marker == 0xDA:  # start of scan: compressed data up to the next marker
-            scanned = True
-            found = JPEG_MARKER.search(data, position)
-            if found is None:
-                raise Unsound("the file is truncated (the JPEG has no end-of-image marker)")
-            position = found.start()
-    if size is None or not scanned:
-        raise Unsound("the file is corrupt (the JPEG has no frame or no image data)")
-    return Raster("image/jpeg", size[0], size[1])
+@contextmanager
+def _strict() -> Iterator[None]:
+    """Pillow refusing a truncated image, as it does by default: WeasyPrint, once imported, sets
+    LOAD_TRUNCATED_IMAGES for the whole process (weasyprint/images.py), which would let a cut file
+    through. Restored after, under a lock, so WeasyPrint's own decoding keeps its setting."""
+    with STRICT:
+        tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
 
 
-def _gif(data: bytes) -> Raster:
-    width, height, flags = struct.unpack_from("<HHB", data, 6)
-    position = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
-    frames = 0
-    while (block := data[position]) != 0x3B:  # up to the trailer, which a truncated file lacks
-        if block == 0x21:  # extension: label, then sub-blocks
-            position = _gif_blocks(data, position + 2)
-        elif block == 0x2C:  # image: descriptor, local colour table, LZW code size, sub-blocks
-            _, _, frame_width, frame_height, local = struct.unpack_from("<HHHHB", data, position + 1)
-            width, height = max(width, frame_width), max(height, frame_height)
-            position += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0)
-            position = _gif_blocks(data, position + 1)
-            frames += 1
-        else:
-            raise Unsound("the file is corrupt (an unknown GIF block)")
-    if frames == 0:
-        raise Unsound("the file is corrupt (the GIF has no image)")
-    return Raster("image/gif", width, height, frames)
+@contextmanager
+def _bomb_warnings() -> Iterator[list[bool]]:
+    """Pillow's DecompressionBombWarning, caught as a value (True in the list) rather than shown."""
+    found: list[bool] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", Image.DecompressionBombWarning)
+        yield found
+    found.extend(True for warning in caught if issubclass(warning.category, Image.DecompressionBombWarning))
 
 
-def _gif_blocks(data: bytes, position: int) -> int:
-    """The position after a chain of GIF sub-blocks (each a length byte and that many bytes)."""
-    while (length := data[position]) != 0:
-        position += length + 1
-        if position >= len(data):
-            raise Unsound("the file is truncated (a GIF block is cut off)")
-    return position + 1
+def pillow_limit() -> int:
+    """The pixels a frame may have before Pillow calls it a decompression bomb (read, never set)."""
+    return Image.MAX_IMAGE_PIXELS or 0
 
 
-def _webp(data: bytes) -> Raster:
-    size, = struct.unpack_from("<I", data, 4)
-    if size + 8 > len(data):
-        raise Unsound("the file is truncated (the WebP is shorter than its header says)")
-    position, end = 12, size + 8
-    width = height = 0
-    frames = 0
-    while position + 8 <= end:
-        name = data[position : position + 4]
-        length, = struct.unpack_from("<I", data, position + 4)
-        body = position + 8
-        if body + length > end:
-            raise Unsound(f"the file is truncated (its '{name.decode('latin-1')}' chunk is cut off)")
-        if name == b"VP8X":
-            width = 1 + int.from_bytes(data[body + 4 : body + 7], "little")
-            height = 1 + int.from_bytes(data[body + 7 : body + 10], "little")
-        elif name == b"VP8 " and not width:
-            if data[body + 3 : body + 6] != b"\x9d\x01\x2a":
-                raise Unsound("the file is corrupt (its VP8 frame has no start code)")
-            width, height = (v & 0x3FFF for v in struct.unpack_from("<HH", data, body + 6))
-        elif name == b"VP8L" and not width:
-            if data[body] != 0x2F:
-                raise Unsound("the file is corrupt (its VP8L frame has no signature)")
-            bits, = struct.unpack_from("<I", data, body + 1)
-            width, height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-        frames += name in (b"ANMF", b"VP8 ", b"VP8L")
-        position = body + length + (length & 1)
-    if frames == 0:
-        raise Unsound("the file is corrupt (the WebP has no image)")
-    return Raster("image/webp", width, height, frames)
+def _unsound(error: BaseException) -> Unsound:
+    """Pillow's reason, as the user's: truncated, a checksum, or corrupt."""
+    if isinstance(error, UnidentifiedImageError):  # its message names a buffer object, not a reason
+        return Unsound("the file is corrupt (its header cannot be read)")
+    reason = str(error) or type(error).__name__
+    if isinstance(error, (EOFError, struct.error, IndexError)) or "truncated" in reason or "end of" in reason:
+        return Unsound(f"the file is truncated (it ends in the middle of the image: {reason})")
+    if "crc" in reason.lower():
+        return Unsound(f"the file is corrupt (a checksum is wrong: {reason})")
+    return Unsound(f"the file is corrupt or truncated ({reason})")

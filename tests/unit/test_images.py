@@ -1,8 +1,7 @@
 """Images read without decoding (octavo.raster) and SVGs parsed without a DTD (octavo.svg).
 
-Pillow, which writes the test images, is the oracle for sizes: octavo's header readers must
-agree with it on every format, mode and size hypothesis tries, and must call every cut of a
-file truncated.
+octavo.raster has Pillow read them; the tests hold it to what the images are: the size and
+frames they were written with, every cut of a file truncated, a bomb refused in little memory.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ SVG_NS = b'xmlns="http://www.w3.org/2000/svg"'
 FORMATS = [("PNG", {}), ("PNG", {"interlace": 1}), ("JPEG", {}), ("JPEG", {"progressive": True}), ("GIF", {}),
            ("WEBP", {}), ("WEBP", {"lossless": True})]
 MODES = ["RGB", "L", "RGBA", "P", "1", "LA"]
+MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
 def encoded(fmt: str, options: dict[str, object], mode: str, size: tuple[int, int]) -> bytes:
@@ -51,13 +51,10 @@ def bomb_png(width: int, height: int) -> bytes:
 @settings(max_examples=80, deadline=None)
 @given(st.sampled_from(FORMATS), st.sampled_from(MODES), st.integers(1, 400), st.integers(1, 400),
        st.integers(1, 10**6))
-def test_sizes_agree_with_pillow_and_every_cut_is_truncated(fmt: tuple[str, dict[str, object]], mode: str,
-                                                            width: int, height: int, cut: int) -> None:
+def test_sizes_are_the_written_ones_and_every_cut_is_truncated(fmt: tuple[str, dict[str, object]], mode: str,
+                                                               width: int, height: int, cut: int) -> None:
     data = encoded(*fmt, mode, (width, height))
-    measured = raster.measure(data)
-    with Image.open(io.BytesIO(data)) as oracle:
-        assert (measured.width, measured.height) == oracle.size
-        assert measured.kind == Image.MIME[oracle.format or ""]
+    assert raster.measure(data) == raster.Raster(MIME[fmt[0]], width, height)
     raster.verify(data)
     with pytest.raises(raster.Unsound):
         short = data[: cut % (len(data) - 1) + 1]
@@ -70,7 +67,7 @@ def test_animations_count_their_frames() -> None:
     for fmt in ("GIF", "WEBP", "PNG"):
         buffer = io.BytesIO()
         frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:])
-        assert raster.measure(buffer.getvalue()) == raster.Raster(Image.MIME[fmt], 50, 40, 5)
+        assert raster.measure(buffer.getvalue()) == raster.Raster(MIME[fmt], 50, 40, 5)
 
 
 def test_a_decompression_bomb_is_measured_from_its_header_in_little_memory() -> None:
@@ -85,20 +82,28 @@ def test_a_decompression_bomb_is_measured_from_its_header_in_little_memory() -> 
     assert inspection.code == "image.large" and "900 megapixels" in (inspection.problem or "")
     assert "max-megapixels" in inspection.hint
     assert peak < 5_000_000, "the 900 megapixels (112 MB even at one bit each) were never inflated"
-    assert assets.inspect_data(data, "image/png", assets.Limits.megapixels(1000)).problem is None
+    tracemalloc.start()
+    try:
+        raised = assets.inspect_data(data, "image/png", assets.Limits.megapixels(1000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert raised.code == "image.large" and "Pillow decodes safely" in (raised.problem or ""), (
+        "with the book's limit raised, Pillow's own bomb limit still refuses it")
+    assert peak < 5_000_000
 
 
 def test_damaged_pixel_data_with_good_checksums_is_corrupt() -> None:
     header = chunk(b"IHDR", struct.pack(">IIBBBBB", 20, 20, 8, 2, 0, 0, 0))
     garbage = raster.PNG_SIGNATURE + header + chunk(b"IDAT", b"not zlib at all") + chunk(b"IEND", b"")
-    short = raster.PNG_SIGNATURE + header + chunk(b"IDAT", zlib.compress(b"\0" * 61 * 19)) + chunk(b"IEND", b"")
-    for data in (garbage, short):
+    cut = raster.PNG_SIGNATURE + header + chunk(b"IDAT", zlib.compress(b"\0" * 61 * 20)[:-6]) + chunk(b"IEND", b"")
+    for data in (garbage, cut):
         raster.measure(data)
-        with pytest.raises(raster.Unsound, match="corrupt"):
+        with pytest.raises(raster.Unsound, match=r"corrupt|truncated"):
             raster.verify(data)
     flipped = bytearray(encoded("PNG", {}, "RGB", (30, 30)))
     flipped[40] ^= 0xFF
-    with pytest.raises(raster.Unsound, match="checksum"):
+    with pytest.raises(raster.Unsound, match="corrupt"):
         raster.measure(bytes(flipped))
 
 
