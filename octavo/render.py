@@ -19,7 +19,7 @@ from lxml import etree
 
 from octavo import markdown, sanitize
 from octavo.assets import check_image
-from octavo.diagnostics import Diagnostic, error, warning
+from octavo.diagnostics import Diagnostic, error, notice, warning
 from octavo.memo import digest
 from octavo.model import Chapter, Heading, RemoteImage, RenderedChapter, XRef
 from octavo.paths import OutsideBook, book_relative, is_url, slugify
@@ -53,6 +53,8 @@ class RenderContext:
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
+    problems += [notice(code, message, chapter.source, line, hint=hint)
+                 for code, message, line, hint in env.get("notices", [])]
     root = sanitize.parse(html, raw=env["raw_html"])
     problems += _unsafe_html(chapter.source, env.get("raw_suspects", []), sanitize.clean(root))
     problems += _malformed_html(chapter.source, env.get("raw_blocks", []))
