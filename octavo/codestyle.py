@@ -275,9 +275,3 @@ def luminance(colour: str) -> float:
 
     r, g, b = _rgb(colour)
     return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two colours, from 1 to 21."""
-    la, lb = luminance(a), luminance(b)
-    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
