@@ -81,6 +81,7 @@ class OctavoStyle(Style):
         Generic.Error: "#a0001a",
         Generic.Emph: "italic",
         Generic.Strong: "bold",
+        Generic.EmphStrong: "bold italic",
         Generic.Prompt: "bold",
         Generic.Output: "#4e4e4e",
         Generic.Traceback: "#a0001a",
@@ -129,6 +130,7 @@ class OctavoDarkStyle(Style):
         Generic.Error: "#ff9aa2",
         Generic.Emph: "italic",
         Generic.Strong: "bold",
+        Generic.EmphStrong: "bold italic",
         Generic.Prompt: "bold",
         Generic.Output: "#c4c1ba",
         Generic.Traceback: "#ff9aa2",
@@ -212,7 +214,7 @@ def _rules(chosen: type[Style], under: type[Style] | None, marks: bool) -> str:
     under_base = _declarations(under, Token) if under is not None else {}
     for ttype, name in _classes():
         own = _declarations(chosen, ttype)
-        wanted = {k: v for k, v in own.items() if v != base.get(k)}
+        wanted = _own_look(chosen, ttype, base)
         if under is not None:
             theirs = _declarations(under, ttype)
             for key, value in theirs.items():
@@ -224,10 +226,23 @@ def _rules(chosen: type[Style], under: type[Style] | None, marks: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+@lru_cache(maxsize=4)
+def plain_classes(name: str) -> frozenset[str]:
+    """The token classes the theme gives no look of their own: they look like the block's text."""
+    chosen = style(name)
+    base = _declarations(chosen, Token)
+    return frozenset(name for ttype, name in _classes() if not _own_look(chosen, ttype, base))
+
+
 @lru_cache(maxsize=1)
 def _classes() -> tuple[tuple[_TokenType, str], ...]:
     """Pygments' standard token types with a class of their own, in a fixed order."""
     return tuple(sorted(((t, c) for t, c in STANDARD_TYPES.items() if c and c != "w"), key=lambda tc: tc[1]))
+
+
+def _own_look(chosen: type[Style], ttype: _TokenType, base: Declarations) -> Declarations:
+    """What the token's look adds to the block's text (``base``)."""
+    return {key: value for key, value in _declarations(chosen, ttype).items() if value != base.get(key)}
 
 
 def _declarations(chosen: type[Style], ttype: _TokenType) -> Declarations:

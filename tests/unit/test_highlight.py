@@ -236,3 +236,22 @@ def test_octavo_own_theme_names_are_the_ones_config_accepts() -> None:
     from octavo.config import OWN_CODE_THEMES
 
     assert set(codestyle.OWN) == set(OWN_CODE_THEMES)
+
+
+def test_print_drops_the_spans_of_tokens_its_theme_leaves_plain(tmp_path: Path) -> None:
+    """WeasyPrint lays out every span on its own: a name or a comma that looks like the text
+    around it needs none in the PDF."""
+    from octavo.model import XRefIndex
+    from octavo.writers.pdf.body import print_body
+
+    html = render_chapter(Chapter(id="one", source="one.md", text="```python\nprint(a, 'b')  # c\n```\n"),
+                          RenderContext(str(tmp_path), "en")).html
+    plain = codestyle.plain_classes("octavo")
+    assert {"n", "p"} <= plain and not {"k", "s1", "c1", "nb"} & plain
+    body = print_body(html, "one", XRefIndex({}, {}), {}, plain=plain)
+    printed = etree.fromstring(f"<div>{body}</div>")
+    before = etree.fromstring(f'<div xmlns:epub="http://www.idpf.org/2007/ops">{html}</div>')
+    assert printed.xpath("//span[@class='line']/span/@class") == ["nb", "s1", "c1"]
+    assert set(before.xpath("//span[@class='line']/span/@class")) == {"nb", "p", "n", "s1", "c1"}
+    assert "".join(printed.xpath("//pre")[0].itertext()) == "".join(before.xpath("//pre")[0].itertext()) \
+        == "print(a, 'b')  # c\n"

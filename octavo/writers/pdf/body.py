@@ -9,6 +9,7 @@
   document, is written ``octavo-dest:<page>--<id>`` and becomes a PDF destination once the pages
   are joined (see :mod:`octavo.writers.pdf.merge`).
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
+- Tokens of highlighted code that the print theme leaves plain lose their span (see plain_code).
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -61,16 +62,31 @@ def url_maker(current: str) -> Callable[[str, str], str]:
 
 
 def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Mark],
-               long_note: int = LONG_NOTE) -> str:
-    """The chapter XHTML of page ``current``, placed for print (see the module's docstring)."""
+               long_note: int = LONG_NOTE, plain: frozenset[str] = frozenset()) -> str:
+    """The chapter XHTML of page ``current``, placed for print (see the module's docstring);
+    ``plain``: the token classes of code the print theme gives no look of their own."""
     if not html.strip():
         return ""
     root = sanitize.parse(html, raw=False)
+    plain_code(root, plain)
     inline_footnotes(root, long_note)
     place_links(root, index, url_maker(current))
     mark_bookmarks(root, marks)
     prefix_ids(root, current)
     return sanitize.serialize(root)
+
+
+CODE_TOKENS = etree.XPath("//pre[contains(concat(' ', @class, ' '), ' highlight ')]/code/span/span[@class]")
+
+
+def plain_code(root: etree._Element, plain: frozenset[str]) -> None:
+    """Unwrap the token spans of ``plain`` classes. WeasyPrint lays out each inline box on its
+    own (half a millisecond a span), and about half of a block's tokens (names, punctuation,
+    operators) look just like the code around them."""
+    if plain:
+        for span in CODE_TOKENS(root):
+            if span.get("class") in plain:
+                sanitize.unwrap(span)
 
 
 def _local(element: etree._Element) -> str:
