@@ -40,6 +40,61 @@ SCOPE = ".highlight"
 HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
 
+# Each token's look: a weight or slant (kept in grey) and a role, whose colour each palette gives.
+LOOKS: dict[_TokenType, tuple[str, str]] = {
+    Token: ("", "text"),
+    Comment: ("italic", "comment"),
+    Comment.Preproc: ("noitalic", "preproc"),
+    Comment.PreprocFile: ("noitalic", "string"),
+    Keyword: ("bold", "keyword"),
+    Keyword.Type: ("nobold", "type"),
+    Operator.Word: ("bold", "keyword"),
+    Name.Builtin: ("", "type"),
+    Name.Builtin.Pseudo: ("", "keyword"),
+    Name.Function: ("", "function"),
+    Name.Class: ("bold", "function"),
+    Name.Namespace: ("", "function"),
+    Name.Exception: ("bold", "keyword"),
+    Name.Decorator: ("", "preproc"),
+    Name.Variable: ("", "variable"),
+    Name.Constant: ("", "number"),
+    Name.Attribute: ("", "preproc"),
+    Name.Tag: ("bold", "function"),
+    Name.Label: ("", "preproc"),
+    Name.Entity: ("", "number"),
+    String: ("", "string"),
+    String.Doc: ("italic", ""),
+    String.Escape: ("bold", "number"),
+    String.Interpol: ("", "number"),
+    String.Regex: ("", "preproc"),
+    Number: ("", "number"),
+    Generic.Heading: ("bold", ""),
+    Generic.Subheading: ("bold", ""),
+    Generic.Deleted: ("", "error"),
+    Generic.Inserted: ("", "string"),
+    Generic.Error: ("", "error"),
+    Generic.Emph: ("italic", ""),
+    Generic.Strong: ("bold", ""),
+    Generic.EmphStrong: ("bold italic", ""),
+    Generic.Prompt: ("bold", ""),
+    Generic.Output: ("", "output"),
+    Generic.Traceback: ("", "error"),
+    Error: ("", "error"),
+}
+LIGHT = {"text": "#1f1f1f", "comment": "#4a554a", "preproc": "#6e4a00", "keyword": "#8b1a56", "type": "#005a70",
+         "function": "#1b4b9c", "variable": "#4b2a7a", "number": "#8a3b00", "string": "#1a5e14", "error": "#a0001a",
+         "output": "#4e4e4e"}
+DARK = {"text": "#e6e3dc", "comment": "#b3b9b3", "preproc": "#e6c97a", "keyword": "#f2a6cf", "type": "#7fd4e6",
+        "function": "#9cc2ff", "variable": "#d2b8ff", "number": "#f5b884", "string": "#a8dc9a", "error": "#ff9aa2",
+        "output": "#c4c1ba"}
+
+
+def _styles(palette: dict[str, str]) -> dict[_TokenType, str]:
+    """Pygments' style strings ("bold #8b1a56") for the looks in ``palette``'s colours."""
+    return {token: " ".join(part for part in (look, palette.get(role, "")) if part)
+            for token, (look, role) in LOOKS.items()}
+
+
 class OctavoStyle(Style):
     """Light, for print, e-ink and the web's light mode: dark inks on a faint grey."""
 
@@ -47,95 +102,17 @@ class OctavoStyle(Style):
     background_color = "#f6f6f3"
     highlight_color = "#e9e6d6"
     line_number_color = "#5c5c5c"
-    styles: ClassVar[dict[_TokenType, str]] = {
-        Token: "#1f1f1f",
-        Comment: "italic #4a554a",
-        Comment.Preproc: "noitalic #6e4a00",
-        Comment.PreprocFile: "noitalic #1a5e14",
-        Keyword: "bold #8b1a56",
-        Keyword.Type: "nobold #005a70",
-        Operator.Word: "bold #8b1a56",
-        Name.Builtin: "#005a70",
-        Name.Builtin.Pseudo: "#8b1a56",
-        Name.Function: "#1b4b9c",
-        Name.Class: "bold #1b4b9c",
-        Name.Namespace: "#1b4b9c",
-        Name.Exception: "bold #8b1a56",
-        Name.Decorator: "#6e4a00",
-        Name.Variable: "#4b2a7a",
-        Name.Constant: "#8a3b00",
-        Name.Attribute: "#6e4a00",
-        Name.Tag: "bold #1b4b9c",
-        Name.Label: "#6e4a00",
-        Name.Entity: "#8a3b00",
-        String: "#1a5e14",
-        String.Doc: "italic",
-        String.Escape: "bold #8a3b00",
-        String.Interpol: "#8a3b00",
-        String.Regex: "#6e4a00",
-        Number: "#8a3b00",
-        Generic.Heading: "bold",
-        Generic.Subheading: "bold",
-        Generic.Deleted: "#a0001a",
-        Generic.Inserted: "#1a5e14",
-        Generic.Error: "#a0001a",
-        Generic.Emph: "italic",
-        Generic.Strong: "bold",
-        Generic.EmphStrong: "bold italic",
-        Generic.Prompt: "bold",
-        Generic.Output: "#4e4e4e",
-        Generic.Traceback: "#a0001a",
-        Error: "#a0001a",
-    }
+    styles: ClassVar[dict[_TokenType, str]] = _styles(LIGHT)
 
 
 class OctavoDarkStyle(Style):
-    """Dark, for the web edition's dark mode: the same roles in light inks on near black."""
+    """Dark, for the web edition's dark mode: the same looks in light inks on near black."""
 
     name = "octavo-dark"
     background_color = "#1c1f24"
     highlight_color = "#33372f"
     line_number_color = "#a3a6ab"
-    styles: ClassVar[dict[_TokenType, str]] = {
-        Token: "#e6e3dc",
-        Comment: "italic #b3b9b3",
-        Comment.Preproc: "noitalic #e6c97a",
-        Comment.PreprocFile: "noitalic #a8dc9a",
-        Keyword: "bold #f2a6cf",
-        Keyword.Type: "nobold #7fd4e6",
-        Operator.Word: "bold #f2a6cf",
-        Name.Builtin: "#7fd4e6",
-        Name.Builtin.Pseudo: "#f2a6cf",
-        Name.Function: "#9cc2ff",
-        Name.Class: "bold #9cc2ff",
-        Name.Namespace: "#9cc2ff",
-        Name.Exception: "bold #f2a6cf",
-        Name.Decorator: "#e6c97a",
-        Name.Variable: "#d2b8ff",
-        Name.Constant: "#f5b884",
-        Name.Attribute: "#e6c97a",
-        Name.Tag: "bold #9cc2ff",
-        Name.Label: "#e6c97a",
-        Name.Entity: "#f5b884",
-        String: "#a8dc9a",
-        String.Doc: "italic",
-        String.Escape: "bold #f5b884",
-        String.Interpol: "#f5b884",
-        String.Regex: "#e6c97a",
-        Number: "#f5b884",
-        Generic.Heading: "bold",
-        Generic.Subheading: "bold",
-        Generic.Deleted: "#ff9aa2",
-        Generic.Inserted: "#a8dc9a",
-        Generic.Error: "#ff9aa2",
-        Generic.Emph: "italic",
-        Generic.Strong: "bold",
-        Generic.EmphStrong: "bold italic",
-        Generic.Prompt: "bold",
-        Generic.Output: "#c4c1ba",
-        Generic.Traceback: "#ff9aa2",
-        Error: "#ff9aa2",
-    }
+    styles: ClassVar[dict[_TokenType, str]] = _styles(DARK)
 
 
 OWN: dict[str, type[Style]] = {"octavo": OctavoStyle, "octavo-dark": OctavoDarkStyle}
