@@ -264,6 +264,11 @@ def _runs(tokens: Iterable[tuple[_TokenType, str]]) -> Iterator[tuple[str, str]]
         yield current, "".join(parts)
 
 
+# Control characters XML cannot hold (an ESC of terminal colours, a form feed) are shown as their
+# Unicode pictures: "␛[31m" is what the code holds, and lxml would refuse the raw character.
+CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n\r"}
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -292,7 +297,7 @@ def lines_html(code: str, language: str) -> list[str]:
 def block_html(code: str, fence: Fence, line: int | None = None) -> str:
     """The XHTML of one code block: ``pre.highlight``, in a listing figure when it has a caption
     or an ``lst-`` id."""
-    code = hide_lines(code, fence.hide, fence.language == "rust")
+    code = hide_lines(code, fence.hide, fence.language == "rust").translate(CONTROL_PICTURES)
     lines = lines_html(code, fence.language) if code else []
     classes = ["highlight", *fence.classes]
     numbers: list[str] = [""] * len(lines)
@@ -311,7 +316,8 @@ def block_html(code: str, fence: Fence, line: int | None = None) -> str:
     if not figure:
         return pre
     ident = f' id="{fence.id}"' if fence.id else ""
-    caption = f"<figcaption>{_escape(fence.caption)}</figcaption>\n" if fence.caption else ""
+    caption = f"<figcaption>{_escape(fence.caption.translate(CONTROL_PICTURES))}</figcaption>\n" \
+        if fence.caption else ""
     return f'<figure class="listing"{ident}{at}>\n{caption}{pre}</figure>\n'
 
 

@@ -255,3 +255,9 @@ def test_print_drops_the_spans_of_tokens_its_theme_leaves_plain(tmp_path: Path) 
     assert set(before.xpath("//span[@class='line']/span/@class")) == {"nb", "p", "n", "s1", "c1"}
     assert "".join(printed.xpath("//pre")[0].itertext()) == "".join(before.xpath("//pre")[0].itertext()) \
         == "print(a, 'b')  # c\n"
+
+
+def test_control_characters_in_code_show_as_their_pictures(tmp_path: Path) -> None:
+    """Terminal colours pasted into a block (ESC) or a form feed: XML cannot hold them."""
+    pre = one_block("console", "\x1b[31mred\x1b[0m\n\x0c", tmp_path)
+    assert line_texts(pre) == ["\u241b[31mred\u241b[0m", "\u240c"]
