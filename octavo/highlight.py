@@ -20,6 +20,7 @@ from typing import Any
 
 import pygments
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
@@ -344,7 +345,32 @@ def _notice_language(env: Any, language: str, line: int | None) -> None:
         ("code.language", f"no highlighting for the unknown language '{language}': shown as plain text", line, hint))
 
 
+RAW = re.compile(r"^\{=([\w-]+)\}$")  # pandoc's raw blocks: ```{=html}
+HTML_FORMATS = frozenset({"html", "html4", "html5", "xhtml", "epub", "epub2", "epub3"})
+
+
+def raw_blocks(state: StateCore) -> None:
+    """pandoc's raw blocks: ```` ```{=html} ```` is raw HTML (checked like any other, by the
+    HTML rules), a block for another format (``{=latex}``, ``{=openxml}``) is left out, with a
+    notice, as pandoc leaves it out of HTML and EPUB."""
+    kept: list[Token] = []
+    for token in state.tokens:
+        match = RAW.match(token.info.strip()) if token.type == "fence" else None
+        if match is None:
+            kept.append(token)
+        elif match.group(1).lower() in HTML_FORMATS:
+            token.type = "html_block"
+            kept.append(token)
+        else:
+            line = state.env.get("first_line", 1) + token.map[0] if token.map else None
+            state.env.setdefault("notices", []).append(
+                ("code.raw", f"left out a raw '{match.group(1)}' block: only raw HTML reaches the book", line,
+                 "write the content in Markdown or HTML, or drop the block"))
+    state.tokens = kept
+
+
 def code_plugin(md: MarkdownIt) -> None:
-    """Fenced and indented code rendered by :func:`render_code`."""
+    """Fenced and indented code rendered by :func:`render_code`; pandoc's raw blocks first."""
+    md.core.ruler.after("block", "octavo_raw_blocks", raw_blocks)
     md.add_render_rule("fence", render_code)
     md.add_render_rule("code_block", render_code)

@@ -261,3 +261,12 @@ def test_control_characters_in_code_show_as_their_pictures(tmp_path: Path) -> No
     """Terminal colours pasted into a block (ESC) or a form feed: XML cannot hold them."""
     pre = one_block("console", "\x1b[31mred\x1b[0m\n\x0c", tmp_path)
     assert line_texts(pre) == ["\u241b[31mred\u241b[0m", "\u240c"]
+
+
+def test_pandoc_raw_blocks_pass_html_and_leave_out_other_formats(tmp_path: Path) -> None:
+    markdown = ("```{=html}\n<aside class=\"tip\"><p>Raw <b>HTML</b></p></aside>\n```\n\n"
+                "```{=latex}\n\\newpage\n```\n\nText.\n")
+    root, found = rendered(markdown, tmp_path)
+    assert root.xpath("//aside[@class='tip']/p/b/text()") == ["HTML"] and root.xpath("//pre") == []
+    assert "newpage" not in "".join(root.itertext())
+    assert found == [("notice", "code.raw", 5)]
