@@ -277,3 +277,13 @@ def test_the_notice_for_an_unknown_language_names_its_line(tmp_path: Path) -> No
     result = build(book, tmp_path / "out", ["epub"])
     notices = [(d.severity.value, d.code, d.path, d.line) for d in result.diagnostics]
     assert notices == [("notice", "code.language", "01-fences.md", 83)]
+
+
+def test_code_never_makes_a_phone_scroll_sideways(chromium: Any, out: Path) -> None:
+    context = chromium.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto((out / "site" / "01-fences.html").as_uri())
+    widths = page.evaluate("""() => [document.documentElement.scrollWidth, window.innerWidth,
+      Math.max(...[...document.querySelectorAll('pre.highlight')].map(p => p.scrollWidth - p.clientWidth))]""")
+    context.close()
+    assert widths[0] <= widths[1] and widths[2] == 0, widths
