@@ -100,7 +100,6 @@ class OctavoStyle(Style):
 
     name = "octavo"
     background_color = "#f6f6f3"
-    highlight_color = "#e9e6d6"
     line_number_color = "#5c5c5c"
     styles: ClassVar[dict[_TokenType, str]] = _styles(LIGHT)
 
@@ -110,7 +109,6 @@ class OctavoDarkStyle(Style):
 
     name = "octavo-dark"
     background_color = "#1c1f24"
-    highlight_color = "#33372f"
     line_number_color = "#a3a6ab"
     styles: ClassVar[dict[_TokenType, str]] = _styles(DARK)
 
@@ -182,8 +180,7 @@ def _rules(chosen: type[Style], under: type[Style] | None, marks: bool) -> str:
     numbers = _hex(chosen.line_number_color) or _mix(text, background, 0.6)
     border = _mix(text, background, 0.2)
     lines = [f"{SCOPE} {{ color: {text}; background-color: {background}; border-color: {border}; }}",
-             f"{SCOPE} .ln {{ color: {numbers}; }}",
-             f"{SCOPE} .hll {{ background-color: {_hex(chosen.highlight_color) or _mix(text, background, 0.1)}; }}"]
+             f"{SCOPE} .ln {{ color: {numbers}; }}"]
     if marks:
         lines.append(f"{SCOPE} .line::after {{ background: {_mark(numbers)} repeat-y 0 0 / 1.2em 1.4em; }}")
     defaults = {"color": text, "font-weight": "normal", "font-style": "normal", "text-decoration": "none",
