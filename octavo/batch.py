@@ -16,21 +16,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from octavo import highlight
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
 from octavo.render import RenderContext, render_chapter
 
-CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py", "svg.py", "raster.py",
-        "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py", "leftovers.py",
-        "labels.py")
+CODE = ("markdown.py", "highlight.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py", "svg.py",
+        "raster.py", "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py",
+        "leftovers.py", "labels.py")
 T = TypeVar("T")
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves
 
 
 def context_key(ctx: RenderContext) -> str:
     """What every chapter's rendering shares: octavo's code and the book-wide context."""
-    return digest(code_digest(*CODE), ctx.root, ctx.language, sorted(ctx.chapter_ids.items()), ctx.allow_remote,
-                  ctx.max_pixels, ctx.citation_notes)
+    return digest(code_digest(*CODE), highlight.ENGINE, ctx.root, ctx.language, sorted(ctx.chapter_ids.items()),
+                  ctx.allow_remote, ctx.max_pixels, ctx.citation_notes)
 
 
 def chapter_key(chapter: Chapter, context: str, memo: Memo = NO_CACHE) -> str:

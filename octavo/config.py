@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pygments.styles import get_all_styles
+
 from octavo import FORMATS
 from octavo.diagnostics import Diagnostic, error, notice
 
@@ -39,9 +41,11 @@ BUILD_KEYS = {
 SITE_KEYS = {"header", "footer", "base-url"}
 STYLE_KEYS = {
     "sheets", "body-font", "body-size", "heading-font", "line-height", "text-color", "accent-color",
-    "page-size", "page-margins", "justify", "hyphenate",
+    "page-size", "page-margins", "justify", "hyphenate", "code-theme", "code-theme-dark",
 }
 PDF_KEYS = {"page-references"}
+CODE_THEME_KEYS = ("code-theme", "code-theme-dark")  # Pygments style names, not CSS values
+OWN_CODE_THEMES = ("octavo", "octavo-dark")  # octavo's own styles (octavo/codestyle.py), beside Pygments' ones
 TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
 # BCP 47, loosely: a primary language subtag, then script/region/variant subtags.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
@@ -120,6 +124,8 @@ class SiteOptions:
 class StyleOptions:
     sheets: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()
+    code_theme: str = "octavo"
+    code_theme_dark: str = ""  # "": the dark sibling of code_theme (see octavo.codestyle.dark_of)
 
 
 @dataclass(frozen=True)
@@ -297,7 +303,7 @@ def _site(r: _Reader, site: Mapping[str, Any]) -> SiteOptions:
 def _style(r: _Reader, style: Mapping[str, Any]) -> StyleOptions:
     r.check_keys(style, STYLE_KEYS, "style.")
     variables: list[tuple[str, str]] = []
-    for key in sorted(STYLE_KEYS - {"sheets"}):
+    for key in sorted(STYLE_KEYS - {"sheets", *CODE_THEME_KEYS}):
         value = style.get(key)
         if value is None:
             continue
@@ -307,7 +313,23 @@ def _style(r: _Reader, style: Mapping[str, Any]) -> StyleOptions:
             r.fail(key, f"'style.{key}' must be a plain CSS value")
             continue
         variables.append((key, str(value)))
-    return StyleOptions(r.strings(style, "sheets", "style.") or (), tuple(variables))
+    themes = [_code_theme(r, style, key) for key in CODE_THEME_KEYS]
+    return StyleOptions(r.strings(style, "sheets", "style.") or (), tuple(variables), themes[0] or "octavo",
+                        themes[1] or "")
+
+
+def _code_theme(r: _Reader, style: Mapping[str, Any], key: str) -> str | None:
+    """A Pygments style name that exists (octavo's own or one Pygments has), else a problem."""
+    name = r.string(style, key, "style.")
+    if name is None:
+        return None
+    known = sorted({*get_all_styles(), *OWN_CODE_THEMES})
+    if name in known:
+        return name
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"themes: {', '.join(known)}"
+    r.fail(key, f"unknown code theme '{name}' in 'style.{key}'", hint)
+    return None
 
 
 def _citations(r: _Reader, book: Mapping[str, Any]) -> CitationOptions:

@@ -24,7 +24,7 @@ from mdit_py_plugins.attrs.parse import parse as parse_attrs
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from octavo import leftovers, sanitize
+from octavo import highlight, leftovers, sanitize
 from octavo.blocks import blocks_plugin
 from octavo.citations.syntax import citations_plugin
 from octavo.paths import slugify
@@ -84,6 +84,7 @@ def parser(language: str) -> MarkdownIt:
     # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
     md.enable(["table", "strikethrough", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.use(highlight.code_plugin)
     md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
     md.core.ruler.push("octavo_heading_attrs", heading_attrs)
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)

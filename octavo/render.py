@@ -29,7 +29,7 @@ from octavo.assets import (
     media_type,
     without_doctype,
 )
-from octavo.diagnostics import Diagnostic, error, warning
+from octavo.diagnostics import Diagnostic, error, notice, warning
 from octavo.memo import digest
 from octavo.model import Chapter, CrossRef, Heading, RemoteImage, RenderedChapter, XRef
 from octavo.paths import OutsideBook, book_relative, is_url, slugify
@@ -62,6 +62,8 @@ class RenderContext:
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
+    problems += [notice(code, message, chapter.source, line, hint=hint)
+                 for code, message, line, hint in env.get("notices", [])]
     root = sanitize.parse(html, raw=env["raw_html"])
     problems += _unsafe_html(chapter.source, env.get("raw_suspects", []), sanitize.clean(root))
     problems += _malformed_html(chapter.source, env.get("raw_blocks", []))

@@ -1,7 +1,8 @@
-"""CSS in layers, later wins: octavo's base sheet, its sheet for the output, the ``[style]``
-variables of book.toml, the book's ``styles/book.css``, then the book's sheet for the output and
-any extra sheets it names. Each layer stays a file of its own, so a book's relative ``url()``
-(fonts, images) keeps working and a user can see where a rule comes from.
+"""CSS in layers, later wins: octavo's base sheet, its sheet for the output, the colours of
+highlighted code (generated from ``[style] code-theme``), the ``[style]`` variables of book.toml,
+the book's ``styles/book.css``, then the book's sheet for the output and any extra sheets it names.
+Each layer stays a file of its own, so a book's relative ``url()`` (fonts, images) keeps working
+and a user can see where a rule comes from.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from octavo import urls
+from octavo import codestyle, urls
 from octavo.assets import Limits, data_url, inspect_data, inspect_file, media_type
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.model import Book
@@ -36,6 +37,7 @@ def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
     root = book.config.root
     sheets = [Sheet(f"css/{name}", (DEFAULTS / name).read_text(encoding="utf-8"), "default")
               for name in ("base.css", f"{output}.css") if (DEFAULTS / name).is_file()]
+    sheets.append(Sheet("css/code.css", code_sheet(book, output), "default"))
     variables = variables_sheet(book)
     if variables:
         sheets.append(Sheet("css/variables.css", variables, "config"))
@@ -58,6 +60,14 @@ def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
         problems += more
         sheets.append(Sheet(path, text, path))
     return Styles(tuple(sheets), tuple(dict.fromkeys(asset for asset, _, _ in uses)), tuple(uses)), problems
+
+
+def code_sheet(book: Book, output: str) -> str:
+    """The colours of highlighted code; the web edition's sheet holds the dark variant too, and
+    print and web mark wrapped lines (reading systems get no positioned images: some misplace them)."""
+    chosen = book.config.style
+    dark = codestyle.dark_of(chosen.code_theme, chosen.code_theme_dark) if output == "web" else None
+    return codestyle.sheet(chosen.code_theme, dark, marks=output in ("pdf", "web"))
 
 
 def _references(root: Path, path: str, text: str, limits: Limits

@@ -1,4 +1,5 @@
-"""Ace by DAISY, the accessibility checker stores run: no failure on the sample book or Sherlock."""
+"""Ace by DAISY, the accessibility checker stores run: no failure on the sample book, Sherlock, or
+the book of code listings."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import BOOKS, CORPUS, ROOT
 
 from octavo.check import run_ace, source_locator
 from octavo.pipeline import assemble
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil
                                 reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
 
 
-@pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock"], ids=lambda p: p.name)
+@pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock", BOOKS / "code"], ids=lambda p: p.name)
 def test_ace_finds_no_violation(book: Path, build_book: Callable[..., Path]) -> None:
     out = build_book(book)
     epub = next(out.glob("*.epub"))

@@ -33,7 +33,8 @@ def test_book_css_is_layered_after_the_defaults(book: Path, tmp_path: Path) -> N
     epub = Epub(tmp_path / "out" / "inner-leadership.epub")
     _, chapter = epub.chapter_with_title("Preface")
     links = chapter.xpath("//x:link/@href", namespaces=NS)
-    assert links == ["css/base.css", "css/epub.css", "css/variables.css", "styles/book.css", "styles/epub.css"]
+    assert links == ["css/base.css", "css/epub.css", "css/code.css", "css/variables.css", "styles/book.css",
+                     "styles/epub.css"]
     assert "h1 { color: #7a1f1f; }" in epub.zip.read("EPUB/styles/book.css").decode()
     assert "--accent-color: #005f5f;" in epub.zip.read("EPUB/css/variables.css").decode()
 

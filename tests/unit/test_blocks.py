@@ -99,7 +99,7 @@ def test_fenced_divs_nest_like_pandoc_and_skip_code(tmp_path: Path) -> None:
     outer = root.find("div")
     assert outer.get("class") == "callout callout-note"
     inner = outer.find("div[@class='inner']")
-    assert inner is not None and inner.find("pre/code").text == ":::\n"
+    assert inner is not None and "".join(inner.find("pre/code").itertext()) == ":::\n"
     assert text(outer.findall("p")[-1]) == "After inner."
     assert root.findall("p")[-1].text == "Outside."
 

@@ -23,19 +23,20 @@ MODEL_MAY_IMPORT = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.mem
 NOT_KEYED = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.memo", "octavo.paths", "octavo.model",
              "octavo.model.book", "octavo.model.contents", "octavo.model.assembled"}
 # A writer's page keys hold the chapter's digest, made with batch.CODE: the rendering code is in it.
-RENDERING = {"octavo.assets", "octavo.markdown", "octavo.render", "octavo.sanitize", "octavo.model.rendered",
-             "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax", "octavo.model.citations",
-             "octavo.blocks", "octavo.refs", "octavo.leftovers", "octavo.labels"}
-# What a writer reads but keys by content (templates and style sheets by files_digest, links by
-# the index's digest, deflated members by their bytes, published files compared byte for byte).
-WRITING = RENDERING | {"octavo.styles", "octavo.transforms.xrefs", "octavo.output", "octavo.signals", "octavo.forked",
-                       "octavo.batch",
-                       "octavo.writers.epub.container", "octavo.writers.web.search"}
+RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.render", "octavo.sanitize",
+             "octavo.model.rendered", "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax",
+             "octavo.model.citations", "octavo.blocks", "octavo.refs", "octavo.leftovers", "octavo.labels"}
+# What a writer reads but keys by content (templates and style sheets by files_digest, the code sheet
+# that codestyle makes by its text, links by the index's digest, deflated members by their bytes,
+# published files compared byte for byte).
+WRITING = RENDERING | {"octavo.styles", "octavo.codestyle", "octavo.transforms.xrefs", "octavo.output",
+                       "octavo.signals", "octavo.forked", "octavo.batch", "octavo.writers.epub.container",
+                       "octavo.writers.web.search"}
 CACHES = [  # (the module whose results are cached, its code list, what it reads that is keyed otherwise)
     ("octavo.render", batch.CODE, NOT_KEYED),
     # layout reads styles' folder only; the model (and its rendered chapter) come in through styles
-    ("octavo.writers.pdf.layout", pdf_cache.CODE, NOT_KEYED | {"octavo.styles", "octavo.model.rendered",
-                                                                      "octavo.model.citations"}),
+    ("octavo.writers.pdf.layout", pdf_cache.CODE, NOT_KEYED | {"octavo.styles", "octavo.codestyle",
+                                                               "octavo.model.rendered", "octavo.model.citations"}),
     ("octavo.writers.epub.writer", epub_writer.CODE, NOT_KEYED | WRITING),
     ("octavo.writers.web.writer", web_writer.CODE, NOT_KEYED | WRITING),
     ("octavo.writers.web.search", web_search.CODE, NOT_KEYED | RENDERING | {"octavo.templates", "octavo.writers.common",

@@ -11,6 +11,7 @@
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
 - A cross-reference that asks for its page ("on page N") is given it, from the pages laid out so far.
 - A short callout is marked ``keep-together``, which styles/pdf.css keeps on one page.
+- Tokens of highlighted code that the print theme leaves plain lose their span (see plain_code).
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -65,14 +66,17 @@ def url_maker(current: str) -> Callable[[str, str], str]:
 
 
 def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Mark],
-               long_note: int = LONG_NOTE, page_number: Callable[[str, str], str] | None = None) -> str:
+               long_note: int = LONG_NOTE, page_number: Callable[[str, str], str] | None = None,
+               plain: frozenset[str] = frozenset()) -> str:
     """The chapter XHTML of page ``current``, placed for print (see the module's docstring).
 
-    ``page_number(page, fragment)`` gives the page label of an anchor, for "on page N".
+    ``page_number(page, fragment)`` gives the page label of an anchor, for "on page N";
+    ``plain``: the token classes of code the print theme gives no look of their own.
     """
     if not html.strip():
         return ""
     root = sanitize.parse(html, raw=False)
+    plain_code(root, plain)
     inline_footnotes(root, long_note)
     if page_number is not None and has_page_references(html):
         page_references(root, index, page_number)
@@ -82,6 +86,19 @@ def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Ma
     mark_bookmarks(root, marks)
     prefix_ids(root, current)
     return sanitize.serialize(root)
+
+
+CODE_TOKENS = etree.XPath("//pre[contains(concat(' ', @class, ' '), ' highlight ')]/code/span/span[@class]")
+
+
+def plain_code(root: etree._Element, plain: frozenset[str]) -> None:
+    """Unwrap the token spans of ``plain`` classes. WeasyPrint lays out each inline box on its
+    own (half a millisecond a span), and about half of a block's tokens (names, punctuation,
+    operators) look just like the code around them."""
+    if plain:
+        for span in CODE_TOKENS(root):
+            if span.get("class") in plain:
+                sanitize.unwrap(span)
 
 
 def _local(element: etree._Element) -> str:

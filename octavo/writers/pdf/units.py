@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from octavo import __version__, templates
+from octavo import __version__, codestyle, templates
 from octavo.model import Assembled, Page, TocEntry
 from octavo.transforms.crossrefs import has_page_references
 from octavo.writers.pdf.body import LONG_NOTE, Mark, anchor, print_body, url_maker
@@ -81,6 +81,7 @@ class UnitRenderer:
         self.env: Environment = templates.environment(assembled.book.config.root)
         self.marks = outline_marks(assembled.toc)
         self.cache: dict[str, str] = {}
+        self.plain = codestyle.plain_classes(assembled.book.config.style.code_theme)
         self.common: dict[str, Any] = {
             "book": assembled.book.config.meta,
             "built": assembled.built.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -128,7 +129,7 @@ class UnitRenderer:
             local = {fragment: mark for (owner, fragment), mark in self.marks.items()
                      if owner == page.id and fragment}
             body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note,
-                              context["page_number"])
+                              context["page_number"], self.plain)
         template = "pdf/part.html.j2" if page.kind == "part" else "pdf/chapter.html.j2"
         return templates.render(self.env, template, page=page, body=Markup(body),
                                 bookmark=self.marks.get((page.id, "")), **context)
