@@ -20,7 +20,7 @@ from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
 from octavo.render import RenderContext, render_chapter
 
-CODE = ("markdown.py", "render.py", "sanitize.py", "assets.py", "paths.py", "model/rendered.py")
+CODE = ("markdown.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "model/rendered.py")
 T = TypeVar("T")
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves
 

@@ -25,6 +25,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from octavo import sanitize
+from octavo.math import math_plugin
 from octavo.paths import slugify
 
 QUOTES: dict[str, str | list[str]] = {
@@ -43,6 +44,7 @@ QUOTES: dict[str, str | list[str]] = {
 }
 SAFE_ATTR = re.compile(r"^(?:epub:)?[A-Za-z_][A-Za-z0-9_.-]*$")
 HEADING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+LINE_SPANNING = frozenset({"html_inline", "text", "math_inline", "math_inline_double"})  # may hold line breaks
 Env = dict[str, Any]
 
 
@@ -81,6 +83,7 @@ def parser(language: str) -> MarkdownIt:
     # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
     md.enable(["table", "strikethrough", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.use(math_plugin)
     md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
     md.core.ruler.push("octavo_heading_attrs", heading_attrs)
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
@@ -162,7 +165,7 @@ def inline_lines(state: StateCore) -> None:
             child.meta["line"] = line
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
-            elif child.type == "html_inline" or child.type == "text":
+            elif child.type in LINE_SPANNING:
                 line += child.content.count("\n")
 
 

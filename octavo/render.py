@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from octavo import markdown, sanitize
+from octavo import markdown, math, sanitize
 from octavo.assets import check_image
 from octavo.diagnostics import Diagnostic, error, warning
 from octavo.memo import digest
@@ -53,6 +53,7 @@ class RenderContext:
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
+    problems += math.diagnostics(chapter.source, env)
     root = sanitize.parse(html, raw=env["raw_html"])
     problems += _unsafe_html(chapter.source, env.get("raw_suspects", []), sanitize.clean(root))
     problems += _malformed_html(chapter.source, env.get("raw_blocks", []))

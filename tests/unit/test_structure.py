@@ -23,7 +23,8 @@ MODEL_MAY_IMPORT = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.mem
 NOT_KEYED = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.memo", "octavo.paths", "octavo.model",
              "octavo.model.book", "octavo.model.contents", "octavo.model.assembled"}
 # A writer's page keys hold the chapter's digest, made with batch.CODE: the rendering code is in it.
-RENDERING = {"octavo.assets", "octavo.markdown", "octavo.render", "octavo.sanitize", "octavo.model.rendered"}
+RENDERING = {"octavo.assets", "octavo.markdown", "octavo.math", "octavo.render", "octavo.sanitize",
+             "octavo.model.rendered"}
 # What a writer reads but keys by content (templates and style sheets by files_digest, links by
 # the index's digest, deflated members by their bytes, published files compared byte for byte).
 WRITING = RENDERING | {"octavo.styles", "octavo.transforms.xrefs", "octavo.output", "octavo.forked", "octavo.batch",

@@ -9,6 +9,7 @@
   document, is written ``octavo-dest:<page>--<id>`` and becomes a PDF destination once the pages
   are joined (see :mod:`octavo.writers.pdf.merge`).
 - Headings of the contents tree are marked ``bookmark-N`` so the PDF outline mirrors the contents.
+- Formulas, MathML elsewhere, are drawn as SVG (WeasyPrint has no MathML), see :mod:`octavo.math`.
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -21,7 +22,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from octavo import sanitize
+from octavo import math, sanitize
+from octavo.memo import NO_CACHE, Memo
 from octavo.model import XRefIndex
 from octavo.render import XREF
 
@@ -61,11 +63,13 @@ def url_maker(current: str) -> Callable[[str, str], str]:
 
 
 def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Mark],
-               long_note: int = LONG_NOTE) -> str:
-    """The chapter XHTML of page ``current``, placed for print (see the module's docstring)."""
+               long_note: int = LONG_NOTE, memo: Memo = NO_CACHE) -> str:
+    """The chapter XHTML of page ``current``, placed for print (see the module's docstring);
+    ``memo`` keeps the drawn formulas."""
     if not html.strip():
         return ""
     root = sanitize.parse(html, raw=False)
+    math.for_print(root, memo)
     inline_footnotes(root, long_note)
     place_links(root, index, url_maker(current))
     mark_bookmarks(root, marks)

@@ -123,7 +123,8 @@ class UnitRenderer:
         if page.chapter is not None:
             local = {fragment: mark for (owner, fragment), mark in self.marks.items()
                      if owner == page.id and fragment}
-            body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note)
+            body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note,
+                              self.assembled.memo.area("math"))
         template = "pdf/part.html.j2" if page.kind == "part" else "pdf/chapter.html.j2"
         return templates.render(self.env, template, page=page, body=Markup(body),
                                 bookmark=self.marks.get((page.id, "")), **context)
