@@ -397,7 +397,53 @@ def _fix(root: etree._Element) -> None:
         text = (element.text or "").strip()
         if len(text) > 1 and text.isalpha() and element not in limited:
             element.tag = f"{{{MATHML_NS}}}mi"  # \operatorname{Var}: a name, without an operator's spacing
+            for name in [n for n in element.attrib if n != "mathvariant"]:
+                del element.attrib[name]  # an operator's attributes (movablelimits...) are not an mi's
+    _forms(root)
     _align_cells(root)
+    for accent in root.iter(f"{{{MATHML_NS}}}mover"):  # \widehat: a stretchy accent, not a small ^ above
+        mark = accent[-1] if len(accent) == 2 else None
+        if mark is not None and accent.get("accent") is None and mark.text == "^" and len(mark) == 0:
+            mark.text, mark.attrib["accent"] = "\u0302", "true"
+
+
+FENCES = frozenset("()[]{}|‖⟨⟩⌊⌋⌈⌉")
+BARS = frozenset("|‖")
+OPENS = frozenset("([{⟨⌊⌈=<>≤≥≠≈≡∼≃≅∝∈∉∋⊂⊃⊆⊇≪≫→←↔⇒⇐⇔↦:+−±∓×÷·∗∘∧∨∩∪⊕⊗,;")
+SIGNS = frozenset("−+±∓")
+
+
+def _forms(root: etree._Element) -> None:
+    """The ``form`` of the operators whose role TeX knows from its source and MathML Core guesses
+    from the position (and gets wrong, with the wrong spacing or no stretching): a matrix's
+    delimiters, paired bars ``|x|``, and a sign that opens a term, ``(-x)``."""
+    for row in root.iter():
+        operators = [child for child in row if etree.QName(child).localname == "mo"]
+        for child in operators:
+            text = (child.text or "").strip()
+            before, after = child.getprevious(), child.getnext()
+            if text in FENCES and after is not None and etree.QName(after).localname == "mtable":
+                child.attrib.update({"form": "prefix", "stretchy": "true"})
+            elif text in FENCES and before is not None and etree.QName(before).localname == "mtable":
+                child.attrib.update({"form": "postfix", "stretchy": "true"})
+        bars = [child for child in operators if (child.text or "").strip() in BARS and "form" not in child.attrib]
+        if len(bars) % 2 == 0:
+            for index, bar in enumerate(bars):
+                bar.set("form", "postfix" if index % 2 else "prefix")
+        for child in operators:
+            if (child.text or "").strip() in SIGNS and _opens_term(child.getprevious()):
+                child.set("form", "prefix")
+
+
+def _opens_term(before: etree._Element | None) -> bool:
+    """Whether a sign after ``before`` is unary, as TeX decides: first in its row, or after an
+    opening fence, a relation, a binary operator, punctuation or a big operator."""
+    if before is None:
+        return True
+    if etree.QName(before).localname != "mo":
+        return False
+    text = (before.text or "").strip()
+    return text in OPENS or text in UNSTRETCHED or (text in BARS and before.get("form") == "prefix")
 
 
 def _align_cells(root: etree._Element) -> None:
@@ -462,6 +508,7 @@ def draw(mathml: str) -> str:
 
     config.svg2 = False  # plain paths: no <symbol> ids to clash between formulas
     element = ET.fromstring(mathml)  # an element, not markup: ziamath unescapes markup, breaking "&lt;"
+    _text_style(element, element.get("display") == "block")
     alt = element.get("alttext", "")
     drawing = Math(element, size=SIZE, margin=0)
     width, height = drawing.getsize()
@@ -474,6 +521,35 @@ def draw(mathml: str) -> str:
     svg.set("aria-label", alt)
     markup = ET.tostring(svg, encoding="unicode")
     return markup
+
+
+BESIDE = {target: kind for kind, target in SCRIPTS.items()}
+SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover", "mroot"})
+
+
+def _text_style(element: Any, display: bool) -> None:
+    """What MathML Core does and ziamath does not, on the ElementTree ziamath is given: a
+    fraction's parts, scripts and a matrix's cells are in text style, and there an operator with
+    movable limits has them beside it (``munder`` becomes ``msub``)."""
+    name = element.tag.rpartition("}")[2]
+    explicit = element.get("displaystyle")
+    if explicit in ("true", "false"):
+        display = explicit == "true"
+    elif not display:
+        element.set("displaystyle", "false")  # said outright: ziamath would inherit display style
+    base = element[0] if len(element) else None
+    if (name in BESIDE and not display and base is not None and base.tag.endswith("}mo")
+            and base.get("movablelimits") == "true"):
+        element.tag = element.tag.replace(name, BESIDE[name])
+        name = BESIDE[name]
+    for index, child in enumerate(element):
+        if name == "mfrac" or (name in SCRIPTED and index > 0):
+            inner = False
+        elif name == "mtable":
+            inner = explicit == "true"  # align's cells are in display style, a matrix's are not
+        else:
+            inner = display
+        _text_style(child, inner)
 
 
 def _replace(element: etree._Element, svg: str) -> None:
