@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,7 @@ from octavo.memo import Memo, code_digest, digest
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 SVG_NS = "http://www.w3.org/2000/svg"
+M = f"{{{MATHML_NS}}}"
 INLINE = "math_inline"  # $x$ and \(x\)
 DISPLAY_INLINE = "math_inline_double"  # $$x$$ and \[x\] inside a paragraph
 BLOCK = "math_block"  # $$x$$ and \[x\] on lines of their own
@@ -300,8 +302,22 @@ def to_mathml(tex: str, display: bool) -> str:
         raise MathError(f"the converter wrote broken MathML ({problem})") from None
     _check(root)
     _fix(root)
-    root.set("alttext", " ".join(tex.split()))
+    _annotate(root, tex)
     return str(etree.tostring(root, encoding="unicode"))
+
+
+def _annotate(root: etree._Element, tex: str) -> None:
+    """The TeX kept twice, as pandoc and MathJax keep it: as ``alttext``, which EPUB 3 asks for,
+    and as an ``application/x-tex`` annotation, the text a reader copies or searches."""
+    root.set("alttext", " ".join(tex.split()))
+    content = list(root)
+    semantics = etree.SubElement(root, f"{M}semantics")
+    if len(content) == 1:
+        semantics.append(content[0])
+    else:
+        etree.SubElement(semantics, f"{M}mrow").extend(content)
+    annotation = etree.SubElement(semantics, f"{M}annotation", encoding="application/x-tex")
+    annotation.text = tex.strip()
 
 
 def _prepared(tex: str) -> str:
@@ -350,13 +366,25 @@ def _check_braces(tex: str) -> None:
         raise MathError(f"{depth} '{{' never closed" if depth > 1 else "a '{' is never closed")
 
 
+REASONS = {  # latex2mathml's exceptions, most without a message, in words
+    "ExtraLeftOrMissingRightError": "a \\left has no \\right",
+    "MissingSuperScriptOrSubscriptError": "^ or _ has nothing after it",
+    "DoubleSubscriptsError": "two subscripts in a row: write x_{a_b} or {x_a}_b",
+    "DoubleSuperscriptsError": "two superscripts in a row: write x^{a^b} or {x^a}^b",
+    "NoAvailableTokensError": "a command is missing its argument",
+    "NumeratorNotFoundError": "\\frac has no numerator",
+    "DenominatorNotFoundError": "\\frac has no denominator",
+    "MissingEndError": "an environment is never closed",
+    "LimitsMustFollowMathOperatorError": "\\limits must follow an operator such as \\sum",
+}
+
+
 def _reason(problem: Exception) -> str:
-    """latex2mathml's exception, in words: ``MissingSuperScriptOrSubscriptError`` -> "missing
-    superscript or subscript"."""
-    name = type(problem).__name__.removesuffix("Error")
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower().replace("super script", "superscript")
+    """The converter's exception in words, with its own name and message for reference."""
+    name = type(problem).__name__
     detail = str(problem).strip()
-    return f"{words}: {detail}" if detail else words
+    said = f"latex2mathml: {name}: {detail}" if detail else f"latex2mathml: {name}"
+    return f"{REASONS[name]} ({said})" if name in REASONS else f"the converter stopped ({said})"
 
 
 def _check(root: etree._Element) -> None:
@@ -503,11 +531,16 @@ def draw(mathml: str) -> str:
     """One formula as an SVG element, ``vertical-align``-ed so its baseline is the text's."""
     import xml.etree.ElementTree as ET
 
-    from ziamath.config import config
-    from ziamath.zmath import Math
+    with warnings.catch_warnings():  # its font is found with importlib.resources.path, deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from ziamath.config import config
+        from ziamath.zmath import Math
 
     config.svg2 = False  # plain paths: no <symbol> ids to clash between formulas
     element = ET.fromstring(mathml)  # an element, not markup: ziamath unescapes markup, breaking "&lt;"
+    for semantics in element.findall(f"{M}semantics"):  # ziamath draws all it is given: the
+        element.remove(semantics)  # presentation alone, not the TeX annotation
+        element.append(semantics[0])
     _text_style(element, element.get("display") == "block")
     alt = element.get("alttext", "")
     drawing = Math(element, size=SIZE, margin=0)
