@@ -46,6 +46,7 @@ from octavo.memo import Memo, code_digest, digest
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 SVG_NS = "http://www.w3.org/2000/svg"
 M = f"{{{MATHML_NS}}}"
+MO, MTABLE = f"{M}mo", f"{M}mtable"
 INLINE = "math_inline"  # $x$ and \(x\)
 DISPLAY_INLINE = "math_inline_double"  # $$x$$ and \[x\] inside a paragraph
 BLOCK = "math_block"  # $$x$$ and \[x\] on lines of their own
@@ -415,7 +416,7 @@ def _fix(root: etree._Element) -> None:
     for kind, target in SCRIPTS.items():
         for element in list(root.iter(f"{{{MATHML_NS}}}{kind}")):
             base = element[0] if len(element) else None
-            if base is None or etree.QName(base).localname != "mo":
+            if base is None or base.tag != MO:
                 continue
             if (base.text or "").strip() in LIMITS or base.get("movablelimits") == "true":
                 element.tag = f"{{{MATHML_NS}}}{target}"
@@ -445,14 +446,16 @@ def _forms(root: etree._Element) -> None:
     """The ``form`` of the operators whose role TeX knows from its source and MathML Core guesses
     from the position (and gets wrong, with the wrong spacing or no stretching): a matrix's
     delimiters, paired bars ``|x|``, and a sign that opens a term, ``(-x)``."""
-    for row in root.iter():
-        operators = [child for child in row if etree.QName(child).localname == "mo"]
+    rows: dict[etree._Element, list[etree._Element]] = {}
+    for operator in root.iter(MO):
+        rows.setdefault(operator.getparent(), []).append(operator)
+    for operators in rows.values():
         for child in operators:
             text = (child.text or "").strip()
             before, after = child.getprevious(), child.getnext()
-            if text in FENCES and after is not None and etree.QName(after).localname == "mtable":
+            if text in FENCES and after is not None and after.tag == MTABLE:
                 child.attrib.update({"form": "prefix", "stretchy": "true"})
-            elif text in FENCES and before is not None and etree.QName(before).localname == "mtable":
+            elif text in FENCES and before is not None and before.tag == MTABLE:
                 child.attrib.update({"form": "postfix", "stretchy": "true"})
         bars = [child for child in operators if (child.text or "").strip() in BARS and "form" not in child.attrib]
         if len(bars) % 2 == 0:
@@ -468,7 +471,7 @@ def _opens_term(before: etree._Element | None) -> bool:
     opening fence, a relation, a binary operator, punctuation or a big operator."""
     if before is None:
         return True
-    if etree.QName(before).localname != "mo":
+    if before.tag != MO:
         return False
     text = (before.text or "").strip()
     return text in OPENS or text in UNSTRETCHED or (text in BARS and before.get("form") == "prefix")
