@@ -388,7 +388,20 @@ def _reason(problem: Exception) -> str:
     return f"{REASONS[name]} ({said})" if name in REASONS else f"the converter stopped ({said})"
 
 
+ARGUMENTS = {  # elements latex2mathml can leave short of a part, given a command without its argument
+    "mfrac": (2, "\\frac has no denominator"), "mroot": (2, "\\sqrt[n] has nothing under its root"),
+    "msub": (2, "_ has nothing after it"), "msup": (2, "^ has nothing after it"),
+    "msubsup": (3, "_ or ^ has nothing after it"), "munder": (2, "a limit or brace below has nothing to go under"),
+    "mover": (2, "an accent or brace above has nothing to go over"),
+    "munderover": (3, "limits below and above are missing a part"),
+}
+
+
 def _check(root: etree._Element) -> None:
+    for element in root.iter(*(f"{M}{name}" for name in ARGUMENTS)):
+        parts, reason = ARGUMENTS[element.tag.rpartition("}")[2]]
+        if len(element) != parts:
+            raise MathError(f"{reason} (a command is missing an argument)")
     for element in root.iter(f"{{{MATHML_NS}}}mi", f"{{{MATHML_NS}}}mo", f"{{{MATHML_NS}}}mn"):
         text = (element.text or "").strip()
         if COMMAND.match(text):
@@ -504,19 +517,35 @@ class Typeset:
     svg: str
 
 
-def for_print(root: etree._Element, memo: Memo) -> None:
-    """Replace each ``math`` element of a chapter by its SVG (see the module's docstring)."""
+def for_print(root: etree._Element, memo: Memo) -> list[str]:
+    """Replace each ``math`` element of a chapter by its SVG (see the module's docstring); return
+    the TeX of the formulas ziamath could not draw, which are printed as TeX instead."""
     formulas = [m for m in root.iter(f"{{{MATHML_NS}}}math") if m.getparent() is not None]
     if not formulas:
-        return
+        return []
     sources = [etree.tostring(m, encoding="unicode", with_tail=False) for m in formulas]
     key = digest(code_digest(*PRINT_CODE), _ziamath_version(), sources)
     kept = memo.load_object(key)
-    drawn: list[str] = kept if _is_drawing(kept, len(sources)) else [draw(source) for source in sources]
+    drawn: list[str] = kept if _is_drawing(kept, len(sources)) else [_drawn(source) for source in sources]
     if drawn is not kept:
         memo.store_object(key, drawn)
+    undrawn: list[str] = []
     for element, svg in zip(formulas, drawn, strict=True):
-        _replace(element, svg)
+        if svg:
+            _replace(element, svg)
+        else:
+            undrawn.append(element.get("alttext", ""))
+            _replace_with_tex(element)
+    return undrawn
+
+
+def _drawn(mathml: str) -> str:
+    """The drawing, or "" when ziamath fails on MathML that is valid (an empty \\text{}, an empty
+    aligned environment, commands missing arguments in ways TeX would refuse too...)."""
+    try:
+        return draw(mathml)
+    except Exception:  # ziamath asserts and indexes its way through the tree: any of its errors
+        return ""
 
 
 def _is_drawing(kept: object, count: int) -> bool:
@@ -586,6 +615,14 @@ def _text_style(element: Any, display: bool) -> None:
         else:
             inner = display
         _text_style(child, inner)
+
+
+def _replace_with_tex(element: etree._Element) -> None:
+    wrapper = etree.Element("code", {"class": "math-undrawn"})
+    wrapper.text, wrapper.tail = element.get("alttext", ""), element.tail
+    parent = element.getparent()
+    assert parent is not None
+    parent.replace(element, wrapper)
 
 
 def _replace(element: etree._Element, svg: str) -> None:

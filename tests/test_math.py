@@ -21,10 +21,10 @@ import pytest
 from conftest import BOOKS, NS, ROOT, Epub, epubcheck_messages
 from lxml import etree
 
-from octavo import math
+from octavo import math, sanitize
 from octavo.diagnostics import BookError
 from octavo.markdown import to_xhtml
-from octavo.memo import Memo
+from octavo.memo import NO_CACHE, Memo
 from octavo.pipeline import build
 
 MATH_BOOK = BOOKS / "math"
@@ -398,3 +398,73 @@ def test_web_renders_every_formula_without_console_errors(math_outputs: Path, ch
     assert boxes and all(width > 0 and height > 0 for width, height in boxes)
     assert tallest > 40
     assert errors == []
+
+
+# --- robustness --------------------------------------------------------------------------------
+
+TEXISH = "$\\{}_^&()[]|<>'\"\n -*#+=.,x1aα"
+
+
+def test_any_text_with_dollars_and_backslashes_renders_or_reports() -> None:
+    """Whatever the text, rendering ends: formulas become MathML or errors at lines of the text,
+    and the chapter stays well-formed XML."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=TEXISH, max_size=60))
+    def check(text: str) -> None:
+        html, env = to_xhtml(text, "en")
+        if not env["raw_html"]:  # the Markdown renderer's own markup is XML (raw HTML goes to html5lib)
+            etree.fromstring(f'<div xmlns:epub="{sanitize.EPUB_NS}">{html}</div>'.encode())
+        lines = text.count("\n") + 1
+        assert all(1 <= line <= lines for line, _, _ in env.get("math_errors", []))
+
+    check()
+
+
+def test_any_tex_converts_or_is_refused_with_a_reason() -> None:
+    """latex2mathml raises its own exceptions, and Python's on odd input: every one is a MathError."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(["\\frac", "\\sqrt", "{", "}", "_", "^", "&", "\\\\", "\\left(", "\\right)", "x",
+                              "\\begin{aligned}", "\\end{aligned}", "\\begin{pmatrix}", "\\end{pmatrix}", "\\sum",
+                              "\\text{", "\\hat", "1", " ", "\\over", "|", "\\lim", "-", "<", "\\mathrm{"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join), st.booleans())
+    def check(tex: str, display: bool) -> None:
+        try:
+            mathml = math.to_mathml(tex, display)
+        except math.MathError as problem:
+            assert str(problem)
+            return
+        root = etree.fromstring(mathml.encode())
+        assert root.get("alttext") == " ".join(tex.split())
+        chapter = etree.fromstring(f"<div>{mathml}</div>".encode())
+        undrawn = math.for_print(chapter, NO_CACHE)  # drawn, or printed as TeX: never a crash
+        assert chapter.find(f".//{M}math") is None
+        assert (chapter.find(f".//{{{math.SVG_NS}}}svg") is None) == bool(undrawn)
+
+    check()
+
+
+def test_a_formula_ziamath_cannot_draw_is_printed_as_tex_with_a_warning(tmp_path: Path) -> None:
+    """``\\text{}`` is valid TeX and valid MathML, on which ziamath 0.13 fails (an IndexError): the
+    PDF prints the TeX and the build says so; the EPUB keeps its MathML."""
+    from conftest import copy_book
+
+    book = copy_book(MATH_BOOK, tmp_path / "math")
+    chapter = book / "02-display.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nAn empty text: $a\\text{}b$.\n", encoding="utf-8")
+    result = build(book, tmp_path / "out", ["pdf"])
+    found = [d.format() for d in result.diagnostics if d.code == "math.print"]
+    assert found == ["02-display.md: warning: the formula 'a\\text{}b' could not be drawn for the PDF, which prints "
+                     "its TeX instead [math.print]\n    hint: simplify the formula; the EPUB and the web edition "
+                     "show it as MathML"]
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(tmp_path / "out" / "math-cases.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "An empty text: a\\text{}b." in " ".join(text.split())

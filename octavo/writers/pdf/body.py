@@ -63,13 +63,15 @@ def url_maker(current: str) -> Callable[[str, str], str]:
 
 
 def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Mark],
-               long_note: int = LONG_NOTE, memo: Memo = NO_CACHE) -> str:
+               long_note: int = LONG_NOTE, memo: Memo = NO_CACHE, undrawn: list[str] | None = None) -> str:
     """The chapter XHTML of page ``current``, placed for print (see the module's docstring);
-    ``memo`` keeps the drawn formulas."""
+    ``memo`` keeps the drawn formulas, ``undrawn`` receives the TeX of those that could not be."""
     if not html.strip():
         return ""
     root = sanitize.parse(html, raw=False)
-    math.for_print(root, memo)
+    failed = math.for_print(root, memo)
+    if undrawn is not None:
+        undrawn += failed
     inline_footnotes(root, long_note)
     place_links(root, index, url_maker(current))
     mark_bookmarks(root, marks)
