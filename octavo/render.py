@@ -304,7 +304,8 @@ def _inside(element: etree._Element, tag: str) -> bool:
 
 
 def _plain_heading(element: etree._Element) -> etree._Element:
-    """A copy of a heading without its note calls, links or ids, to reuse in a contents list."""
+    """A copy of a heading without its note calls, links, ids or TeX annotations, to reuse in a
+    contents list."""
     copy = deepcopy(element)
     copy.tail = None  # the text after the heading (raw HTML can put some there) is not part of it
     for note in copy.xpath(".//*[@role='doc-noteref']"):
@@ -313,6 +314,8 @@ def _plain_heading(element: etree._Element) -> etree._Element:
     for anchor in copy.xpath(".//a"):
         anchor.tag = "span"
         anchor.attrib.clear()
+    for annotation in list(copy.iter(f"{{{sanitize.MATHML_NS}}}annotation")):
+        sanitize.drop(annotation)  # a formula's TeX: its text is what MathML shows (α, not \alpha)
     for node in copy.iter():
         if isinstance(node.tag, str):
             node.attrib.pop("id", None)

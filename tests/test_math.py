@@ -468,3 +468,16 @@ def test_a_formula_ziamath_cannot_draw_is_printed_as_tex_with_a_warning(tmp_path
     text = subprocess.run(["pdftotext", str(tmp_path / "out" / "math-cases.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "An empty text: a\\text{}b." in " ".join(text.split())
+
+
+def test_a_heading_with_math_reads_as_its_symbols_in_titles_and_ids() -> None:
+    """The contents, the pager and the PDF outline show the formula as MathML does (α), not its TeX."""
+    from octavo.model import Chapter
+    from octavo.render import RenderContext, render_chapter
+
+    chapter = render_chapter(Chapter("c", "c.md", "# The $\\alpha$ parameter\n\n## Why $x^2$?\n"),
+                             RenderContext("/nonexistent", "en"))
+    assert chapter.title == "The α parameter"
+    assert [(h.id, h.text) for h in chapter.headings] == [("the-parameter", "The α parameter"),
+                                                          ("why-x2", "Why x2?")]
+    assert "alttext" in chapter.headings[0].html and "annotation" not in chapter.headings[0].html
