@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from itertools import pairwise
@@ -510,13 +509,6 @@ SIZE = 20.0  # the size ziamath draws at; the SVG is then scaled to the text's e
 PRINT_CODE = ("math.py",)
 
 
-@dataclass(frozen=True)
-class Typeset:
-    """A formula drawn for print: its SVG markup, sized in em and set on the baseline."""
-
-    svg: str
-
-
 def for_print(root: etree._Element, memo: Memo) -> list[str]:
     """Replace each ``math`` element of a chapter by its SVG (see the module's docstring); return
     the TeX of the formulas ziamath could not draw, which are printed as TeX instead."""
@@ -539,6 +531,7 @@ def for_print(root: etree._Element, memo: Memo) -> list[str]:
     return undrawn
 
 
+@lru_cache(maxsize=4096)  # within a process (octavo serve), an edit redraws only what changed
 def _drawn(mathml: str) -> str:
     """The drawing, or "" when ziamath fails on MathML that is valid (an empty \\text{}, an empty
     aligned environment, commands missing arguments in ways TeX would refuse too...)."""
@@ -584,8 +577,7 @@ def draw(mathml: str) -> str:
                      f"vertical-align:{drawing.getyofst() / SIZE:.3f}em")
     svg.set("role", "img")
     svg.set("aria-label", alt)
-    markup = ET.tostring(svg, encoding="unicode")
-    return markup
+    return ET.tostring(svg, encoding="unicode")
 
 
 BESIDE = {target: kind for kind, target in SCRIPTS.items()}
