@@ -21,8 +21,8 @@ from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
 from octavo.render import RenderContext, render_chapter
 
-CODE = ("markdown.py", "highlight.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py", "svg.py",
-        "raster.py", "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py",
+CODE = ("markdown.py", "highlight.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py",
+        "svg.py", "raster.py", "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py",
         "leftovers.py", "labels.py")
 T = TypeVar("T")
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves

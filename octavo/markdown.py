@@ -27,6 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from octavo import highlight, leftovers, sanitize
 from octavo.blocks import blocks_plugin
 from octavo.citations.syntax import citations_plugin
+from octavo.math import math_plugin
 from octavo.paths import slugify
 from octavo.refs import refs_plugin
 
@@ -46,6 +47,7 @@ QUOTES: dict[str, str | list[str]] = {
 }
 SAFE_ATTR = re.compile(r"^(?:epub:)?[A-Za-z_][A-Za-z0-9_.-]*$")
 HEADING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
+LINE_SPANNING = frozenset({"html_inline", "text", "math_inline", "math_inline_double"})  # may hold line breaks
 Env = dict[str, Any]
 
 
@@ -85,6 +87,7 @@ def parser(language: str) -> MarkdownIt:
     md.enable(["table", "strikethrough", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
     md.use(highlight.code_plugin)
+    md.use(math_plugin)
     md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
     md.core.ruler.push("octavo_heading_attrs", heading_attrs)
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
@@ -174,7 +177,7 @@ def inline_lines(state: StateCore) -> None:
             child.meta["line"] = line
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
-            elif child.type == "html_inline" or child.type == "text":
+            elif child.type in LINE_SPANNING:
                 line += child.content.count("\n")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from octavo import markdown, refs, sanitize, urls
+from octavo import markdown, math, refs, sanitize, urls
 from octavo.assets import (
     DEFAULT_MEGAPIXELS,
     MEGAPIXEL,
@@ -64,6 +64,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     problems += [notice(code, message, chapter.source, line, hint=hint)
                  for code, message, line, hint in env.get("notices", [])]
+    problems += math.diagnostics(chapter.source, env)
     root = sanitize.parse(html, raw=env["raw_html"])
     problems += _unsafe_html(chapter.source, env.get("raw_suspects", []), sanitize.clean(root))
     problems += _malformed_html(chapter.source, env.get("raw_blocks", []))
@@ -387,7 +388,8 @@ def _inside(element: etree._Element, tag: str) -> bool:
 
 
 def _plain_heading(element: etree._Element) -> etree._Element:
-    """A copy of a heading without its note calls, links or ids, to reuse in a contents list."""
+    """A copy of a heading without its note calls, links, ids or TeX annotations, to reuse in a
+    contents list."""
     copy = deepcopy(element)
     copy.tail = None  # the text after the heading (raw HTML can put some there) is not part of it
     for note in copy.xpath(".//*[@role='doc-noteref']"):
@@ -396,6 +398,8 @@ def _plain_heading(element: etree._Element) -> etree._Element:
     for anchor in copy.xpath(".//a"):
         anchor.tag = "span"
         anchor.attrib.clear()
+    for annotation in list(copy.iter(f"{{{sanitize.MATHML_NS}}}annotation")):
+        sanitize.drop(annotation)  # a formula's TeX: its text is what MathML shows (α, not \alpha)
     for node in copy.iter():
         if isinstance(node.tag, str):
             node.attrib.pop("id", None)

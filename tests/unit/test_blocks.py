@@ -216,12 +216,10 @@ def test_targets_are_found_by_their_id_prefix(tmp_path: Path) -> None:
     ("> [!NOTE] A title\n> Text.\n", "literal.alert", 1, "'[!NOTE]'"),
     ("> [!DANGER]\n> Text.\n", "literal.alert", 1, "'[!DANGER]'"),
     ("Intro.\n\nThe sum $$x + y\nis open.\n", "literal.math", 3, "'$$'"),
-    ("Write \\(a + b\\) inline.\n", "literal.math", 1, "'\\('"),
-    ("Display \\[x^2\\] here.\n", "literal.math", 1, "'\\['"),
     ("A paragraph {.note} with a class.\n", "literal.attributes", 1, "'{.note}'"),
     ("![An image](a.svg) {#fig-spaced}\n", "literal.attributes", 1, "'{#fig-spaced}'"),
     ("See @fig- for more.\n", "literal.xref", 1, "'@fig-'"),
-], ids=["directive", "fence", "alert-title", "alert-kind", "display-math", "paren-math", "bracket-math",
+], ids=["directive", "fence", "alert-title", "alert-kind", "display-math",
         "class", "id", "xref"])
 def test_syntax_left_in_the_text_is_a_warning_at_its_line(markdown: str, code: str, line: int, says: str,
                                                            tmp_path: Path) -> None:

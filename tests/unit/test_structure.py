@@ -23,7 +23,7 @@ MODEL_MAY_IMPORT = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.mem
 NOT_KEYED = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.memo", "octavo.paths", "octavo.model",
              "octavo.model.book", "octavo.model.contents", "octavo.model.assembled"}
 # A writer's page keys hold the chapter's digest, made with batch.CODE: the rendering code is in it.
-RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.render", "octavo.sanitize",
+RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.math", "octavo.render", "octavo.sanitize",
              "octavo.model.rendered", "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax",
              "octavo.model.citations", "octavo.blocks", "octavo.refs", "octavo.leftovers", "octavo.labels"}
 # What a writer reads but keys by content (templates and style sheets by files_digest, the code sheet

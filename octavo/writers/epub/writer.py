@@ -119,9 +119,10 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
 
 
 def _document(name: str, content: bytes, key: str = "", *properties: str) -> Document:
-    """An XHTML document, declared ``svg`` whenever it holds some (a heading with inline SVG
-    reaches the contents and the navigation document too)."""
-    return Document(name, f"{name}.xhtml", content, (*properties, *(("svg",) if b"<svg" in content else ())), key)
+    """An XHTML document, declared ``svg`` and ``mathml`` whenever it holds some (a heading with
+    inline SVG or a formula reaches the contents and the navigation document too)."""
+    found = (*(("mathml",) if b"<math" in content else ()), *(("svg",) if b"<svg" in content else ()))
+    return Document(name, f"{name}.xhtml", content, (*properties, *found), key)
 
 
 def _landmarks(cover: str | None, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:

@@ -12,6 +12,7 @@
 - A cross-reference that asks for its page ("on page N") is given it, from the pages laid out so far.
 - A short callout is marked ``keep-together``, which styles/pdf.css keeps on one page.
 - Tokens of highlighted code that the print theme leaves plain lose their span (see plain_code).
+- Formulas, MathML elsewhere, are drawn as SVG (WeasyPrint has no MathML), see :mod:`octavo.math`.
 
 All of it is done on the lxml tree: the HTML is never edited with regular expressions.
 """
@@ -24,7 +25,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from octavo import sanitize
+from octavo import math, sanitize
+from octavo.memo import NO_CACHE, Memo
 from octavo.model import XRefIndex
 from octavo.render import XREF
 from octavo.transforms.crossrefs import PAGE_CLASS, has_page_references
@@ -67,16 +69,20 @@ def url_maker(current: str) -> Callable[[str, str], str]:
 
 def print_body(html: str, current: str, index: XRefIndex, marks: Mapping[str, Mark],
                long_note: int = LONG_NOTE, page_number: Callable[[str, str], str] | None = None,
-               plain: frozenset[str] = frozenset()) -> str:
+               plain: frozenset[str] = frozenset(), memo: Memo = NO_CACHE, undrawn: list[str] | None = None) -> str:
     """The chapter XHTML of page ``current``, placed for print (see the module's docstring).
 
     ``page_number(page, fragment)`` gives the page label of an anchor, for "on page N";
-    ``plain``: the token classes of code the print theme gives no look of their own.
+    ``plain``: the token classes of code the print theme gives no look of their own;
+    ``memo`` keeps the drawn formulas, ``undrawn`` receives the TeX of those that could not be.
     """
     if not html.strip():
         return ""
     root = sanitize.parse(html, raw=False)
     plain_code(root, plain)
+    failed = math.for_print(root, memo)
+    if undrawn is not None:
+        undrawn += failed
     inline_footnotes(root, long_note)
     if page_number is not None and has_page_references(html):
         page_references(root, index, page_number)

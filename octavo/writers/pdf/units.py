@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from octavo import __version__, codestyle, templates
+from octavo.diagnostics import Diagnostic, warning
 from octavo.model import Assembled, Page, TocEntry
 from octavo.transforms.crossrefs import has_page_references
 from octavo.writers.pdf.body import LONG_NOTE, Mark, anchor, print_body, url_maker
@@ -82,6 +83,7 @@ class UnitRenderer:
         self.marks = outline_marks(assembled.toc)
         self.cache: dict[str, str] = {}
         self.plain = codestyle.plain_classes(assembled.book.config.style.code_theme)
+        self.problems: list[Diagnostic] = []  # warnings found while rendering, for the writer to report
         self.common: dict[str, Any] = {
             "book": assembled.book.config.meta,
             "built": assembled.built.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -128,8 +130,13 @@ class UnitRenderer:
         if page.chapter is not None:
             local = {fragment: mark for (owner, fragment), mark in self.marks.items()
                      if owner == page.id and fragment}
+            undrawn: list[str] = []
             body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note,
-                              context["page_number"], self.plain)
+                              context["page_number"], self.plain, self.assembled.memo.area("math"), undrawn)
+            self.problems += [warning("math.print", f"the formula '{tex}' could not be drawn for the PDF, which "
+                                      "prints its TeX instead", page.chapter.source,
+                                      hint="simplify the formula; the EPUB and the web edition show it as MathML")
+                              for tex in undrawn]
         template = "pdf/part.html.j2" if page.kind == "part" else "pdf/chapter.html.j2"
         return templates.render(self.env, template, page=page, body=Markup(body),
                                 bookmark=self.marks.get((page.id, "")), **context)

@@ -104,7 +104,7 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
-    for problem in problems:
+    for problem in dict.fromkeys([*problems, *renderer.problems]):  # a chapter can be rendered twice
         (report or _echo)(problem)
     return path
 
