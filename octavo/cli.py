@@ -67,11 +67,14 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
           output: Path | None = None, strict: bool = False, allow_remote: bool = False,
           jobs: int | None = None, no_cache: bool = False) -> None:
     """Build BOOK (default: ./book) into EPUB, PDF and web outputs."""
+    from octavo.options import resolve
     from octavo.pipeline import build as run_build
 
     debug = bool(ctx.obj and ctx.obj.get("debug"))
     try:
-        result = run_build(book, output, formats or None, strict, allow_remote, jobs, not no_cache)
+        options = resolve(book, output=output, formats=formats, strict=strict, allow_remote=allow_remote,
+                          jobs=jobs, use_cache=not no_cache)
+        result = run_build(book, options)
     except BookError as exc:
         report(exc.diagnostics, strict)
         click.secho("build failed; previous outputs were left as they were", err=True, fg="red")
@@ -102,10 +105,11 @@ def check(book: Path = Path("book"), output: Path | None = None, skip: tuple[str
     source file. A validator that cannot run is a failure, not a pass: install it or --skip it.
     """
     from octavo.check import run_ace, run_epubcheck, source_locator
+    from octavo.options import resolve
     from octavo.pipeline import build as run_build
 
     try:
-        result = run_build(book, output, ["epub"])
+        result = run_build(book, resolve(book, output=output, formats=["epub"]))
     except BookError as exc:
         report(exc.diagnostics)
         sys.exit(1)

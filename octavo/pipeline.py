@@ -8,18 +8,17 @@ place together only when all of them are complete.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from octavo import FORMATS
 from octavo.batch import render_all
-from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo, Recall
 from octavo.model import Assembled, Book, BuildResult, RenderedChapter
+from octavo.options import Options, output_dir
 from octavo.output import publish, staging
 from octavo.render import RenderContext, place_remote
 from octavo.stack import in_one_chunk
@@ -122,40 +121,29 @@ def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
     return {"epub": epub, "pdf": pdf, "web": web}
 
 
-def output_dir(config: Config, out_dir: Path | None) -> Path:
-    """``-o``, else ``[build] output`` (relative to the book), else ``dist/`` here."""
-    if out_dir is not None:
-        return out_dir
-    return config.root / config.build.output if config.build.output else Path("dist")
-
-
 @in_one_chunk
-def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
-          strict: bool = False, allow_remote: bool = False, jobs: int | None = None,
-          use_cache: bool = True, recall: Recall | None = None) -> BuildResult:
-    """Build the book in ``root``; raises :class:`BookError` with every problem if it can't.
+def build(root: Path, options: Options, recall: Recall | None = None) -> BuildResult:
+    """Build the book in ``root`` as ``options`` say; raises :class:`BookError` with every problem if it can't.
 
     ``recall`` keeps the cache's entries in memory for the next build of this process (``serve``).
     """
     book, problems = load_book(root, recall)
-    out = output_dir(book.config, out_dir)
-    memo = Memo(out / ".cache" if use_cache else None, recall)
-    workers = jobs or os.cpu_count() or 1
+    out = options.output
+    memo = Memo(out / ".cache" if options.use_cache else None, recall)
     store = None
-    if allow_remote:
+    if options.allow_remote:
         from octavo.remote import Store
 
-        store = Store(out / ".cache" / "remote", reuse=use_cache)
-    assembled, problems = assemble_book(book, problems, allow_remote, workers, memo, store)
-    if has_errors(problems, strict):
+        store = Store(out / ".cache" / "remote", reuse=options.use_cache)
+    assembled, problems = assemble_book(book, problems, options.allow_remote, options.jobs, memo, store)
+    if has_errors(problems, options.strict):
         raise BookError(problems)
-    chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
-    available = writers(problems, workers, out)
+    available = writers(problems, options.jobs, out)
     try:
         with staging(out) as temp:
-            for name in chosen:
+            for name in options.formats:
                 available[name](assembled, temp)
-            if has_errors(problems, strict):
+            if has_errors(problems, options.strict):
                 raise BookError(problems)
             outputs = publish(temp, out)
     except OSError as exc:

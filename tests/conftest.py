@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from octavo.options import resolve
 from octavo.pipeline import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,7 @@ def build_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
         if key not in cache:
             work = tmp_path_factory.mktemp(source.name)
             book = copy_book(source, work / source.name)
-            build(book, work / "dist", formats)
+            build(book, resolve(book, output=work / "dist", formats=formats))
             cache[key] = work / "dist"
         return cache[key]
 

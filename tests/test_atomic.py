@@ -12,6 +12,7 @@ from conftest import ROOT, copy_book
 
 from octavo.cli import main
 from octavo.diagnostics import BookError
+from octavo.options import resolve
 from octavo.pipeline import build
 from octavo.writers.epub import writer as epub_writer
 
@@ -20,7 +21,7 @@ from octavo.writers.epub import writer as epub_writer
 def built(tmp_path: Path) -> tuple[Path, Path, bytes]:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     return book, out, (out / "inner-leadership.epub").read_bytes()
 
 
@@ -44,7 +45,7 @@ def test_full_disk_is_a_clear_error(built: tuple[Path, Path, bytes], monkeypatch
     book, out, before = built
     monkeypatch.setattr(epub_writer, "write_container", failing_zip(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(BookError) as caught:
-        build(book, out, ["epub"])
+        build(book, resolve(book, output=out, formats=["epub"]))
     assert "No space left on device" in caught.value.diagnostics[-1].message
     assert_untouched(out, before)
 

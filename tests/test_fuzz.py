@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from octavo.diagnostics import BookError
+from octavo.options import resolve
 from octavo.pipeline import build
 
 WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
@@ -62,7 +63,7 @@ def build_once(one: str, two: str) -> Path | None:
         (root / "one.md").write_text(one, encoding="utf-8")
         (root / "two.md").write_text(two, encoding="utf-8")
         try:
-            build(root, work / "out", ["epub"])
+            build(root, resolve(root, output=work / "out", formats=["epub"]))
         except BookError as exc:
             assert exc.diagnostics, "a failed build says why"
             return None

@@ -28,6 +28,7 @@ from weasyprint.layout import LayoutContext
 
 from octavo.diagnostics import BookError, Severity
 from octavo.model import XRefIndex
+from octavo.options import resolve
 from octavo.pipeline import assemble, build
 from octavo.writers.pdf.body import print_body
 from octavo.writers.pdf.folios import analyse, folio_html
@@ -57,6 +58,11 @@ SHERLOCK_STORIES = [
     "The Adventure of the Noble Bachelor", "The Adventure of the Beryl Coronet",
     "The Adventure of the Copper Beeches",
 ]
+
+
+def pdf_file(book: Path, output: Path, jobs: int, use_cache: bool = True) -> Path:
+    """The PDF of ``book``, built into ``output``."""
+    return build(book, resolve(book, output=output, formats=["pdf"], jobs=jobs, use_cache=use_cache)).outputs[0]
 
 
 def words(text: str) -> str:
@@ -144,7 +150,7 @@ def sample_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Pdf]:
     """The sample book built serially and with two jobs (laid out once each, folios stamped on)."""
     work = tmp_path_factory.mktemp("jobs")
     book = copy_book(ROOT / "book", work / "book")
-    return {jobs: Pdf(build(book, work / f"jobs-{jobs}", ["pdf"], jobs=jobs).outputs[0]) for jobs in (1, 2)}
+    return {jobs: Pdf(pdf_file(book, work / f"jobs-{jobs}", jobs=jobs)) for jobs in (1, 2)}
 
 
 @pytest.fixture(scope="session")
@@ -337,7 +343,7 @@ def test_a_chapter_on_an_even_page_opens_on_a_left_hand_page(tmp_path: Path) -> 
     (book / "src" / "inner.md").write_text("# Inner\n\n" + "Some text for a few pages.\n\n" * 90,
                                            encoding="utf-8")
     for jobs in (1, 2):
-        pdf = Pdf(build(book, tmp_path / f"out-{jobs}", ["pdf"], jobs=jobs).outputs[0])
+        pdf = Pdf(build(book, resolve(book, output=tmp_path / f"out-{jobs}", formats=["pdf"], jobs=jobs)).outputs[0])
         inner = pdf.dests["inner"]
         assert pdf.labels[inner:inner + 3] == ["2", "3", "4"]
         assert "INNER" in pdf.lines[inner + 1][0], "page 3 is a right-hand page: the chapter's title"
@@ -352,7 +358,7 @@ def test_a_folio_mixed_with_a_running_head_is_laid_out_at_its_real_number(tmp_pa
                                 "two.md": "# Two\n\n" + "Filler text.\n\n" * 60})
     (book / "styles").mkdir()
     (book / "styles" / "pdf.css").write_text(mixed, encoding="utf-8")
-    pdf = Pdf(build(book, tmp_path / "out", ["pdf"], jobs=2).outputs[0])
+    pdf = Pdf(pdf_file(book, tmp_path / "out", jobs=2))
     body = [index for index, label in enumerate(pdf.labels) if label.isdigit() and pdf.lines[index]]
     assert len(body) >= 4
     for index in body:
@@ -496,7 +502,7 @@ def test_links_between_chapters_and_to_the_web(tmp_path: Path) -> None:
         "one.md": "# One\n\nSee [the answer](two.md#answer) and [the web](https://example.org/x).\n",
         "two.md": "# Two\n\n" + "Filler text.\n\n" * 40 + "## The answer {#answer}\n\nForty-two.\n",
     })
-    build(book, tmp_path / "out", ["pdf"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["pdf"]))
     pdf = Pdf(tmp_path / "out" / "mini.pdf")
     one = pdf.dests["one"]
     assert ("uri", "https://example.org/x") in pdf.links(one)
@@ -515,7 +521,7 @@ def test_images_outside_the_book_or_missing_fail_the_build(tmp_path: Path, markd
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     book = mini_book(tmp_path, {"one.md": f"# One\n\n{markdown}\n"})
     with pytest.raises(BookError) as failure:
-        build(book, tmp_path / "out", ["pdf"])
+        build(book, resolve(book, output=tmp_path / "out", formats=["pdf"]))
     found = [d for d in failure.value.diagnostics if d.code == code]
     assert found and found[0].path == "one.md", failure.value.diagnostics
     assert not (tmp_path / "out" / "mini.pdf").exists()
@@ -548,7 +554,7 @@ def test_reproducible_silent_and_the_same_in_parallel(tmp_path: Path, monkeypatc
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book = copy_book(ROOT / "book", tmp_path / "book")
     caplog.set_level(logging.WARNING, logger="weasyprint")
-    first = build(book, tmp_path / "one", ["pdf"], jobs=2).outputs[0].read_bytes()
+    first = pdf_file(book, tmp_path / "one", jobs=2).read_bytes()
     info = PdfReader(io.BytesIO(first)).metadata
     assert info is not None and info["/CreationDate"] == info["/ModDate"] == "D:20231114221320Z"
     reported: list[object] = []
@@ -565,7 +571,7 @@ def test_two_and_three_em_dashes_print_as_em_dashes(tmp_path: Path) -> None:
     """No installed font has U+2E3A/U+2E3B; the PDF sets them as the em dashes they look like, and
     only in print: the EPUB keeps the characters, for reading systems whose fonts have them."""
     book = mini_book(tmp_path, {"one.md": "# One\n\nTo Mr. \u2e3b\u2019s house, and then to \u2e3a.\n"})
-    build(book, tmp_path / "out", ["pdf", "epub"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["pdf", "epub"]))
     text = " ".join(Pdf(tmp_path / "out" / "mini.pdf").texts)
     assert "Mr. \u2014\u2014\u2014\u2019s house" in text and "to \u2014\u2014." in text
     assert "\u2e3a" not in text and "\u2e3b" not in text
@@ -590,16 +596,16 @@ def test_a_unit_laid_out_again_for_its_footnotes_keeps_its_other_pages_and_gives
         return document, recording
 
     monkeypatch.setattr(pdf_resume, "layout", watched)
-    kept = build(book, tmp_path / "kept", ["pdf"], jobs=1).outputs[0].read_bytes()
+    kept = pdf_file(book, tmp_path / "kept", jobs=1).read_bytes()
     assert any(pages > 20 and 0 < count < pages / 2 for count, pages in made), made
 
     def not_in_step(*args: Any) -> None:
         raise pdf_resume._Restart
 
     monkeypatch.setattr(pdf_resume, "_caught_up", not_in_step)  # lays out whole, restoring the kept pages
-    restarted = build(book, tmp_path / "restarted", ["pdf"], jobs=1).outputs[0].read_bytes()
+    restarted = pdf_file(book, tmp_path / "restarted", jobs=1).read_bytes()
     monkeypatch.setattr(pdf_resume, "pages_to_remake", lambda *args: frozenset())
-    whole = build(book, tmp_path / "whole", ["pdf"], jobs=1).outputs[0].read_bytes()
+    whole = pdf_file(book, tmp_path / "whole", jobs=1).read_bytes()
     assert kept == whole == restarted
     pdf = Pdf(tmp_path / "kept" / "mini.pdf")
     notes = {name: page for name, page in pdf.dests.items() if "--note-" in name}
@@ -654,7 +660,7 @@ def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
     if not pdf_note_area.install():
         pytest.skip("pdf_note_area is off: this WeasyPrint is not the one it was checked against; check it anew")
     before = Counter(pdf_note_area.STATS)
-    patched = build(book, tmp_path / "patched", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    patched = pdf_file(book, tmp_path / "patched", jobs=1, use_cache=False).read_bytes()
     after = Counter(pdf_note_area.STATS)
     ran = after - before
     if fast:
@@ -664,7 +670,7 @@ def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
         assert ran["fast"] == 0 and ran["fallback: area margin collapses with the first note"] > 20, ran
     monkeypatch.setattr(pdf_note_area, "install", lambda: False)
     monkeypatch.setattr(LayoutContext, "_update_footnote_area", pdf_note_area.original())
-    plain = build(book, tmp_path / "plain", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    plain = pdf_file(book, tmp_path / "plain", jobs=1, use_cache=False).read_bytes()
     assert after == pdf_note_area.STATS, "WeasyPrint's own method ran"
     assert len(PdfReader(io.BytesIO(plain)).pages) >= 4
     assert patched == plain
@@ -686,7 +692,7 @@ def test_margin_boxes_that_show_nothing_are_not_measured_and_the_bytes_are_the_s
     seen: list[frozenset[str]] = []
     dropped = pdf_margins.dropped
     monkeypatch.setattr(pdf_margins, "dropped", lambda context, page: seen.append(dropped(context, page)) or seen[-1])
-    patched = build(book, tmp_path / "patched", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    patched = pdf_file(book, tmp_path / "patched", jobs=1, use_cache=False).read_bytes()
     assert len(seen) >= 8
     assert all("@bottom-right-corner" in keywords and "@right-middle" in keywords for keywords in seen)
     assert any("@left-middle" not in keywords and "@top-left-corner" not in keywords for keywords in seen)
@@ -694,7 +700,7 @@ def test_margin_boxes_that_show_nothing_are_not_measured_and_the_bytes_are_the_s
     monkeypatch.setattr(pdf_margins, "install", lambda: False)
     pdf_margins.uninstall()
     pages = len(seen)
-    plain = build(book, tmp_path / "plain", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    plain = pdf_file(book, tmp_path / "plain", jobs=1, use_cache=False).read_bytes()
     assert len(seen) == pages, "the wrapper ran"
     reader = PdfReader(io.BytesIO(plain))
     assert len(reader.pages) >= 8 and any("side" in page.extract_text() for page in reader.pages)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, copy_book, corpus_book
 
+from octavo.options import resolve
 from octavo.pipeline import build
 from octavo.serve import VERSION_PATH, Preview, make_server, with_reload
 
@@ -182,7 +183,7 @@ def sherlock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Previe
 def rebuild_as_cold(preview: Preview, cold: Path) -> dict[str, bytes]:
     """Rebuild the preview, check its outputs against a cold build's (no cache), and return them."""
     assert preview.rebuild()
-    build(preview.book, cold, ["epub", "web"], use_cache=False)
+    build(preview.book, resolve(preview.book, output=cold, formats=["epub", "web"], use_cache=False))
     served, fresh = published(preview.out), published(cold)
     assert sorted(name for name in served.keys() | fresh.keys() if served.get(name) != fresh.get(name)) == []
     return served

@@ -1,0 +1,70 @@
+"""A build's options, merged once: the command line's flags over ``book.toml``'s ``[build]`` table.
+
+A flag the user did not give (``None``) leaves the book's setting, and the book's leaves the
+default. The result is one frozen value: :func:`octavo.pipeline.build` takes it, every writer
+reads it, and no other module merges flags with the config. ``build``, ``check`` and ``serve``
+all make theirs with :func:`resolve`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from octavo import FORMATS
+from octavo.config import Config, Metadata, load_config
+from octavo.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of long work (laying out a PDF's chapters), for the command line to draw."""
+
+    task: str  # the output at work: "pdf"
+    done: int  # steps finished or under way, of ``total``
+    total: int
+    label: str = ""  # what the step works on: a chapter's title
+
+
+def quiet(_: object) -> None:
+    """The default for :attr:`Options.progress` and :attr:`Options.report`: library code never prints."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What one build is asked to do; flags and ``book.toml`` already merged (:func:`resolve`)."""
+
+    output: Path  # the output folder, where the previous build's files are
+    formats: tuple[str, ...] = FORMATS  # in the order they are written
+    strict: bool = False  # warnings count as errors
+    allow_remote: bool = False  # images at web addresses are downloaded
+    jobs: int = 1  # processes to use
+    use_cache: bool = True  # OUT/.cache is read and written
+    progress: Callable[[Progress], None] = field(default=quiet, compare=False, repr=False)
+    report: Callable[[Diagnostic], None] = field(default=quiet, compare=False, repr=False)
+    """Where a writer sends the warnings that do not stop it; :func:`~octavo.pipeline.build` collects
+    them with the others, so they count under ``strict`` and come back in its result."""
+
+
+def output_dir(config: Config, output: Path | None) -> Path:
+    """``-o``, else ``[build] output`` (relative to the book), else ``dist/`` here."""
+    if output is not None:
+        return output
+    return config.root / config.build.output if config.build.output else Path("dist")
+
+
+def resolve(root: Path, *, output: Path | None = None, formats: Iterable[str] | None = None, strict: bool = False,
+            allow_remote: bool = False, jobs: int | None = None, use_cache: bool = True,
+            progress: Callable[[Progress], None] = quiet) -> Options:
+    """The options of a build of ``root`` with these flags (``None``: not given on the command line).
+
+    A ``book.toml`` that cannot be read counts as empty here: the build reads it again and reports
+    its problems, all together, before anything is written.
+    """
+    config, _ = load_config(root)
+    config = config or Config(root, Metadata(title=""))
+    wanted = tuple(formats or ()) or config.build.formats
+    return Options(output_dir(config, output), tuple(f for f in FORMATS if f in wanted), strict, allow_remote,
+                   jobs or os.cpu_count() or 1, use_cache, progress)
