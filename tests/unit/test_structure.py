@@ -26,7 +26,7 @@ NOT_KEYED = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.memo", "oc
 RENDERING = {"octavo.assets", "octavo.markdown", "octavo.render", "octavo.sanitize", "octavo.model.rendered"}
 # What a writer reads but keys by content (templates and style sheets by files_digest, links by
 # the index's digest, deflated members by their bytes, published files compared byte for byte).
-WRITING = RENDERING | {"octavo.styles", "octavo.transforms.xrefs", "octavo.output", "octavo.forked", "octavo.batch",
+WRITING = RENDERING | {"octavo.styles", "octavo.transforms.xrefs", "octavo.output", "octavo.pool",
                        "octavo.writers.epub.container", "octavo.writers.web.search"}
 CACHES = [  # (the module whose results are cached, its code list, what it reads that is keyed otherwise)
     ("octavo.render", batch.CODE, NOT_KEYED),

@@ -25,22 +25,22 @@ Peak memory is one unit's layout per process plus the finished units' PDF bytes 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
 import click
 
 from octavo import styles
 from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
 from octavo.model import Assembled, Book
+from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
-from octavo.writers.pdf.cache import CachedPool, Pool, salt
+from octavo.writers.pdf.cache import CachedPool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
 from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
 from octavo.writers.pdf.merge import Joined
@@ -52,8 +52,6 @@ if TYPE_CHECKING:
 
 Report = Callable[[Diagnostic], None]
 Done = tuple[Request, LayoutResult]
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | None = None) -> Path:
@@ -83,8 +81,8 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
                         root_tag(renderer.html(request.unit, request.numbers)), files)
 
     try:
-        with _executor(jobs) as workers:
-            pool = CachedPool(workers, assembled.memo.area("pdf"), salt(assembled, dest.parent)
+        with _workers(jobs) as laying_out:
+            pool = CachedPool(laying_out, assembled.memo.area("pdf"), salt(assembled, dest.parent)
                               if assembled.memo.folder else "")
             slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
             stamps = _stamp(slots, done, folio_job, job, pool)
@@ -111,20 +109,8 @@ class JobMaker(Protocol):
     def __call__(self, request: Request) -> LayoutJob: ...
 
 
-class InProcess:
-    """An executor that runs each call at once, in this process: the serial build."""
-
-    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]:
-        future: Future[R] = Future()
-        try:
-            future.set_result(fn(arg))
-        except BaseException as exc:  # handed over like a pool would, raised by result()
-            future.set_exception(exc)
-        return future
-
-
 @in_one_chunk
-def layout_chapter(job: LayoutJob) -> LayoutResult:
+def layout_chapter(_: None, job: LayoutJob) -> LayoutResult:
     """:func:`layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
     from octavo.writers.pdf.layout import layout_chapter as run
 
@@ -132,7 +118,7 @@ def layout_chapter(job: LayoutJob) -> LayoutResult:
 
 
 @in_one_chunk
-def layout_folios(job: FolioJob) -> bytes | None:
+def layout_folios(_: None, job: FolioJob) -> bytes | None:
     """:func:`layout.layout_folios`, imported where it runs."""
     from octavo.writers.pdf.layout import layout_folios as run
 
@@ -140,27 +126,23 @@ def layout_folios(job: FolioJob) -> bytes | None:
 
 
 @contextmanager
-def _executor(jobs: int) -> Iterator[Pool]:
-    """``jobs`` fresh worker processes; started, not forked, so they do not carry a copy of the book.
+def _workers(jobs: int) -> Iterator[Pool[None]]:
+    """``jobs`` fresh worker processes; spawned, not forked, so they do not carry a copy of the book.
 
-    A forked worker begins with this process's memory (the whole book, rendered): 175 MB each
-    for pepys, against 55 MB for a new interpreter that imports WeasyPrint. As with any spawned
-    pool (the default on macOS and Windows), a script that builds a PDF with more than one job
-    needs the ``if __name__ == "__main__":`` guard.
+    A forked worker begins with this process's memory (the whole book, rendered), several times
+    what a new interpreter that imports WeasyPrint needs (benchmarks/README.md).
     """
-    if jobs <= 1:
+    with workers(jobs, None, start="spawn") as pool:
         try:
-            yield InProcess()
+            yield pool
         finally:
-            from octavo.writers.pdf.layout import forget_engines
+            if jobs <= 1:
+                from octavo.writers.pdf.layout import forget_engines
 
-            forget_engines()  # this process's fonts and sheets, until the next build
-        return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+                forget_engines()  # this process's fonts and sheets, until the next build
 
 
-def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, pool: Pool, jobs: int, stamp: bool
+def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, pool: CachedPool, jobs: int, stamp: bool
              ) -> tuple[list[Slot], dict[str, Done]]:
     """Every unit laid out where it lands (serially) or once at a nominal first page (in a pool)."""
 
@@ -180,7 +162,7 @@ def _size(unit: Unit) -> int:
 
 
 def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, Done], FolioJob],
-           job: JobMaker, pool: Pool) -> dict[str, bytes]:
+           job: JobMaker, pool: CachedPool) -> dict[str, bytes]:
     """The folio document of each unit laid out without folios, now that its first page is known.
 
     Should one not come out with the same pages (WeasyPrint changed, say), that unit is laid out

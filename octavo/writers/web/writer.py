@@ -18,14 +18,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from octavo import forked, styles, templates
-from octavo.batch import PARALLEL_MIN_BYTES, gc_paused
+from octavo import styles, templates
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page
 from octavo.output import place
 from octavo.paths import is_url
+from octavo.pool import PARALLEL_MIN_BYTES, gc_paused, workers
 from octavo.render import WEB_SCHEMES
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest, uncached_size
 from octavo.writers.web import search
@@ -108,7 +108,7 @@ def write_web(assembled: Assembled, dest: Path, jobs: int = 1, published: Path |
     _write(site, SCRIPT, asset_text(assembled.book.config.root, "octavo.js").encode("utf-8"), previous)
     work = SiteWork(SitePages(assembled, sitemap, [s.href for s in sheets.sheets], downloads, site, previous),
                     SearchIndex.of(assembled.pages, assembled.memo.area("search")))
-    with forked.workers(work, jobs if work.size() >= PARALLEL_MIN_BYTES else 1) as pool:
+    with workers(jobs if work.size() >= PARALLEL_MIN_BYTES else 1, work) as pool:
         submitted = {start: pool.submit(_index_block, start) for start in work.search.starts()}
         written = [pool.submit(_write_pages, first, last) for first, last in work.pages.runs()]
         _write(site, HOME, work.pages.home().encode("utf-8"), previous)
