@@ -6,15 +6,19 @@ No traceback reaches the user unless ``--debug`` is given, and then it goes to a
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
-from octavo import FORMATS, __version__
+from octavo import __version__
 from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors, summary
+from octavo.options import Progress
+from octavo.writers.registry import FORMATS
 
 
 def report(diagnostics: list[Diagnostic], strict: bool = False) -> None:
@@ -26,6 +30,37 @@ def report(diagnostics: list[Diagnostic], strict: bool = False) -> None:
         click.secho(diagnostic.format(), err=True, fg="red" if severe else "yellow")
     if any(d.severity is not Severity.NOTICE for d in diagnostics):
         click.echo(summary(diagnostics), err=True)
+
+
+PROGRESS_LABELS = {"pdf": "laying out the PDF"}
+
+
+class ProgressBars:
+    """The library's progress (:class:`Progress`), drawn on stderr with click's progress bar when a
+    person is watching: not in a pipe, not in CI."""
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty() and not os.environ.get("CI")
+        self.task = ""
+        self.bar: Any = None
+
+    def __call__(self, step: Progress) -> None:
+        if not self.shown:
+            return
+        if self.bar is None or step.task != self.task:
+            self.close()
+            self.task = step.task
+            self.bar = click.progressbar(length=step.total, label=PROGRESS_LABELS.get(step.task, step.task),
+                                         file=sys.stderr, show_pos=True, show_eta=False,
+                                         item_show_func=lambda label: (label or "")[:40])
+            self.bar.__enter__()
+        self.bar.update(max(0, step.done - self.bar.pos), step.label)
+
+    def close(self) -> None:
+        """Clear the bar, before the messages of the build are printed."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def fail_cleanly(exc: BaseException, debug: bool) -> None:
@@ -71,10 +106,14 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
     from octavo.pipeline import build as run_build
 
     debug = bool(ctx.obj and ctx.obj.get("debug"))
+    bars = ProgressBars()
     try:
         options = resolve(book, output=output, formats=formats, strict=strict, allow_remote=allow_remote,
-                          jobs=jobs, use_cache=not no_cache)
-        result = run_build(book, options)
+                          jobs=jobs, use_cache=not no_cache, progress=bars)
+        try:
+            result = run_build(book, options)
+        finally:
+            bars.close()
     except BookError as exc:
         report(exc.diagnostics, strict)
         click.secho("build failed; previous outputs were left as they were", err=True, fg="red")

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from octavo import FORMATS
 from octavo.diagnostics import Diagnostic, error, notice
+from octavo.writers.registry import FORMATS
 
 CONFIG_NAME = "book.toml"
 IGNORED_TABLES = ("output", "preprocessor", "rust")

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from octavo import FORMATS
 from octavo.config import Config, Metadata, load_config
 from octavo.diagnostics import Diagnostic
+from octavo.writers.registry import FORMATS
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ place together only when all of them are complete.
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,11 +25,11 @@ from octavo.output import publish, staging
 from octavo.render import RenderContext, place_remote
 from octavo.stack import in_one_chunk
 from octavo.transforms import numbering, toc, xrefs
+from octavo.writers.base import Writer
+from octavo.writers.registry import OUTPUTS
 
 if TYPE_CHECKING:
     from octavo.remote import Store
-
-Writer = Callable[[Assembled, Path], Path]
 
 
 def build_time() -> datetime:
@@ -93,32 +95,10 @@ def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
     return {key: place_remote(chapter, names) for key, chapter in rendered.items()}, downloads, problems
 
 
-def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
-            published: Path | None = None) -> dict[str, Writer]:
-    """Writers are imported when asked for, so an EPUB build never loads WeasyPrint.
-
-    ``problems`` collects the warnings a writer finds while it works (WeasyPrint's remarks on a
-    book's CSS, say), so they are reported with the rest and count under ``--strict``.
-    ``published`` is the output folder, where the previous build's files are: the web edition
-    links those of its files that come out the same (:func:`octavo.output.place`).
-    """
-
-    def epub(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.epub.writer import write_epub
-
-        return write_epub(assembled, dest)
-
-    def pdf(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.pdf.writer import write_pdf
-
-        return write_pdf(assembled, dest, jobs=jobs, report=problems.append if problems is not None else None)
-
-    def web(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.web.writer import write_web
-
-        return write_web(assembled, dest, jobs=jobs, published=published)
-
-    return {"epub": epub, "pdf": pdf, "web": web}
+def writer(output: str) -> Writer:
+    """The writer of ``output``, imported only now (so an EPUB build never loads WeasyPrint)."""
+    found: Writer = importlib.import_module(OUTPUTS[output]).WRITER
+    return found
 
 
 @in_one_chunk
@@ -138,11 +118,11 @@ def build(root: Path, options: Options, recall: Recall | None = None) -> BuildRe
     assembled, problems = assemble_book(book, problems, options.allow_remote, options.jobs, memo, store)
     if has_errors(problems, options.strict):
         raise BookError(problems)
-    available = writers(problems, options.jobs, out)
+    options = replace(options, report=problems.append)  # a writer's warnings count with the others
     try:
         with staging(out) as temp:
-            for name in options.formats:
-                available[name](assembled, temp)
+            for output in options.formats:
+                writer(output).write(assembled, temp, options)
             if has_errors(problems, options.strict):
                 raise BookError(problems)
             outputs = publish(temp, out)

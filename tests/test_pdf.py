@@ -28,7 +28,7 @@ from weasyprint.layout import LayoutContext
 
 from octavo.diagnostics import BookError, Severity
 from octavo.model import XRefIndex
-from octavo.options import resolve
+from octavo.options import Options, Progress, resolve
 from octavo.pipeline import assemble, build
 from octavo.writers.pdf.body import print_body
 from octavo.writers.pdf.folios import analyse, folio_html
@@ -550,7 +550,8 @@ def test_fetcher_refuses_symlinks_out_of_the_book(tmp_path: Path) -> None:
 def test_reproducible_silent_and_the_same_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      caplog: pytest.LogCaptureFixture,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """Two parallel builds (folios stamped on) give the same bytes; the default styles draw no warning."""
+    """Two parallel builds (folios stamped on) give the same bytes; the default styles draw no warning,
+    and the writer prints nothing: each unit it lays out is a step of ``options.progress``."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book = copy_book(ROOT / "book", tmp_path / "book")
     caplog.set_level(logging.WARNING, logger="weasyprint")
@@ -560,9 +561,14 @@ def test_reproducible_silent_and_the_same_in_parallel(tmp_path: Path, monkeypatc
     reported: list[object] = []
     assembled, _ = assemble(book)
     (tmp_path / "three").mkdir()
-    third = write_pdf(assembled, tmp_path / "three", jobs=2, report=reported.append).read_bytes()
+    steps: list[Progress] = []
+    options = Options(tmp_path / "three", jobs=2, progress=steps.append, report=reported.append)
+    third = write_pdf(assembled, tmp_path / "three", options)[0].read_bytes()
     assert third == first
     assert reported == []
+    total = steps[0].total
+    assert total > 10 and {step.done for step in steps} == set(range(1, total + 1))  # the contents twice
+    assert {step.label for step in steps} >= {"Preface", "References"} and {step.task for step in steps} == {"pdf"}
     assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
     assert capsys.readouterr().err == ""
 

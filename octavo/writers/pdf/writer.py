@@ -25,21 +25,19 @@ Peak memory is one unit's layout per process plus the finished units' PDF bytes 
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
-import click
-
 from octavo import styles
-from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.diagnostics import BookError, Diagnostic, error, has_errors
 from octavo.model import Assembled, Book
+from octavo.options import Options, Progress
 from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
+from octavo.writers.base import Writer
 from octavo.writers.pdf.cache import CachedPool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
 from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
@@ -50,21 +48,20 @@ from octavo.writers.pdf.units import Unit, UnitRenderer, units
 if TYPE_CHECKING:
     from pathlib import Path
 
-Report = Callable[[Diagnostic], None]
 Done = tuple[Request, LayoutResult]
 
 
-def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | None = None) -> Path:
-    """Write ``dest/<slug>.pdf``; raise :class:`BookError` for anything that would spoil it.
-
-    ``report`` receives the warnings that do not stop the build (WeasyPrint's remarks about a
-    book's own CSS, say); by default they are printed to stderr like other diagnostics.
-    """
+def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
+    """Write ``dest/<slug>.pdf`` with ``options.jobs`` processes; raise :class:`BookError` for
+    anything that would spoil it, and send ``options.report`` the warnings that do not
+    (WeasyPrint's remarks about a book's own CSS, say). Each unit laid out is a step of
+    ``options.progress``."""
+    jobs = options.jobs
     sheets = print_sheets(assembled.book)
     folios = analyse([sheet.text for sheet in sheets])
     renderer = UnitRenderer(assembled)
     plan = units(assembled)
-    progress = Progress(plan)
+    progress = Steps(plan, options.progress)
     root = str(assembled.book.config.root)
     files = tuple(sorted((path, str(file.resolve())) for path, file in assembled.downloads.items()))
 
@@ -80,14 +77,11 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
         return FolioJob(request.unit.id, root, sheets, folios.only, slot.start, result.kinds,
                         root_tag(renderer.html(request.unit, request.numbers)), files)
 
-    try:
-        with _workers(jobs) as laying_out:
-            pool = CachedPool(laying_out, assembled.memo.area("pdf"), salt(assembled, dest.parent)
-                              if assembled.memo.folder else "")
-            slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
-            stamps = _stamp(slots, done, folio_job, job, pool)
-    finally:
-        progress.done()
+    with _workers(jobs) as laying_out:
+        pool = CachedPool(laying_out, assembled.memo.area("pdf"), salt(assembled, dest.parent)
+                          if assembled.memo.folder else "")
+        slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
+        stamps = _stamp(slots, done, folio_job, job, pool)
     results = {unit: result for unit, (_, result) in done.items()}
     problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
     if has_errors(problems):
@@ -99,8 +93,11 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
         path.unlink(missing_ok=True)
         raise BookError(problems)
     for problem in problems:
-        (report or _echo)(problem)
-    return path
+        options.report(problem)
+    return [path]
+
+
+WRITER = Writer("print PDF", ("pdf",), write_pdf)
 
 
 class JobMaker(Protocol):
@@ -142,12 +139,12 @@ def _workers(jobs: int) -> Iterator[Pool[None]]:
                 forget_engines()  # this process's fonts and sheets, until the next build
 
 
-def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, pool: CachedPool, jobs: int, stamp: bool
+def _lay_out(plan: list[Unit], job: JobMaker, progress: Steps, pool: CachedPool, jobs: int, stamp: bool
              ) -> tuple[list[Slot], dict[str, Done]]:
     """Every unit laid out where it lands (serially) or once at a nominal first page (in a pool)."""
 
     def submit(request: Request) -> Future[LayoutResult]:
-        progress.step(request.unit, "laying out")
+        progress.step(request.unit)
         return pool.submit(layout_chapter, job(request))
 
     order = plan if jobs <= 1 else sorted(plan, key=lambda unit: -_size(unit))
@@ -217,29 +214,12 @@ def print_sheets(book: Book) -> tuple[PrintSheet, ...]:
     return tuple(result)
 
 
-class Progress:
-    """"laying out 12/115: title" on stderr, for long books, when a person is watching."""
+class Steps:
+    """Each unit as it is sent to be laid out, as a step of ``progress`` (the command line draws it)."""
 
-    def __init__(self, plan: list[Unit]) -> None:
+    def __init__(self, plan: list[Unit], progress: Callable[[Progress], None]) -> None:
         self.position = {unit.id: number for number, unit in enumerate(plan, 1)}
-        self.shown = sys.stderr.isatty() and not os.environ.get("CI")
-        self.used = False
+        self.progress = progress
 
-    def step(self, unit: Unit, doing: str) -> None:
-        if self.shown:
-            self.used = True
-            where = f"{self.position[unit.id]}/{len(self.position)}"
-            click.echo(f"\r\x1b[K{doing} {where}: {unit.title[:50]}", err=True, nl=False)
-
-    def stepped(self, unit: Unit, doing: str, result: LayoutResult) -> LayoutResult:
-        self.step(unit, doing)
-        return result
-
-    def done(self) -> None:
-        if self.used:
-            click.echo("\r\x1b[K", err=True, nl=False)
-
-
-def _echo(problem: Diagnostic) -> None:
-    colour = "red" if problem.severity is Severity.ERROR else "yellow"
-    click.secho(problem.format(), err=True, fg=colour)
+    def step(self, unit: Unit) -> None:
+        self.progress(Progress("pdf", self.position[unit.id], len(self.position), unit.title))
