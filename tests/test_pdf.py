@@ -30,6 +30,7 @@ from octavo.diagnostics import BookError, Severity
 from octavo.model import XRefIndex
 from octavo.options import Options, Progress, resolve
 from octavo.pipeline import assemble, build
+from octavo.writers.pdf import weasy
 from octavo.writers.pdf.body import print_body
 from octavo.writers.pdf.folios import analyse, folio_html
 from octavo.writers.pdf.layout import BookFetcher, LayoutResult, _logged
@@ -60,8 +61,8 @@ SHERLOCK_STORIES = [
 ]
 
 
-def pdf_file(book: Path, output: Path, jobs: int, use_cache: bool = True) -> Path:
-    """The PDF of ``book``, built into ``output``."""
+def pdf_file(book: Path, output: Path, jobs: int | None, use_cache: bool = True) -> Path:
+    """The PDF of ``book``, built into ``output`` (``jobs`` None: the machine's cores)."""
     return build(book, resolve(book, output=output, formats=["pdf"], jobs=jobs, use_cache=use_cache)).outputs[0]
 
 
@@ -145,6 +146,25 @@ def sherlock_pdf(build_book: Callable[..., Path]) -> Pdf:
     return Pdf(next(build_book(CORPUS / "sherlock", ("pdf",)).glob("*.pdf")))
 
 
+def unpatched(source: Path, work: Path) -> Pdf:
+    """``source``'s PDF with octavo's WeasyPrint patches off (OCTAVO_WEASY_PATCHES=0), at the
+    default number of jobs, as a user would build it."""
+    book = copy_book(source, work / source.name)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(weasy.SWITCH, "0")
+        return Pdf(pdf_file(book, work / "dist", jobs=None))
+
+
+@pytest.fixture(scope="session")
+def sample_unpatched_pdf(tmp_path_factory: pytest.TempPathFactory) -> Pdf:
+    return unpatched(ROOT / "book", tmp_path_factory.mktemp("unpatched"))
+
+
+@pytest.fixture(scope="session")
+def sherlock_unpatched_pdf(tmp_path_factory: pytest.TempPathFactory) -> Pdf:
+    return unpatched(CORPUS / "sherlock", tmp_path_factory.mktemp("unpatched"))
+
+
 @pytest.fixture(scope="session")
 def sample_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Pdf]:
     """The sample book built serially and with two jobs (laid out once each, folios stamped on)."""
@@ -158,7 +178,7 @@ def parallel_pdf(sample_pdfs: dict[int, Pdf]) -> Pdf:
     return sample_pdfs[2]
 
 
-@pytest.fixture(params=["sample", "sherlock", "parallel"])
+@pytest.fixture(params=["sample", "sherlock", "parallel", "sample_unpatched", "sherlock_unpatched"])
 def any_pdf(request: pytest.FixtureRequest) -> Pdf:
     return request.getfixturevalue(f"{request.param}_pdf")  # type: ignore[no-any-return]
 
@@ -330,6 +350,19 @@ def test_one_job_and_two_give_the_same_pages(sample_pdfs: dict[int, Pdf]) -> Non
     assert parallel.lines == serial.lines
     assert parallel.outline == serial.outline
     assert parallel.dests == serial.dests
+
+
+@pytest.mark.parametrize("book", ["sample", "sherlock"])
+def test_the_patches_off_give_the_same_pages_text_and_numbers(book: str, request: pytest.FixtureRequest) -> None:
+    """OCTAVO_WEASY_PATCHES=0 lays out with WeasyPrint as it is: only slower (and its streams
+    compressed harder), never a different book."""
+    patched: Pdf = request.getfixturevalue(f"{book}_pdf")
+    plain: Pdf = request.getfixturevalue(f"{book}_unpatched_pdf")
+    assert patched.path.read_bytes() != plain.path.read_bytes(), "the same bytes: were the patches off at all?"
+    assert len(plain.reader.pages) == len(patched.reader.pages) > 20
+    assert plain.labels == patched.labels
+    assert plain.lines == patched.lines  # pdftotext, page by page: the contents' page numbers too
+    assert plain.outline == patched.outline and plain.dests == patched.dests
 
 
 def test_a_chapter_on_an_even_page_opens_on_a_left_hand_page(tmp_path: Path) -> None:
@@ -663,8 +696,8 @@ def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
     book = mini_book(tmp_path, {"noted.md": noted_chapter(40)})
     (book / "styles").mkdir()
     (book / "styles" / "pdf.css").write_text(css, encoding="utf-8")
-    if not pdf_note_area.install():
-        pytest.skip("pdf_note_area is off: this WeasyPrint is not the one it was checked against; check it anew")
+    assert weasy.weasyprint_version() == weasy.PINNED, "another WeasyPrint: check the patches anew, then move PINNED"
+    assert pdf_note_area.applies(), "note_area no longer applies to this WeasyPrint: check it anew"
     before = Counter(pdf_note_area.STATS)
     patched = pdf_file(book, tmp_path / "patched", jobs=1, use_cache=False).read_bytes()
     after = Counter(pdf_note_area.STATS)
@@ -693,8 +726,8 @@ def test_margin_boxes_that_show_nothing_are_not_measured_and_the_bytes_are_the_s
     (book / "styles").mkdir()
     (book / "styles" / "pdf.css").write_text(
         '@page :left { @left-middle { content: "side"; } @top-left-corner { content: "c"; } }', encoding="utf-8")
-    if not pdf_margins.install():
-        pytest.skip("pdf_margins is off: this WeasyPrint is not the one it was checked against; check it anew")
+    assert weasy.weasyprint_version() == weasy.PINNED, "another WeasyPrint: check the patches anew, then move PINNED"
+    assert pdf_margins.applies(), "margins no longer applies to this WeasyPrint: check it anew"
     seen: list[frozenset[str]] = []
     dropped = pdf_margins.dropped
     monkeypatch.setattr(pdf_margins, "dropped", lambda context, page: seen.append(dropped(context, page)) or seen[-1])

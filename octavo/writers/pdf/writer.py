@@ -32,12 +32,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from octavo import styles
-from octavo.diagnostics import BookError, Diagnostic, error, has_errors
+from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
 from octavo.model import Assembled, Book
 from octavo.options import Options, Progress
 from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
 from octavo.writers.base import Writer
+from octavo.writers.pdf import weasy
 from octavo.writers.pdf.cache import CachedPool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
 from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet
@@ -58,7 +59,9 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     ``options.progress``."""
     jobs = options.jobs
     sheets = print_sheets(assembled.book)
-    folios = analyse([sheet.text for sheet in sheets])
+    mode = weasy.mode()
+    # Stamping folios on needs each page's kind, read from WeasyPrint's internals (weasy.kinds).
+    folios = analyse([sheet.text for sheet in sheets]) if mode != "off" else None
     renderer = UnitRenderer(assembled)
     plan = units(assembled)
     progress = Steps(plan, options.progress)
@@ -69,13 +72,13 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
         unit = request.unit
         return LayoutJob(unit.id, unit.source, renderer.html(unit, request.numbers), root, sheets, request.start,
                          request.write, renderer.endnotes(unit), (),
-                         None if request.exact or folios is None else folios.without, files)
+                         None if request.exact or folios is None else folios.without, files, mode)
 
     def folio_job(slot: Slot, done: Done) -> FolioJob:
         request, result = done
         assert folios is not None
         return FolioJob(request.unit.id, root, sheets, folios.only, slot.start, result.kinds,
-                        root_tag(renderer.html(request.unit, request.numbers)), files)
+                        root_tag(renderer.html(request.unit, request.numbers)), files, mode)
 
     with _workers(jobs) as laying_out:
         pool = CachedPool(laying_out, assembled.memo.area("pdf"), salt(assembled, dest.parent)
@@ -84,6 +87,8 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
         stamps = _stamp(slots, done, folio_job, job, pool)
     results = {unit: result for unit, (_, result) in done.items()}
     problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
+    if (off := weasy.version_notice()) is not None:
+        problems.append(notice("pdf.weasyprint-version", off, hint=f"octavo is tested with WeasyPrint {weasy.PINNED}"))
     if has_errors(problems):
         raise BookError(problems)
     path = dest / f"{assembled.slug}.pdf"
