@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from lxml import etree
+from pypdf import PdfReader
+from pypdf.generic import Destination
 
 from octavo.options import resolve
 from octavo.pipeline import build
@@ -75,6 +77,20 @@ class Epub:
             if title in [" ".join("".join(h.itertext()).split()) for h in doc.xpath("//x:h1", namespaces=NS)]:
                 return href, doc
         raise AssertionError(f"no page with the heading {title!r}")
+
+
+def pdf_outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark of a PDF, in order."""
+
+    def walk(items: list[object], depth: int) -> Iterator[tuple[int, str, int]]:
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                assert isinstance(item, Destination)
+                yield depth, str(item.title), reader.get_destination_page_number(item)
+
+    return list(walk(reader.outline, 0))
 
 
 def epubcheck_messages(path: Path) -> list[str]:

@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 import subprocess
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, pdf_outline
 from golden_files import GOLDEN, check
 from lxml import etree
 from pypdf import PdfReader
-from pypdf.generic import Destination
 
 from octavo.writers.pdf.pages import roman
 
@@ -55,18 +54,6 @@ def test_a_web_page(build_book: Callable[..., Path]) -> None:
     check(GOLDEN / "sample" / WEB_PAGE, masked((site / WEB_PAGE).read_text(encoding="utf-8")))
 
 
-def outline(reader: PdfReader) -> Iterator[tuple[int, str, int]]:
-    def walk(items: list[object], depth: int) -> Iterator[tuple[int, str, int]]:
-        for item in items:
-            if isinstance(item, list):
-                yield from walk(item, depth + 1)
-            else:
-                assert isinstance(item, Destination)
-                yield depth, str(item.title), reader.get_destination_page_number(item)
-
-    return walk(reader.outline, 0)
-
-
 def runs(labels: list[str]) -> str:
     """``Cover, Inside cover, i–vi, 1–44``: page labels with their numbered runs shortened."""
     found: list[list[str]] = []
@@ -91,7 +78,7 @@ def pdf_summary(path: Path) -> str:
     lays them out: what a reader checks of a book's numbering, in a form a diff can show."""
     reader = PdfReader(path)
     labels = list(reader.page_labels)
-    entries = list(outline(reader))
+    entries = pdf_outline(reader)
     contents = reader.get_destination_page_number(reader.named_destinations["octavo--contents"])
     end = min(page for _, title, page in entries if page > contents)
     text = subprocess.run(["pdftotext", "-layout", "-f", str(contents + 1), "-l", str(end), str(path), "-"],

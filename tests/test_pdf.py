@@ -13,14 +13,14 @@ import shutil
 import subprocess
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
-from conftest import CORPUS, ROOT, copy_book
+from conftest import CORPUS, ROOT, copy_book, pdf_outline
 from pypdf import PdfReader
 from pypdf.generic import Destination
 from weasyprint.layout import LayoutContext
@@ -90,16 +90,7 @@ class Pdf:
     @cached_property
     def outline(self) -> list[tuple[int, str, int]]:
         """(depth, title, page index) of every bookmark, in order."""
-
-        def walk(items: list[object], depth: int) -> Iterator[tuple[int, str, int]]:
-            for item in items:
-                if isinstance(item, list):
-                    yield from walk(item, depth + 1)
-                else:
-                    assert isinstance(item, Destination)
-                    yield depth, str(item.title), self.page_of(item)
-
-        return list(walk(self.reader.outline, 0))
+        return pdf_outline(self.reader)
 
     @cached_property
     def lines(self) -> list[list[str]]:
