@@ -196,6 +196,7 @@ def pdf_breakdown(book: Path, jobs: int) -> None:
     in this process, so the results can be read as they come back from the workers."""
     from concurrent.futures import Future
 
+    from octavo.options import resolve
     from octavo.pipeline import build
     from octavo.writers.pdf.cache import CachedPool
     from octavo.writers.pdf.jobs import LayoutResult
@@ -213,7 +214,7 @@ def pdf_breakdown(book: Path, jobs: int) -> None:
     try:
         with tempfile.TemporaryDirectory() as temp:
             started = time.perf_counter()
-            build(book, Path(temp), ["pdf"], jobs=jobs, use_cache=False)
+            build(book, resolve(book, output=Path(temp), formats=["pdf"], jobs=jobs, use_cache=False))
             wall = time.perf_counter() - started
     finally:
         CachedPool.submit = submit  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from octavo.options import resolve  # noqa: E402
 from octavo.pipeline import build  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,15 +75,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         book = book_with("print-font-and-size", work)
-        build(book, work / "print", ["pdf"])
+        build(book, resolve(book, output=work / "print", formats=["pdf"]))
         pdf = work / "print" / "inner-leadership.pdf"
         start = first_page_of(pdf, "Work gets done through tasks")
         pdf_shot(pdf, (start, start + 1), out / "recipe-print.png")
         book = book_with("dark-web", work)
-        build(book, work / "dark", ["web"])
+        build(book, resolve(book, output=work / "dark", formats=["web"]))
         web_shot(work / "dark" / "site" / "05-relationship-focus.html", out / "recipe-dark-web.png")
         book = book_with("chapter-opening", work)
-        build(book, work / "opening", ["web"])
+        build(book, resolve(book, output=work / "opening", formats=["web"]))
         web_shot(work / "opening" / "site" / "05-relationship-focus.html", out / "recipe-chapter-opening.png")
     print(f"wrote the screenshots into {out}")
 

@@ -6,4 +6,3 @@ becomes a :class:`~octavo.model.Book`) -> ``markdown`` (each chapter rendered on
 """
 
 __version__ = "0.1.0"
-FORMATS = ("epub", "pdf", "web")  # the outputs, in the order they are written

@@ -8,10 +8,7 @@ never hidden by a stale entry.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -19,13 +16,13 @@ from typing import TypeVar
 from octavo import highlight
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
+from octavo.pool import PARALLEL_MIN_BYTES, gc_paused, workers
 from octavo.render import RenderContext, render_chapter
 
 CODE = ("markdown.py", "highlight.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py",
         "svg.py", "raster.py", "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py",
         "leftovers.py", "labels.py")
 T = TypeVar("T")
-PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting processes costs more than it saves
 
 
 def context_key(ctx: RenderContext) -> str:
@@ -79,26 +76,9 @@ def _with_digest(rendered: RenderedChapter, key: str, stamps: Stamps) -> Rendere
     return replace(rendered, digest=digest(key, sorted(stamps.items())))
 
 
-def _render(args: tuple[list[Chapter], RenderContext]) -> list[RenderedChapter]:
-    chapters, ctx = args
+def _render(ctx: RenderContext, chapters: list[Chapter]) -> list[RenderedChapter]:
     with gc_paused():
         return [render_chapter(chapter, ctx) for chapter in chapters]
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Rendering makes no reference cycles (none in the 116 chapters of Pepys's diary), so the
-    cyclic garbage collector only costs it time, some 5%, more in a worker process, whose
-    collections also walk all it inherited. It is paused, not turned off: whatever a chapter
-    might leave behind is collected once it resumes."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def guided(items: Sequence[T], jobs: int) -> list[list[T]]:
@@ -131,13 +111,13 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     size = sum(len(c.text) for c in todo)
     if jobs > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
         runs = guided(sorted(todo, key=lambda c: -len(c.text)), jobs)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            results = pool.map(_render, [(run, ctx) for run in runs])  # the workers start here, collecting
+        with workers(min(jobs, len(todo)), ctx) as pool:
+            results = [pool.submit(_render, run) for run in runs]  # the workers start here, collecting
             with gc_paused():  # while the results are unpickled here
                 for run, rendered in zip(runs, results, strict=True):
-                    done.update((chapter.id, made) for chapter, made in zip(run, rendered, strict=True))
+                    done.update((chapter.id, made) for chapter, made in zip(run, rendered.result(), strict=True))
     else:
-        done.update(zip((c.id for c in todo), _render((todo, ctx)), strict=True))
+        done.update(zip((c.id for c in todo), _render(ctx, todo), strict=True))
     if memo.folder is None:
         return {c.id: done[c.id] for c in chapters}
     for chapter in todo:

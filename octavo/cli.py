@@ -9,17 +9,21 @@ reaches the user unless ``--debug`` is given, and then it goes to a log file.
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
-from octavo import FORMATS, __version__
+from octavo import __version__
 from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors, summary
+from octavo.options import Progress
 from octavo.signals import Interrupted, signum_of, unwinding
+from octavo.writers.registry import FORMATS
 
 
 def report(diagnostics: list[Diagnostic], strict: bool = False) -> None:
@@ -31,6 +35,37 @@ def report(diagnostics: list[Diagnostic], strict: bool = False) -> None:
         click.secho(diagnostic.format(), err=True, fg="red" if severe else "yellow")
     if any(d.severity is not Severity.NOTICE for d in diagnostics):
         click.echo(summary(diagnostics), err=True)
+
+
+PROGRESS_LABELS = {"pdf": "laying out the PDF"}
+
+
+class ProgressBars:
+    """The library's progress (:class:`Progress`), drawn on stderr with click's progress bar when a
+    person is watching: not in a pipe, not in CI."""
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty() and not os.environ.get("CI")
+        self.task = ""
+        self.bar: Any = None
+
+    def __call__(self, step: Progress) -> None:
+        if not self.shown:
+            return
+        if self.bar is None or step.task != self.task:
+            self.close()
+            self.task = step.task
+            self.bar = click.progressbar(length=step.total, label=PROGRESS_LABELS.get(step.task, step.task),
+                                         file=sys.stderr, show_pos=True, show_eta=False,
+                                         item_show_func=lambda label: (label or "")[:40])
+            self.bar.__enter__()
+        self.bar.update(max(0, step.done - self.bar.pos), step.label)
+
+    def close(self) -> None:
+        """Clear the bar, before the messages of the build are printed."""
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def fail_cleanly(exc: BaseException, debug: bool) -> None:
@@ -84,13 +119,19 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
           output: Path | None = None, strict: bool = False, allow_remote: bool = False,
           jobs: int | None = None, no_cache: bool = False, force: bool = False) -> None:
     """Build BOOK (default: ./book) into EPUB, PDF and web outputs."""
+    from octavo.options import resolve
     from octavo.pipeline import build as run_build
 
     debug = bool(ctx.obj and ctx.obj.get("debug"))
+    bars = ProgressBars()
     try:
-        with unwinding():
-            result = run_build(book, output, formats or None, strict, allow_remote, jobs, not no_cache,
-                               force=force)
+        options = resolve(book, output=output, formats=formats, strict=strict, allow_remote=allow_remote,
+                          jobs=jobs, use_cache=not no_cache, force=force, progress=bars)
+        try:
+            with unwinding():
+                result = run_build(book, options)
+        finally:
+            bars.close()
     except BookError as exc:
         report(exc.diagnostics, strict)
         click.secho("build failed; previous outputs were left as they were", err=True, fg="red")
@@ -123,11 +164,12 @@ def check(book: Path = Path("book"), output: Path | None = None, force: bool = F
     source file. A validator that cannot run is a failure, not a pass: install it or --skip it.
     """
     from octavo.check import run_ace, run_epubcheck, source_locator
+    from octavo.options import resolve
     from octavo.pipeline import build as run_build
 
     try:
         with unwinding():
-            result = run_build(book, output, ["epub"], force=force)
+            result = run_build(book, resolve(book, output=output, formats=["epub"], force=force))
     except BookError as exc:
         report(exc.diagnostics)
         sys.exit(1)

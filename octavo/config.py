@@ -19,8 +19,8 @@ from typing import Any
 
 from pygments.styles import get_all_styles
 
-from octavo import FORMATS
 from octavo.diagnostics import Diagnostic, error, notice
+from octavo.writers.registry import FORMATS
 
 CONFIG_NAME = "book.toml"
 IGNORED_TABLES = ("output", "preprocessor", "rust")

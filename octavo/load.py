@@ -247,7 +247,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int, 
         return {}, text, 1, []
     first_line = text.count("\n", 0, match.end()) + 1
     body = text[match.end():]
-    import yaml  # only for a book with front matter: loading it costs a build without some 25 ms
+    import yaml  # only for a book with front matter: a build without any need not load it
 
     try:
         meta = yaml.safe_load(match.group(1) or "") or {}

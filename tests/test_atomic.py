@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, copy_book
+from conftest import ROOT, build_into, copy_book
 from unprivileged import run_octavo, shared_folder
 
 from octavo.cli import main
 from octavo.diagnostics import BookError
+from octavo.options import resolve
 from octavo.output import OWNER
 from octavo.pipeline import build
 from octavo.writers.epub import writer as epub_writer
@@ -28,7 +29,7 @@ from octavo.writers.epub import writer as epub_writer
 def built(tmp_path: Path) -> tuple[Path, Path, bytes]:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     return book, out, (out / "inner-leadership.epub").read_bytes()
 
 
@@ -52,7 +53,7 @@ def test_full_disk_is_a_clear_error(built: tuple[Path, Path, bytes], monkeypatch
     book, out, before = built
     monkeypatch.setattr(epub_writer, "write_container", failing_zip(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.raises(BookError) as caught:
-        build(book, out, ["epub"])
+        build(book, resolve(book, output=out, formats=["epub"]))
     assert "No space left on device" in caught.value.diagnostics[-1].message
     assert_untouched(out, before)
 
@@ -134,7 +135,7 @@ def two_outputs(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes | str]]:
     """The sample's EPUB and site built, and a chapter edited since, so the next build differs."""
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub", "web"])
+    build_into(book, out, ["epub", "web"])
     add_closing_line(book)
     return book, out, snapshot(out)
 
@@ -167,7 +168,7 @@ def test_a_full_disk_at_any_move_of_a_publish_leaves_every_output_as_it_was(
         replace = publish_moves(out, fail)
         monkeypatch.setattr(os, "replace", replace)
         try:
-            build(book, out, ["epub", "web"])
+            build_into(book, out, ["epub", "web"])
         except BookError as caught:
             problem = caught.diagnostics[-1]
             assert "No space left on device" in problem.message and problem.path == str(out)
@@ -199,7 +200,7 @@ def test_a_full_disk_while_writing_the_site_names_the_users_path(
 
     monkeypatch.setattr(web, "place", place)
     with pytest.raises(BookError) as caught:
-        build(book, out, ["epub", "web"])
+        build_into(book, out, ["epub", "web"])
     problem = caught.value.diagnostics[-1]
     staged = next(folder for folder in written[4].parents if folder.name.startswith(".octavo-staging-"))
     assert problem.path == str(out / written[4].relative_to(staged)) == str(out / "site" / "js" / "octavo.js")
@@ -254,7 +255,7 @@ def test_a_signal_during_the_build_leaves_the_outputs_and_no_temporary_files(
     from a terminal), SIGTERM and SIGHUP only the build's own process (as from ``kill``)."""
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub", "pdf"])
+    build_into(book, out, ["epub", "pdf"])
     before = snapshot(out)
     add_closing_line(book)
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", str(book), "-f", "epub", "-f",

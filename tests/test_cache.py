@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from octavo.diagnostics import BookError
 from octavo.memo import Memo, Recall
+from octavo.options import resolve
 from octavo.pipeline import build
 
 
@@ -23,14 +24,14 @@ def chapter_xhtml(out: Path, name: str) -> str:
 def test_rebuild_uses_the_cache_and_sees_every_change(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     entries = sorted((out / ".cache" / "render").glob("[!.]*"))
     assert len(entries) == 12
     stamps = {p: p.stat().st_mtime_ns for p in entries}
     chapter = book / "part-2" / "05-relationship-focus.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("Work gets done", "Edited work gets done"),
                        encoding="utf-8")
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     assert "Edited work gets done" in chapter_xhtml(out, "05-relationship-focus")
     assert all(p.stat().st_mtime_ns == stamps[p] for p in entries), "unchanged chapters come from the cache"
     assert len(list((out / ".cache" / "render").glob("[!.]*"))) == 13
@@ -39,33 +40,33 @@ def test_rebuild_uses_the_cache_and_sees_every_change(tmp_path: Path) -> None:
 def test_a_deleted_image_is_an_error_even_when_cached(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     (book / "images" / "stakeholder-map.svg").unlink()
     with pytest.raises(BookError) as caught:
-        build(book, out, ["epub"])
+        build(book, resolve(book, output=out, formats=["epub"]))
     assert any(d.code == "image.invalid" and "04-respecting" in d.path for d in caught.value.diagnostics)
 
 
 def test_config_and_outline_changes_invalidate(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     toml = book / "book.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('language = "en"', 'language = "de"'),
                     encoding="utf-8")
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     assert "„Do they trust me?“" in chapter_xhtml(out, "05-relationship-focus")
 
 
 def test_cache_can_be_deleted_or_disabled(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub"], use_cache=False)
+    build(book, resolve(book, output=out, formats=["epub"], use_cache=False))
     assert not (out / ".cache").exists()
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     for entry in (out / ".cache" / "render").glob("[!.]*"):
         entry.write_bytes(b"corrupt")
-    build(book, out, ["epub"])
+    build(book, resolve(book, output=out, formats=["epub"]))
     assert "Chapter 5" in chapter_xhtml(out, "05-relationship-focus")
 
 
@@ -80,7 +81,7 @@ def cache_entries(out: Path, area: str) -> dict[Path, int]:
 def test_written_pages_are_reused_and_follow_every_change(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     pages, documents = cache_entries(out, "web"), cache_entries(out, "epub")
     # the EPUB keeps its cover, title, copyright and contents pages, nav and NCX too
     assert len(documents) == len(pages) + 6 and len(pages) > 10
@@ -88,7 +89,7 @@ def test_written_pages_are_reused_and_follow_every_change(tmp_path: Path) -> Non
     chapter = book / "part-2" / "05-relationship-focus.md"
     text = chapter.read_text(encoding="utf-8")
     chapter.write_text(text.replace("Work gets done", "Edited work gets done"), encoding="utf-8")
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     assert "Edited work gets done" in site_page(out, "05-relationship-focus")
     assert "Edited work gets done" in chapter_xhtml(out, "05-relationship-focus")
     assert cache_entries(out, "web").items() >= pages.items(), "unchanged pages come from the cache"
@@ -99,7 +100,7 @@ def test_written_pages_are_reused_and_follow_every_change(tmp_path: Path) -> Non
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
         "# Technique 2: Maintaining a Relationship Focus", "# Technique 2: Keeping Relationships First"),
         encoding="utf-8")
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     assert "Keeping Relationships First" in site_page(out, "04-respecting-stakeholders").split("<main")[0]
     assert "Keeping Relationships First" in site_page(out, "09-horizon-perspective")
     assert "Relationship Focus" not in site_page(out, "09-horizon-perspective")
@@ -110,13 +111,13 @@ def test_written_pages_are_reused_and_follow_every_change(tmp_path: Path) -> Non
 def test_a_template_or_config_change_rewrites_every_page(tmp_path: Path) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     (book / "templates" / "web").mkdir(parents=True)
     (book / "templates" / "web" / "chapter.html.j2").write_text(
         '{% extends "!default/web/chapter.html.j2" %}\n'
         '{% block content %}<p class="edition-note">Reading copy</p>{{ super() }}{% endblock %}\n',
         encoding="utf-8")
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     assert 'class="edition-note"' in site_page(out, "01-what-is-inner-leadership")
     assert 'class="edition-note"' in site_page(out, "09-horizon-perspective")
 
@@ -124,7 +125,7 @@ def test_a_template_or_config_change_rewrites_every_page(tmp_path: Path) -> None
     toml.write_text(toml.read_text(encoding="utf-8").replace('title = "Inner Leadership"',
                                                              'title = "Inner Leadership Revised"', 1),
                     encoding="utf-8")
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     assert "Inner Leadership Revised" in site_page(out, "09-horizon-perspective")
     assert "Inner Leadership Revised" in chapter_xhtml(out, "09-horizon-perspective") or \
         "Inner Leadership Revised" in zipfile.ZipFile(out / "inner-leadership-revised.epub").read(
@@ -136,16 +137,16 @@ def test_damaged_entries_are_misses_and_the_outputs_stay_the_same(tmp_path: Path
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["epub", "web"], use_cache=False)
+    build(book, resolve(book, output=out, formats=["epub", "web"], use_cache=False))
     fresh = (out / "inner-leadership.epub").read_bytes(), site_page(out, "05-relationship-focus")
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     cached = (out / "inner-leadership.epub").read_bytes(), site_page(out, "05-relationship-focus")
     assert cached == fresh, "a build from the cache gives the same bytes as one without it"
     for area in ("web", "epub", "search", "deflate", "render"):
         for entry in (out / ".cache" / area).glob("[!.]*"):
             data = entry.read_bytes()
             entry.write_bytes(data[:-3] + b"xyz")
-    build(book, out, ["epub", "web"])
+    build(book, resolve(book, output=out, formats=["epub", "web"]))
     assert ((out / "inner-leadership.epub").read_bytes(), site_page(out, "05-relationship-focus")) == fresh
 
 
@@ -155,17 +156,17 @@ def test_pdf_layouts_are_reused_and_never_stale(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book = copy_book(ROOT / "book", tmp_path / "book")
     out, fresh = tmp_path / "out", tmp_path / "fresh"
-    build(book, out, ["pdf"], jobs=1)
+    build(book, resolve(book, output=out, formats=["pdf"], jobs=1))
     first = cache_entries(out, "pdf")
     assert len(first) > 10
 
     chapter = book / "part-2" / "05-relationship-focus.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("Work gets done", "Edited work gets done"),
                        encoding="utf-8")
-    build(book, out, ["pdf"], jobs=1)
+    build(book, resolve(book, output=out, formats=["pdf"], jobs=1))
     again = cache_entries(out, "pdf")
     assert again.items() >= first.items() and 0 < len(again) - len(first) <= 3, "only the edited unit is new"
-    build(book, fresh, ["pdf"], jobs=1, use_cache=False)
+    build(book, resolve(book, output=fresh, formats=["pdf"], jobs=1, use_cache=False))
     cached = (out / "inner-leadership.pdf").read_bytes()
     assert cached == (fresh / "inner-leadership.pdf").read_bytes()
     text = " ".join(page.extract_text() for page in PdfReader(out / "inner-leadership.pdf").pages)
@@ -174,9 +175,9 @@ def test_pdf_layouts_are_reused_and_never_stale(tmp_path: Path, monkeypatch: pyt
     image = book / "images" / "stakeholder-map.svg"
     image.write_text(image.read_text(encoding="utf-8").replace('fill="#8a3b24"', 'fill="#24538a"'),
                      encoding="utf-8")
-    build(book, out, ["pdf"], jobs=1)
+    build(book, resolve(book, output=out, formats=["pdf"], jobs=1))
     assert len(cache_entries(out, "pdf")) >= len(again) + 10, "a changed image lays every unit out again"
-    build(book, fresh, ["pdf"], jobs=1, use_cache=False)
+    build(book, resolve(book, output=fresh, formats=["pdf"], jobs=1, use_cache=False))
     assert (out / "inner-leadership.pdf").read_bytes() == (fresh / "inner-leadership.pdf").read_bytes()
 
 
@@ -185,10 +186,10 @@ def test_pdf_layouts_are_reused_when_the_build_time_changes(tmp_path: Path, monk
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
-    build(book, out, ["pdf"], jobs=1)
+    build(book, resolve(book, output=out, formats=["pdf"], jobs=1))
     first = cache_entries(out, "pdf")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    build(book, out, ["pdf"], jobs=1)
+    build(book, resolve(book, output=out, formats=["pdf"], jobs=1))
     assert cache_entries(out, "pdf") == first
     info = PdfReader(out / "inner-leadership.pdf").metadata
     assert info is not None and info["/CreationDate"] == info["/ModDate"] == "D:20270115080000Z"
@@ -200,21 +201,21 @@ def test_entries_kept_in_memory_between_builds_are_never_stale(tmp_path: Path) -
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
     recall = Recall()
-    build(book, out, ["epub", "web"], recall=recall)
+    build(book, resolve(book, output=out, formats=["epub", "web"]), recall=recall)
     assert recall.entries, "the build's entries are kept"
     chapter = book / "part-2" / "05-relationship-focus.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("Work gets done", "Kept work gets done"),
                        encoding="utf-8")
-    build(book, out, ["epub", "web"], recall=recall)
+    build(book, resolve(book, output=out, formats=["epub", "web"]), recall=recall)
     assert "Kept work gets done" in chapter_xhtml(out, "05-relationship-focus")
     assert "Kept work gets done" in site_page(out, "05-relationship-focus")
     shutil.rmtree(out / ".cache")
-    build(book, out, ["epub", "web"], recall=recall)
+    build(book, resolve(book, output=out, formats=["epub", "web"]), recall=recall)
     assert not list((out / ".cache" / "render").glob("[!.]*")), "chapters came from memory, not rendered again"
     assert "Kept work gets done" in chapter_xhtml(out, "05-relationship-focus")
     toml = book / "book.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('language = "en"', 'language = "de"'), encoding="utf-8")
-    build(book, out, ["epub", "web"], recall=recall)
+    build(book, resolve(book, output=out, formats=["epub", "web"]), recall=recall)
     assert "„Do they trust me?“" in chapter_xhtml(out, "05-relationship-focus")
     assert "„Do they trust me?“" in site_page(out, "05-relationship-focus")
 

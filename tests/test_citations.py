@@ -15,13 +15,13 @@ from pathlib import Path
 import pikepdf
 import pytest
 from citing import compare, octavo_texts, pandoc_texts, work_keys, write_book
-from conftest import BOOKS, ROOT, Epub, copy_book, epubcheck_messages
+from conftest import BOOKS, ROOT, Epub, build_into, copy_book, epubcheck_messages
 from lxml import etree
 
 from octavo.check import run_ace, source_locator
 from octavo.citations.sources import STYLES
 from octavo.diagnostics import BookError
-from octavo.pipeline import assemble, build
+from octavo.pipeline import assemble
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
 CITING = BOOKS / "citations"
@@ -34,7 +34,7 @@ def pages(epub: Epub) -> list[etree._Element]:
 @pytest.mark.parametrize("style", ["chicago-author-date", "apa"])
 def test_citations_and_entries_read_as_pandoc_formats_them(tmp_path: Path, style: str) -> None:
     book = write_book(tmp_path / "book", style)
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     ours, our_entries = octavo_texts(pages(Epub(tmp_path / "out" / "works-cited.epub")))
     theirs, their_entries = pandoc_texts(book, STYLES / f"{style}.csl")
     total = sum(len(texts) for texts in theirs.values())
@@ -54,7 +54,7 @@ def citing_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small citing book, built in every format."""
     work = tmp_path_factory.mktemp("citing")
     book = copy_book(CITING, work / "citations")
-    build(book, work / "out", ["epub", "pdf", "web"])
+    build_into(book, work / "out", ["epub", "pdf", "web"])
     return work / "out"
 
 
@@ -124,7 +124,7 @@ def citing(tmp_path: Path, text: str, toml: str = "", files: dict[str, str] | No
 
 def problems_of(book: Path, out: Path) -> list[str]:
     with pytest.raises(BookError) as caught:
-        build(book, out, ["epub"])
+        build_into(book, out, ["epub"])
     return [d.format() for d in caught.value.diagnostics]
 
 
@@ -161,7 +161,7 @@ def test_csl_json_and_yaml_bibliographies_are_read(tmp_path: Path) -> None:
             "  issued:\n    date-parts:\n    - [2002]\n"
     book = citing(tmp_path, "# A\n\n[@j; @why2002]\n", 'bibliography = ["a.json", "b.yaml"]',
                   {"a.json": json_, "b.yaml": yaml_})
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     text = " ".join("".join(Epub(tmp_path / "out" / "t.epub").xml("a.xhtml").itertext()).split())
     assert "(Jay 2001; Why 2002)" in text
 
@@ -194,7 +194,7 @@ def test_a_key_in_two_files_is_an_error_naming_both(tmp_path: Path) -> None:
 
 def test_a_failed_build_leaves_the_previous_outputs(tmp_path: Path) -> None:
     book = citing(tmp_path, "# A\n\n[@knuth1984texbook]\n")
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     before = (tmp_path / "out" / "t.epub").read_bytes()
     (book / "a.md").write_text("# A\n\n[@nobody]\n", encoding="utf-8")
     problems_of(book, tmp_path / "out")
@@ -204,7 +204,7 @@ def test_a_failed_build_leaves_the_previous_outputs(tmp_path: Path) -> None:
 def test_refs_div_places_the_list_and_nocite_adds_entries(tmp_path: Path) -> None:
     text = "# A\n\nSee [@knuth1984texbook].\n\n## Sources\n\n::: {#refs}\n:::\n\nAfter the list.\n"
     book = citing(tmp_path, text, 'bibliography = ["works.bib"]\nnocite = ["@kuhn1962structure"]')
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     epub = Epub(tmp_path / "out" / "t.epub")
     assert epub.spine_hrefs()[-1] == "a.xhtml"  # no page of its own
     page = epub.xml("a.xhtml")
@@ -217,7 +217,7 @@ def test_refs_div_places_the_list_and_nocite_adds_entries(tmp_path: Path) -> Non
 def test_a_note_style_puts_citations_in_footnotes(tmp_path: Path) -> None:
     text = "# A\n\nFirst [@knuth1984texbook, 33]. Again [@knuth1984texbook, 34].\n"
     book = citing(tmp_path, text, 'bibliography = ["works.bib"]\ncsl = "chicago-notes-bibliography"')
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     page = Epub(tmp_path / "out" / "t.epub").xml("a.xhtml")
     assert page.xpath("//x:sup[@class='noteref']/x:a/text()", namespaces=NS) == ["1", "2"]
     notes = [" ".join("".join(a.itertext()).split()) for a in page.xpath("//x:aside", namespaces=NS)]
@@ -228,7 +228,7 @@ def test_a_note_style_puts_citations_in_footnotes(tmp_path: Path) -> None:
 
 def test_the_book_language_picks_the_locale_and_the_page_title(tmp_path: Path) -> None:
     book = citing(tmp_path, "# A\n\n[@kernighan1988c]\n", 'bibliography = ["works.bib"]\nlanguage = "de"')
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     epub = Epub(tmp_path / "out" / "t.epub")
     assert "(Kernighan und Ritchie 1988)" in " ".join("".join(epub.xml("a.xhtml").itertext()).split())
     assert epub.xml("references.xhtml").xpath("//x:h1/text()", namespaces=NS) == ["Referenzen"]
@@ -237,7 +237,7 @@ def test_the_book_language_picks_the_locale_and_the_page_title(tmp_path: Path) -
 def test_without_a_bibliography_citations_stay_text(tmp_path: Path) -> None:
     book = citing(tmp_path, "# A\n\nAsk @someone, or see [@smith2019].\n", toml="")
     (book / "book.toml").write_text('[book]\ntitle = "T"\nchapters = ["a.md"]\n', encoding="utf-8")
-    result = build(book, tmp_path / "out", ["epub"])
+    result = build_into(book, tmp_path / "out", ["epub"])
     assert [d.format() for d in result.diagnostics] == [
         "a.md:3: warning: citation [@smith2019] but the book has no bibliography [citation.no-bibliography]\n"
         '    hint: add bibliography = ["references.bib"] under [book] in book.toml, or write \\[ for a literal '
@@ -251,7 +251,7 @@ def test_cross_references_are_never_citations(tmp_path: Path) -> None:
     refs = "See @fig-map, @tbl-data, [@sec-intro], @eq-one, @lst-code and [@fig:a; @fig:b]"
     book = citing(tmp_path, f"# A\n\n## Intro {{#sec-intro}}\n\n{refs} by [@kuhn1962structure].\n")
     with pytest.raises(BookError) as caught:
-        build(book, tmp_path / "out", ["epub"])
+        build_into(book, tmp_path / "out", ["epub"])
     # The cross-reference stage, not the citations, answers for each: the figures, tables, equations
     # and listings do not exist; the section does; no key is looked up in the bibliography.
     problems = caught.value.diagnostics
@@ -264,7 +264,7 @@ def test_front_matter_bibliography_is_read(tmp_path: Path) -> None:
     text = "---\nbibliography: local.bib\n---\n# A\n\n[@local2000]\n"
     local = "@book{local2000,\n  author = {Local, Anne},\n  title = {Near},\n  year = {2000}\n}\n"
     book = citing(tmp_path, text, toml="", files={"local.bib": local})
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     assert "(Local 2000)" in "".join(Epub(tmp_path / "out" / "t.epub").xml("a.xhtml").itertext())
 
 
@@ -282,12 +282,12 @@ def test_the_formatting_is_cached_and_redone_only_for_a_change(tmp_path: Path, m
 
     monkeypatch.setattr(engine, "run", counted)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     first = (tmp_path / "out" / "t.epub").read_bytes()
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     assert len(runs) == 1 and (tmp_path / "out" / "t.epub").read_bytes() == first
     (book / "a.md").write_text("# A\n\n[@kuhn1962structure]\n", encoding="utf-8")
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     assert len(runs) == 2
     assert "(Kuhn 1962)" in "".join(Epub(tmp_path / "out" / "t.epub").xml("a.xhtml").itertext())
 
@@ -310,7 +310,7 @@ def test_a_new_bibliography_renders_no_chapter_again(tmp_path: Path, monkeypatch
     book = citing(tmp_path, "# A\n\n[@knuth1984texbook]\n", files={"b.md": "# B\n\nNo citation.\n"})
     (book / "book.toml").write_text('[book]\ntitle = "T"\nchapters = ["a.md", "b.md"]\nbibliography = ["works.bib"]\n',
                                     encoding="utf-8")
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     rendered: list[str] = []
     real = batch.render_chapter
 
@@ -322,16 +322,16 @@ def test_a_new_bibliography_renders_no_chapter_again(tmp_path: Path, monkeypatch
     works = book / "works.bib"
     works.write_text(works.read_text(encoding="utf-8").replace("{The {\\TeX}book}", "{The {\\TeX}book, Again}"),
                      encoding="utf-8")
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     assert rendered == []
     assert "The TeXbook, Again" in "".join(Epub(tmp_path / "out" / "t.epub").xml("references.xhtml").itertext())
     (book / "b.md").write_text("# B\n\nNow [@kuhn1962structure].\n", encoding="utf-8")
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     assert rendered == ["b.md"]
 
 
 def test_nocite_star_lists_every_entry(tmp_path: Path) -> None:
     book = citing(tmp_path, "# A\n\nNo citation here.\n", 'bibliography = ["works.bib"]\nnocite = ["*"]')
-    build(book, tmp_path / "out", ["epub"])
+    build_into(book, tmp_path / "out", ["epub"])
     refs = Epub(tmp_path / "out" / "t.epub").xml("references.xhtml")
     assert len(refs.xpath("//x:li", namespaces=NS)) == len(work_keys()) == 85

@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BOOKS, NS, Epub, copy_book, epubcheck_messages
+from conftest import BOOKS, NS, Epub, build_into, copy_book, epubcheck_messages
 from lxml import etree
-
-from octavo.pipeline import build
 
 BOOK = BOOKS / "code"
 ALL = ("epub", "pdf", "web")
@@ -245,12 +243,12 @@ def test_copying_a_numbered_block_leaves_the_numbers_behind(chromium: Any, out: 
 
 def test_another_theme_changes_the_sheets_and_not_the_chapters(tmp_path: Path) -> None:
     book = copy_book(BOOK, tmp_path / "book")
-    build(book, tmp_path / "out", ["epub", "web"])
+    build_into(book, tmp_path / "out", ["epub", "web"])
     before = Epub(tmp_path / "out" / "code-listings.epub")
     chapter = before.zip.read(before.base + "01-fences.xhtml")
     toml = book / "book.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + '\n[style]\ncode-theme = "solarized-light"\n', encoding="utf-8")
-    build(book, tmp_path / "out", ["epub", "web"])
+    build_into(book, tmp_path / "out", ["epub", "web"])
     after = Epub(tmp_path / "out" / "code-listings.epub")
     assert after.zip.read(after.base + "01-fences.xhtml") == chapter
     sheet = after.zip.read(after.base + "css/code.css").decode()
@@ -266,7 +264,7 @@ def test_an_unknown_theme_fails_the_build_with_a_suggestion(tmp_path: Path) -> N
     (book / "book.toml").write_text((book / "book.toml").read_text(encoding="utf-8")
                                     + '\n[style]\ncode-theme = "monokay"\n', encoding="utf-8")
     with pytest.raises(BookError) as raised:
-        build(book, tmp_path / "out", ["epub"])
+        build_into(book, tmp_path / "out", ["epub"])
     assert [(d.path, d.line, d.hint) for d in raised.value.diagnostics] == [("book.toml", 8,
                                                                              "did you mean 'monokai'?")]
     assert not (tmp_path / "out" / "code-listings.epub").exists()
@@ -274,7 +272,7 @@ def test_an_unknown_theme_fails_the_build_with_a_suggestion(tmp_path: Path) -> N
 
 def test_the_notice_for_an_unknown_language_names_its_line(tmp_path: Path) -> None:
     book = copy_book(BOOK, tmp_path / "book")
-    result = build(book, tmp_path / "out", ["epub"])
+    result = build_into(book, tmp_path / "out", ["epub"])
     notices = [(d.severity.value, d.code, d.path, d.line) for d in result.diagnostics]
     assert notices == [("notice", "code.language", "01-fences.md", 83)]
 

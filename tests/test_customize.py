@@ -13,6 +13,7 @@ from conftest import NS, ROOT, Epub, copy_book, epubcheck_messages
 
 from octavo.cli import main
 from octavo.diagnostics import BookError
+from octavo.options import resolve
 from octavo.pipeline import build
 
 
@@ -27,7 +28,7 @@ def test_book_css_is_layered_after_the_defaults(book: Path, tmp_path: Path) -> N
     (book / "styles" / "epub.css").write_text("p { text-indent: 2em; }\n", encoding="utf-8")
     (book / "book.toml").write_text((book / "book.toml").read_text(encoding="utf-8")
                                     + '\n[style]\naccent-color = "#005f5f"\n', encoding="utf-8")
-    build(book, tmp_path / "out", ["epub", "web"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["epub", "web"]))
     site_css = (tmp_path / "out" / "site" / "styles" / "book.css").read_text(encoding="utf-8")
     assert "h1 { color: #7a1f1f; }" in site_css
     epub = Epub(tmp_path / "out" / "inner-leadership.epub")
@@ -40,13 +41,13 @@ def test_book_css_is_layered_after_the_defaults(book: Path, tmp_path: Path) -> N
 
 
 def test_a_block_override_changes_only_that_block(book: Path, tmp_path: Path) -> None:
-    build(book, tmp_path / "before", ["epub"])
+    build(book, resolve(book, output=tmp_path / "before", formats=["epub"]))
     (book / "templates" / "epub").mkdir(parents=True)
     (book / "templates" / "epub" / "chapter.xhtml.j2").write_text(
         '{% extends "!default/epub/chapter.xhtml.j2" %}\n'
         '{% block heading %}{% if page.number %}<p class="chapter-number">No. {{ page.number }}</p>'
         "{% endif %}{% endblock %}\n", encoding="utf-8")
-    build(book, tmp_path / "after", ["epub"])
+    build(book, resolve(book, output=tmp_path / "after", formats=["epub"]))
     before = zipfile.ZipFile(tmp_path / "before" / "inner-leadership.epub")
     after = zipfile.ZipFile(tmp_path / "after" / "inner-leadership.epub")
     old = before.read("EPUB/05-relationship-focus.xhtml").decode()
@@ -67,7 +68,7 @@ def test_broken_template_reports_path_and_line(book: Path, tmp_path: Path, templ
     (book / "templates" / "epub").mkdir(parents=True)
     (book / "templates" / "epub" / "chapter.xhtml.j2").write_text(template, encoding="utf-8")
     with pytest.raises(BookError) as caught:
-        build(book, tmp_path / "out", ["epub"])
+        build(book, resolve(book, output=tmp_path / "out", formats=["epub"]))
     problem = caught.value.diagnostics[-1]
     assert problem.code == code
     assert problem.path.endswith("templates/epub/chapter.xhtml.j2") and problem.line == line
@@ -78,7 +79,7 @@ def test_template_include_cycle_is_reported(book: Path, tmp_path: Path) -> None:
     (book / "templates" / "epub" / "chapter.xhtml.j2").write_text('{% include "epub/loop.j2" %}', encoding="utf-8")
     (book / "templates" / "epub" / "loop.j2").write_text('{% include "epub/loop.j2" %}', encoding="utf-8")
     with pytest.raises(BookError) as caught:
-        build(book, tmp_path / "out", ["epub"])
+        build(book, resolve(book, output=tmp_path / "out", formats=["epub"]))
     assert caught.value.diagnostics[-1].code == "template.cycle"
 
 
@@ -99,7 +100,7 @@ def test_theme_export_never_overwrites_and_list_shows_origin(book: Path) -> None
 def test_new_book_builds_and_validates(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["new", str(tmp_path / "fresh")])
     assert result.exit_code == 0, result.output
-    built = build(tmp_path / "fresh", tmp_path / "out", ["epub"])
+    built = build(tmp_path / "fresh", resolve(tmp_path / "fresh", output=tmp_path / "out", formats=["epub"]))
     assert [d for d in built.diagnostics if d.severity.value != "notice"] == []
     assert epubcheck_messages(tmp_path / "out" / "my-new-book.epub") == []
     again = CliRunner().invoke(main, ["new", str(tmp_path / "fresh")])
@@ -116,7 +117,7 @@ def test_a_font_shipped_in_the_book_is_embedded(book: Path, tmp_path: Path) -> N
     (book / "styles" / "book.css").write_text(
         '@font-face { font-family: "Book Face"; src: url("../fonts/BookFace.ttf"); }\n'
         'body { font-family: "Book Face", serif; }\n', encoding="utf-8")
-    build(book, tmp_path / "out", ["epub", "pdf", "web"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["epub", "pdf", "web"]))
     epub = Epub(tmp_path / "out" / "inner-leadership.epub")
     assert epub.manifest()["fonts/BookFace.ttf"].get("media-type") == "font/ttf"
     assert epubcheck_messages(tmp_path / "out" / "inner-leadership.epub") == []

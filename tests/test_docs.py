@@ -10,6 +10,7 @@ from conftest import ROOT, copy_book, epubcheck_messages
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
+from octavo.options import resolve
 from octavo.pipeline import build
 
 RECIPES = ROOT / "docs" / "recipes"
@@ -23,7 +24,7 @@ def with_recipe(name: str, tmp_path: Path) -> Path:
 
 def test_print_font_and_page_size(tmp_path: Path) -> None:
     book = with_recipe("print-font-and-size", tmp_path)
-    build(book, tmp_path / "out", ["epub", "pdf"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["epub", "pdf"]))
     pdf = PdfReader(tmp_path / "out" / "inner-leadership.pdf")
     sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in pdf.pages}
     assert sizes == {(360, 576)}
@@ -36,7 +37,7 @@ def test_print_font_and_page_size(tmp_path: Path) -> None:
 
 def test_dark_web_theme(tmp_path: Path) -> None:
     book = with_recipe("dark-web", tmp_path)
-    build(book, tmp_path / "out", ["epub", "web"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["epub", "web"]))
     site = tmp_path / "out" / "site"
     page = lxml_html.parse(str(site / "preface.html")).getroot()
     sheets = page.xpath("//link[@rel='stylesheet']/@href")
@@ -48,7 +49,7 @@ def test_dark_web_theme(tmp_path: Path) -> None:
 
 def test_custom_chapter_opening(tmp_path: Path) -> None:
     book = with_recipe("chapter-opening", tmp_path)
-    build(book, tmp_path / "out", ["epub", "web", "pdf"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["epub", "web", "pdf"]))
     out = tmp_path / "out"
     with zipfile.ZipFile(out / "inner-leadership.epub") as epub:
         chapter = epub.read("EPUB/05-relationship-focus.xhtml").decode()

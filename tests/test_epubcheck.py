@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT, epubcheck_messages
+from conftest import CORPUS, ROOT, build_into, epubcheck_messages
 
 
 @pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock", CORPUS / "pepys", CORPUS / "mdbook-guide"],
@@ -21,6 +21,7 @@ def test_epubcheck_reports_nothing(book: Path, build_book: Callable[..., Path]) 
 def test_a_heading_with_inline_svg_declares_svg_wherever_it_appears(tmp_path: Path) -> None:
     """The heading reaches the contents page and the navigation document too: each of them must
     declare the ``svg`` property in the package (EPUBCheck OPF-014; found by tests/test_fuzz.py)."""
+    from octavo.options import resolve
     from octavo.pipeline import build
 
     book = tmp_path / "book"
@@ -28,13 +29,14 @@ def test_a_heading_with_inline_svg_declares_svg_wherever_it_appears(tmp_path: Pa
     (book / "book.toml").write_text('[book]\ntitle = "Shapes"\nchapters = ["one.md"]\n', encoding="utf-8")
     (book / "one.md").write_text('# A <svg viewBox="0 0 2 2" width="8" height="8"><circle cx="1" cy="1" r="1"/>'
                                  "</svg> circle\n\nText.\n", encoding="utf-8")
-    build(book, tmp_path / "out", ["epub"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["epub"]))
     assert epubcheck_messages(tmp_path / "out" / "shapes.epub") == []
 
 
 def test_elements_html_does_not_have_are_unwrapped_and_reported(tmp_path: Path) -> None:
     """<center>, <font>, a custom element or a typo are not in the EPUB's XHTML schema (EPUBCheck
     RSC-005): their content stays, the tags go, and each is a warning at its line."""
+    from octavo.options import resolve
     from octavo.pipeline import build
 
     book = tmp_path / "book"
@@ -44,7 +46,7 @@ def test_elements_html_does_not_have_are_unwrapped_and_reported(tmp_path: Path) 
         "# One\n\nSome <font color=\"red\">red</font> and <blink>bright</blink> words.\n\n"
         "<center>\n\nCentred *text*.\n\n</center>\n\n<my-widget data-x=\"1\">widget text</my-widget>\n\n"
         "<paragraf>A typo</paragraf>\n", encoding="utf-8")
-    result = build(book, tmp_path / "out", ["epub"])
+    result = build(book, resolve(book, output=tmp_path / "out", formats=["epub"]))
     found = {(d.code, d.line) for d in result.diagnostics if d.code == "html.unknown"}
     assert found == {("html.unknown", 3), ("html.unknown", 5), ("html.unknown", 11), ("html.unknown", 13)}
     epub = tmp_path / "out" / "old-html.epub"
@@ -60,14 +62,13 @@ def test_elements_html_does_not_have_are_unwrapped_and_reported(tmp_path: Path) 
 def test_a_heading_without_text_is_left_out_of_the_contents_with_a_warning(tmp_path: Path) -> None:
     """An empty link as a heading's only content gave an empty ``span`` in the navigation document,
     which EPUBCheck rejects (RSC-005; found by tests/test_fuzz.py)."""
-    from octavo.pipeline import build
 
     book = tmp_path / "book"
     book.mkdir()
     (book / "book.toml").write_text('[book]\ntitle = "T"\nchapters = ["one.md", "two.md"]\n', encoding="utf-8")
     (book / "one.md").write_text("# One\n\n## [ ](two.md# )\n\nText.\n\n#\n\n# Real\n", encoding="utf-8")
     (book / "two.md").write_text("# Two\n\nText.\n", encoding="utf-8")
-    result = build(book, tmp_path / "out", ["epub"])
+    result = build_into(book, tmp_path / "out", ["epub"])
     assert [(d.code, d.path, d.line) for d in result.diagnostics] == [("heading.empty", "one.md", 3),
                                                                        ("heading.empty", "one.md", 7)]
     epub = tmp_path / "out" / "t.epub"

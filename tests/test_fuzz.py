@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import tinycss2
-from conftest import epubcheck_messages
+from conftest import build_into, epubcheck_messages
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -23,6 +23,7 @@ from unit.test_urls import EVERY, markup
 
 from octavo import sanitize
 from octavo.diagnostics import BookError
+from octavo.options import resolve
 from octavo.paths import is_url
 from octavo.pipeline import build
 
@@ -72,7 +73,7 @@ def build_once(one: str, two: str) -> Path | None:
         (root / "one.md").write_text(one, encoding="utf-8")
         (root / "two.md").write_text(two, encoding="utf-8")
         try:
-            build(root, work / "out", ["epub"])
+            build(root, resolve(root, output=work / "out", formats=["epub"]))
         except BookError as exc:
             assert exc.diagnostics, "a failed build says why"
             return None
@@ -222,7 +223,7 @@ def test_attribute_soups_reference_nothing_outside_the_book(soup: list[str], own
         (root / "images" / "doc.svg").write_text(other, encoding="utf-8")
         formats = ["epub", "web"] + (["pdf"] if len(SOUP_CHECKED) < 3 else [])
         try:
-            build(root, work / "out", formats, jobs=1)
+            build_into(root, work / "out", formats, jobs=1)
         except BookError as exc:
             assert exc.diagnostics and all(d.path and d.message for d in exc.diagnostics), "a failure says where"
             assert not (work / "out" / "soup.epub").exists()

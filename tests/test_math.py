@@ -18,14 +18,13 @@ from typing import Any
 
 import pikepdf
 import pytest
-from conftest import BOOKS, NS, ROOT, Epub, epubcheck_messages
+from conftest import BOOKS, NS, ROOT, Epub, build_into, epubcheck_messages
 from lxml import etree
 
 from octavo import math, sanitize
 from octavo.diagnostics import BookError
 from octavo.markdown import to_xhtml
 from octavo.memo import NO_CACHE, Memo
-from octavo.pipeline import build
 
 MATH_BOOK = BOOKS / "math"
 FIXTURE = ROOT / "tests" / "fixtures" / "formulas.toml"
@@ -242,7 +241,7 @@ def test_bad_tex_is_an_error_at_its_line_and_nothing_is_published(tmp_path: Path
     (book / "one.md").write_text("# One\n\nFine $x$ and\nstill $y +\nz$ then $\\frac{a}{b$ here.\n\n"
                                  "$$\n\\left( x\n$$\n\nAnd $\\nosuch{1}$.\n", encoding="utf-8")
     with pytest.raises(BookError) as raised:
-        build(book, tmp_path / "out", ["epub"])
+        build_into(book, tmp_path / "out", ["epub"])
     found = [(d.code, d.path, d.line, d.severity) for d in raised.value.diagnostics if d.code == "math.tex"]
     assert found == [("math.tex", "one.md", 5, "error"), ("math.tex", "one.md", 7, "error"),
                      ("math.tex", "one.md", 11, "error")]
@@ -259,7 +258,7 @@ def math_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     work = tmp_path_factory.mktemp("math")
     book = copy_book(MATH_BOOK, work / "math")
-    result = build(book, work / "dist", ["epub", "pdf", "web"])
+    result = build_into(book, work / "dist", ["epub", "pdf", "web"])
     assert [d.format() for d in result.diagnostics] == []
     return work / "dist"
 
@@ -462,7 +461,7 @@ def test_a_formula_ziamath_cannot_draw_is_printed_as_tex_with_a_warning(tmp_path
     book = copy_book(MATH_BOOK, tmp_path / "math")
     chapter = book / "02-display.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nAn empty text: $a\\text{}b$.\n", encoding="utf-8")
-    result = build(book, tmp_path / "out", ["pdf"])
+    result = build_into(book, tmp_path / "out", ["pdf"])
     found = [d.format() for d in result.diagnostics if d.code == "math.print"]
     assert found == ["02-display.md: warning: the formula 'a\\text{}b' could not be drawn for the PDF, which prints "
                      "its TeX instead [math.print]\n    hint: simplify the formula; the EPUB and the web edition "

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BOOKS, ROOT, Epub, copy_book
+from conftest import BOOKS, ROOT, Epub, build_into, copy_book
 
 from octavo.cli import main
 from octavo.output import OWNER
-from octavo.pipeline import build
 
 
 def two_books(tmp_path: Path) -> tuple[Path, Path]:
@@ -82,9 +81,9 @@ def test_an_output_folder_of_another_book_is_an_error_unless_forced(tmp_path: Pa
 def test_the_same_book_rebuilds_into_its_folder_by_any_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     book = copy_book(ROOT / "book", tmp_path / "book")
     (tmp_path / "link").symlink_to(book)
-    build(book, None, ["epub"])
+    build_into(book, None, ["epub"])
     monkeypatch.chdir(tmp_path)
-    build(Path("link"), None, ["epub"])  # the record is of the book's real folder
+    build_into(Path("link"), None, ["epub"])  # the record is of the book's real folder
     assert sorted(p.name for p in (book / "dist").iterdir()) == [OWNER, ".cache", "inner-leadership.epub"]
 
 
@@ -94,7 +93,7 @@ def test_build_output_in_book_toml_is_relative_to_the_book(tmp_path: Path, monke
     config.write_text(config.read_text(encoding="utf-8").replace("[build]\n", '[build]\noutput = "public"\n'),
                       encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = build(Path("book"), None, ["epub"])
+    result = build_into(Path("book"), None, ["epub"])
     assert result.outputs == [Path("book") / "public" / "inner-leadership.epub"]
 
 
@@ -102,9 +101,9 @@ def test_a_plain_folder_book_never_reads_its_output_folder(tmp_path: Path) -> No
     """The default output is inside the book; outputs (even a Markdown file someone left in them)
     are never chapters, and the second build is the first one's twin."""
     book = copy_book(BOOKS / "plain-folder", tmp_path / "plain")
-    first = build(book, None, ["epub", "web"])
+    first = build_into(book, None, ["epub", "web"])
     (book / "dist" / "notes.md").write_text("# Not a chapter\n", encoding="utf-8")
-    second = build(book, None, ["epub", "web"])
+    second = build_into(book, None, ["epub", "web"])
     assert [c.source for c in second.assembled.book.chapters()] == [c.source for c in first.assembled.book.chapters()]
     epub = Epub(book / "dist" / f"{second.assembled.slug}.epub")
     assert not [href for href in epub.manifest() if "dist" in href or "notes" in href]
@@ -114,8 +113,8 @@ def test_the_pdf_cache_key_skips_output_folders_in_the_book(tmp_path: Path) -> N
     from octavo.writers.pdf.cache import _book_assets
 
     book = copy_book(ROOT / "book", tmp_path / "book")
-    build(book, None, ["web"])
-    build(book, book / "elsewhere", ["web"])
+    build_into(book, None, ["web"])
+    build_into(book, book / "elsewhere", ["web"])
     (book / "scratch").mkdir()
     shutil.copy(book / "images" / "cover.svg", book / "scratch" / "cover.svg")
     found = {p.relative_to(book.resolve()).as_posix() for p in _book_assets(book.resolve(), (book / "x").resolve())}

@@ -13,27 +13,24 @@ import shutil
 import subprocess
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
-from conftest import CORPUS, ROOT, copy_book
+from conftest import CORPUS, ROOT, copy_book, pdf_outline
 from pypdf import PdfReader
 from pypdf.generic import Destination
 from weasyprint.layout import LayoutContext
 
 from octavo.diagnostics import BookError, Severity
-from octavo.model import XRefIndex
+from octavo.options import Options, Progress, resolve
 from octavo.pipeline import assemble, build
-from octavo.writers.pdf.body import print_body
-from octavo.writers.pdf.folios import analyse, folio_html
-from octavo.writers.pdf.layout import BookFetcher, LayoutResult, _logged
-from octavo.writers.pdf.pages import Planner, Request, openings, page_labels, roman, settle
-from octavo.writers.pdf.units import Unit
+from octavo.writers.pdf import weasy
+from octavo.writers.pdf.layout import BookFetcher, _logged
+from octavo.writers.pdf.pages import roman
 from octavo.writers.pdf.weasy import margins as pdf_margins
 from octavo.writers.pdf.weasy import note_area as pdf_note_area
 from octavo.writers.pdf.weasy import resume as pdf_resume
@@ -57,6 +54,11 @@ SHERLOCK_STORIES = [
     "The Adventure of the Noble Bachelor", "The Adventure of the Beryl Coronet",
     "The Adventure of the Copper Beeches",
 ]
+
+
+def pdf_file(book: Path, output: Path, jobs: int | None, use_cache: bool = True) -> Path:
+    """The PDF of ``book``, built into ``output`` (``jobs`` None: the machine's cores)."""
+    return build(book, resolve(book, output=output, formats=["pdf"], jobs=jobs, use_cache=use_cache)).outputs[0]
 
 
 def words(text: str) -> str:
@@ -88,16 +90,7 @@ class Pdf:
     @cached_property
     def outline(self) -> list[tuple[int, str, int]]:
         """(depth, title, page index) of every bookmark, in order."""
-
-        def walk(items: list[object], depth: int) -> Iterator[tuple[int, str, int]]:
-            for item in items:
-                if isinstance(item, list):
-                    yield from walk(item, depth + 1)
-                else:
-                    assert isinstance(item, Destination)
-                    yield depth, str(item.title), self.page_of(item)
-
-        return list(walk(self.reader.outline, 0))
+        return pdf_outline(self.reader)
 
     @cached_property
     def lines(self) -> list[list[str]]:
@@ -139,12 +132,31 @@ def sherlock_pdf(build_book: Callable[..., Path]) -> Pdf:
     return Pdf(next(build_book(CORPUS / "sherlock", ("pdf",)).glob("*.pdf")))
 
 
+def unpatched(source: Path, work: Path) -> Pdf:
+    """``source``'s PDF with octavo's WeasyPrint patches off (OCTAVO_WEASY_PATCHES=0), at the
+    default number of jobs, as a user would build it."""
+    book = copy_book(source, work / source.name)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(weasy.SWITCH, "0")
+        return Pdf(pdf_file(book, work / "dist", jobs=None))
+
+
+@pytest.fixture(scope="session")
+def sample_unpatched_pdf(tmp_path_factory: pytest.TempPathFactory) -> Pdf:
+    return unpatched(ROOT / "book", tmp_path_factory.mktemp("unpatched"))
+
+
+@pytest.fixture(scope="session")
+def sherlock_unpatched_pdf(tmp_path_factory: pytest.TempPathFactory) -> Pdf:
+    return unpatched(CORPUS / "sherlock", tmp_path_factory.mktemp("unpatched"))
+
+
 @pytest.fixture(scope="session")
 def sample_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Pdf]:
     """The sample book built serially and with two jobs (laid out once each, folios stamped on)."""
     work = tmp_path_factory.mktemp("jobs")
     book = copy_book(ROOT / "book", work / "book")
-    return {jobs: Pdf(build(book, work / f"jobs-{jobs}", ["pdf"], jobs=jobs).outputs[0]) for jobs in (1, 2)}
+    return {jobs: Pdf(pdf_file(book, work / f"jobs-{jobs}", jobs=jobs)) for jobs in (1, 2)}
 
 
 @pytest.fixture(scope="session")
@@ -152,7 +164,7 @@ def parallel_pdf(sample_pdfs: dict[int, Pdf]) -> Pdf:
     return sample_pdfs[2]
 
 
-@pytest.fixture(params=["sample", "sherlock", "parallel"])
+@pytest.fixture(params=["sample", "sherlock", "parallel", "sample_unpatched", "sherlock_unpatched"])
 def any_pdf(request: pytest.FixtureRequest) -> Pdf:
     return request.getfixturevalue(f"{request.param}_pdf")  # type: ignore[no-any-return]
 
@@ -326,6 +338,19 @@ def test_one_job_and_two_give_the_same_pages(sample_pdfs: dict[int, Pdf]) -> Non
     assert parallel.dests == serial.dests
 
 
+@pytest.mark.parametrize("book", ["sample", "sherlock"])
+def test_the_patches_off_give_the_same_pages_text_and_numbers(book: str, request: pytest.FixtureRequest) -> None:
+    """OCTAVO_WEASY_PATCHES=0 lays out with WeasyPrint as it is: only slower (and its streams
+    compressed harder), never a different book."""
+    patched: Pdf = request.getfixturevalue(f"{book}_pdf")
+    plain: Pdf = request.getfixturevalue(f"{book}_unpatched_pdf")
+    assert patched.path.read_bytes() != plain.path.read_bytes(), "the same bytes: were the patches off at all?"
+    assert len(plain.reader.pages) == len(patched.reader.pages) > 20
+    assert plain.labels == patched.labels
+    assert plain.lines == patched.lines  # pdftotext, page by page: the contents' page numbers too
+    assert plain.outline == patched.outline and plain.dests == patched.dests
+
+
 def test_a_chapter_on_an_even_page_opens_on_a_left_hand_page(tmp_path: Path) -> None:
     """mdBook's nested chapters follow on the next page: the running heads say which side it is."""
     book = tmp_path / "book"
@@ -337,7 +362,7 @@ def test_a_chapter_on_an_even_page_opens_on_a_left_hand_page(tmp_path: Path) -> 
     (book / "src" / "inner.md").write_text("# Inner\n\n" + "Some text for a few pages.\n\n" * 90,
                                            encoding="utf-8")
     for jobs in (1, 2):
-        pdf = Pdf(build(book, tmp_path / f"out-{jobs}", ["pdf"], jobs=jobs).outputs[0])
+        pdf = Pdf(build(book, resolve(book, output=tmp_path / f"out-{jobs}", formats=["pdf"], jobs=jobs)).outputs[0])
         inner = pdf.dests["inner"]
         assert pdf.labels[inner:inner + 3] == ["2", "3", "4"]
         assert "INNER" in pdf.lines[inner + 1][0], "page 3 is a right-hand page: the chapter's title"
@@ -352,130 +377,13 @@ def test_a_folio_mixed_with_a_running_head_is_laid_out_at_its_real_number(tmp_pa
                                 "two.md": "# Two\n\n" + "Filler text.\n\n" * 60})
     (book / "styles").mkdir()
     (book / "styles" / "pdf.css").write_text(mixed, encoding="utf-8")
-    pdf = Pdf(build(book, tmp_path / "out", ["pdf"], jobs=2).outputs[0])
+    pdf = Pdf(pdf_file(book, tmp_path / "out", jobs=2))
     body = [index for index, label in enumerate(pdf.labels) if label.isdigit() and pdf.lines[index]]
     assert len(body) >= 4
     for index in body:
         title = "One" if index < pdf.dests["two"] else "Two"
         assert pdf.lines[index][-1] == f"{title} \u00b7 {pdf.labels[index]}"
         assert not pdf.stamped(index)
-
-
-# Pure parts -------------------------------------------------------------------------------------
-
-
-def test_folios_can_be_stamped_only_when_the_sheets_allow_it() -> None:
-    plain = "@page { @bottom-center { content: counter(page); } @top-left { content: string(t); } }"
-    folios = analyse([plain, '@page :left { @bottom-left { content: "p. " counter(page) " of " counter(pages) } }'])
-    assert folios is not None
-    assert "@page  { @bottom-center { content: none; } }" in folios.without
-    assert "@page  { @top-left { content: string(t); } }" in folios.without, "the cascade is repeated as it was"
-    assert "@page :left { @bottom-left { content: none; } }" in folios.without
-    assert "@page  { @top-left { content: none; } }" in folios.only
-    assert "@page  { @bottom-center { content: counter(page); } }" in folios.only
-    for sheet in ['@page { @bottom-center { content: string(t) " " counter(page) } }',
-                  "@page { @top-right { content: element(head) counter(page, lower-roman) } }",
-                  "@page :blank { @top-left { content: none } }",
-                  'a::after { content: target-counter(attr(href), page) }',
-                  "h1::before { content: counter(page) }",
-                  '@import "more.css";']:
-        assert analyse([plain, sheet]) is None, sheet
-    wrapped = analyse(["@media print { @page :right { @bottom-right { content: counter(page) !important } } }"])
-    assert wrapped is not None
-    assert "@media print { @page :right { @bottom-right { content: none !important; } } }" in wrapped.without
-
-
-def test_folio_document_repeats_the_named_pages() -> None:
-    html = folio_html('<html lang="en">', [("right", "front-matter"), ("left", ""), ("right", "")])
-    assert html is not None and html.count("<octavo-folio") == 3
-    assert 'style="page: front-matter"' in html and 'style="page: auto"' in html and '<html lang="en">' in html
-    assert folio_html("<html>", [("right", "a;b")]) is None
-
-
-def test_openings_know_the_parity_of_right_hand_openings_before_the_counts() -> None:
-    plan = [Unit("title", "Title", "front", ""), Unit("copyright", "Copyright", "front", "", recto=False),
-            Unit("contents", "Contents", "front", "", numbered=True), Unit("one", "One", "body", ""),
-            Unit("one.1", "One.1", "body", "", recto=False), Unit("two", "Two", "body", "")]
-    assert openings(plan, {}) == {"title": (1, True), "copyright": (None, None), "contents": (None, True),
-                                  "one": (1, True), "one.1": (None, None), "two": (None, True)}
-    assert openings(plan, {"title": 1, "one": 3}) == {
-        "title": (1, True), "copyright": (2, False), "contents": (None, True), "one": (1, True),
-        "one.1": (4, False), "two": (None, True)}
-
-
-def test_settle_lays_each_chapter_out_once_in_parallel() -> None:
-    plan = [Unit("title", "Title", "front", ""), Unit("copyright", "Copyright", "front", "", recto=False),
-            Unit("contents", "Contents", "front", "", numbered=True), Unit("one", "One", "body", ""),
-            Unit("one.1", "One.1", "body", "", recto=False), Unit("two", "Two", "body", "")]
-    pages = {"title": 1, "copyright": 1, "contents": 1, "one": 3, "one.1": 2, "two": 5}
-    asked: list[Request] = []
-
-    def submit(request: Request) -> Future[LayoutResult]:
-        asked.append(request)
-        unit = request.unit.id
-        future: Future[LayoutResult] = Future()
-        future.set_result(LayoutResult(unit, pages[unit], ((unit, 0),), (), (), b"" if request.write else None,
-                                       start=request.start, stamped=not request.exact))
-        return future
-
-    slots, done = settle(plan, submit, stamp=True, jobs=2, order=sorted(plan, key=lambda u: -pages[u.id]))
-    once = [(r.unit.id, r.start, r.exact) for r in asked if r.unit.id != "contents"]
-    assert sorted(once) == [("copyright", 2, False), ("one", 1, False), ("one.1", 2, False), ("title", 1, False),
-                            ("two", 1, False)]
-    assert [(r.numbers is None, r.write) for r in asked if r.unit.id == "contents"] == [(True, False), (False, True)]
-    assert [(slot.unit, slot.start) for slot in slots] == [
-        ("title", 1), ("copyright", 2), ("contents", 3), (None, 4), ("one", 1), ("one.1", 4), (None, 6), ("two", 7)]
-    assert set(done) == set(pages)
-    asked.clear()
-    settle(plan, submit, stamp=True, jobs=1)
-    assert all(r.exact for r in asked) and [r.unit.id for r in asked].count("one") == 1
-
-
-
-
-def test_planner_adds_blank_versos_and_labels_the_runs() -> None:
-    plan = [Unit("cover", "Cover", "cover", ""), Unit("title", "Title", "front", ""),
-            Unit("copyright", "Copyright", "front", "", recto=False), Unit("contents", "Contents", "front", ""),
-            Unit("one", "One", "body", ""), Unit("two", "Two", "body", ""),
-            Unit("two.1", "Two.1", "body", "", recto=False)]
-    pages = {"cover": 1, "title": 1, "copyright": 1, "contents": 1, "one": 3, "two": 2, "two.1": 1}
-    planner = Planner()
-    for unit in plan:
-        planner.start(unit)
-        planner.add(unit, pages[unit.id])
-    placed = [(slot.unit, slot.start, slot.pages, slot.first) for slot in planner.slots]
-    assert placed == [("cover", 1, 1, 0), (None, 2, 1, 1), ("title", 1, 1, 2), ("copyright", 2, 1, 3),
-                      ("contents", 3, 1, 4), (None, 4, 1, 5), ("one", 1, 3, 6), (None, 4, 1, 9),
-                      ("two", 5, 2, 10), ("two.1", 7, 1, 12)]
-    assert page_labels(planner.slots) == [(0, {"P": "Cover"}), (1, {"P": "Inside cover"}),
-                                          (2, {"S": "r", "St": 1}), (6, {"S": "D", "St": 1})]
-    assert [planner.slots[5].label(), planner.slots[8].label(1)] == ["iv", "6"]
-
-
-NOTES = """<p>Text<sup class="noteref"><a href="octavo:ch#note-a" id="noteref-a" role="doc-noteref">1</a></sup>
-and<sup class="noteref"><a href="octavo:ch#note-b" id="noteref-b" role="doc-noteref">2</a></sup>
-again<sup class="noteref"><a href="octavo:ch#note-a" id="noteref-a-2" role="doc-noteref">1</a></sup>.</p>
-<svg xmlns="http://www.w3.org/2000/svg" id="pic"><use href="#dot"/></svg>
-<section class="footnotes" role="doc-endnotes">
-<aside id="note-a" class="footnote" role="doc-footnote"><p><a class="note-number" href="octavo:ch#noteref-a"
- role="doc-backlink">1.</a> Short, see <a href="octavo:other#x">there</a>.</p><p>Second paragraph.</p></aside>
-<aside id="note-b" class="footnote" role="doc-footnote"><p><a class="note-number" href="octavo:ch#noteref-b"
- role="doc-backlink">2.</a> LONG</p></aside>
-</section>"""
-
-
-def test_print_body_moves_short_notes_to_their_call_and_prefixes_ids() -> None:
-    index = XRefIndex({"ch": frozenset({"note-a", "note-b", "noteref-a", "noteref-b"}), "other": frozenset({"x"})},
-                      {})
-    html = print_body(NOTES.replace("LONG", "long " * 300), "ch", index, {})
-    assert ('<span class="noteref-anchor" id="ch--noteref-a"></span><span class="footnote" id="ch--note-a" '
-            'role="doc-footnote" data-number="1">Short, see <a href="octavo-dest:other--x">there</a>.'
-            '<span class="note-p">Second paragraph.</span></span>') in html
-    assert '<a href="#ch--note-b" id="ch--noteref-b" role="doc-noteref">2</a>' in html, "a long note stays"
-    assert '<a href="#ch--note-a" id="ch--noteref-a-2" role="doc-noteref">1</a>' in html, "a second call links"
-    assert '<aside id="ch--note-b"' in html and '<aside id="ch--note-a"' not in html
-    assert 'id="pic"' in html and 'href="#dot"' in html, "SVG keeps its own ids"
-    assert 'class="footnotes"' not in print_body(NOTES.replace("LONG", "short"), "ch", index, {})
 
 
 # Mini books -------------------------------------------------------------------------------------
@@ -496,7 +404,7 @@ def test_links_between_chapters_and_to_the_web(tmp_path: Path) -> None:
         "one.md": "# One\n\nSee [the answer](two.md#answer) and [the web](https://example.org/x).\n",
         "two.md": "# Two\n\n" + "Filler text.\n\n" * 40 + "## The answer {#answer}\n\nForty-two.\n",
     })
-    build(book, tmp_path / "out", ["pdf"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["pdf"]))
     pdf = Pdf(tmp_path / "out" / "mini.pdf")
     one = pdf.dests["one"]
     assert ("uri", "https://example.org/x") in pdf.links(one)
@@ -516,7 +424,7 @@ def test_images_outside_the_book_or_missing_fail_the_build(tmp_path: Path, markd
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     book = mini_book(tmp_path, {"one.md": f"# One\n\n{markdown}\n"})
     with pytest.raises(BookError) as failure:
-        build(book, tmp_path / "out", ["pdf"])
+        build(book, resolve(book, output=tmp_path / "out", formats=["pdf"]))
     found = [d for d in failure.value.diagnostics if d.code == code]
     assert found and found[0].path == "one.md" and found[0].line == 3, failure.value.diagnostics
     assert not (tmp_path / "out" / "mini.pdf").exists()
@@ -545,19 +453,25 @@ def test_fetcher_refuses_symlinks_out_of_the_book(tmp_path: Path) -> None:
 def test_reproducible_silent_and_the_same_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      caplog: pytest.LogCaptureFixture,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """Two parallel builds (folios stamped on) give the same bytes; the default styles draw no warning."""
+    """Two parallel builds (folios stamped on) give the same bytes; the default styles draw no warning,
+    and the writer prints nothing: each unit it lays out is a step of ``options.progress``."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     book = copy_book(ROOT / "book", tmp_path / "book")
     caplog.set_level(logging.WARNING, logger="weasyprint")
-    first = build(book, tmp_path / "one", ["pdf"], jobs=2).outputs[0].read_bytes()
+    first = pdf_file(book, tmp_path / "one", jobs=2).read_bytes()
     info = PdfReader(io.BytesIO(first)).metadata
     assert info is not None and info["/CreationDate"] == info["/ModDate"] == "D:20231114221320Z"
     reported: list[object] = []
     assembled, _ = assemble(book)
     (tmp_path / "three").mkdir()
-    third = write_pdf(assembled, tmp_path / "three", jobs=2, report=reported.append).read_bytes()
+    steps: list[Progress] = []
+    options = Options(tmp_path / "three", jobs=2, progress=steps.append, report=reported.append)
+    third = write_pdf(assembled, tmp_path / "three", options)[0].read_bytes()
     assert third == first
     assert reported == []
+    total = steps[0].total
+    assert total > 10 and {step.done for step in steps} == set(range(1, total + 1))  # the contents twice
+    assert {step.label for step in steps} >= {"Preface", "References"} and {step.task for step in steps} == {"pdf"}
     assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
     assert capsys.readouterr().err == ""
 
@@ -566,7 +480,7 @@ def test_two_and_three_em_dashes_print_as_em_dashes(tmp_path: Path) -> None:
     """No installed font has U+2E3A/U+2E3B; the PDF sets them as the em dashes they look like, and
     only in print: the EPUB keeps the characters, for reading systems whose fonts have them."""
     book = mini_book(tmp_path, {"one.md": "# One\n\nTo Mr. \u2e3b\u2019s house, and then to \u2e3a.\n"})
-    build(book, tmp_path / "out", ["pdf", "epub"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["pdf", "epub"]))
     text = " ".join(Pdf(tmp_path / "out" / "mini.pdf").texts)
     assert "Mr. \u2014\u2014\u2014\u2019s house" in text and "to \u2014\u2014." in text
     assert "\u2e3a" not in text and "\u2e3b" not in text
@@ -591,16 +505,16 @@ def test_a_unit_laid_out_again_for_its_footnotes_keeps_its_other_pages_and_gives
         return document, recording
 
     monkeypatch.setattr(pdf_resume, "layout", watched)
-    kept = build(book, tmp_path / "kept", ["pdf"], jobs=1).outputs[0].read_bytes()
+    kept = pdf_file(book, tmp_path / "kept", jobs=1).read_bytes()
     assert any(pages > 20 and 0 < count < pages / 2 for count, pages in made), made
 
     def not_in_step(*args: Any) -> None:
         raise pdf_resume._Restart
 
     monkeypatch.setattr(pdf_resume, "_caught_up", not_in_step)  # lays out whole, restoring the kept pages
-    restarted = build(book, tmp_path / "restarted", ["pdf"], jobs=1).outputs[0].read_bytes()
+    restarted = pdf_file(book, tmp_path / "restarted", jobs=1).read_bytes()
     monkeypatch.setattr(pdf_resume, "pages_to_remake", lambda *args: frozenset())
-    whole = build(book, tmp_path / "whole", ["pdf"], jobs=1).outputs[0].read_bytes()
+    whole = pdf_file(book, tmp_path / "whole", jobs=1).read_bytes()
     assert kept == whole == restarted
     pdf = Pdf(tmp_path / "kept" / "mini.pdf")
     notes = {name: page for name, page in pdf.dests.items() if "--note-" in name}
@@ -652,10 +566,10 @@ def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
     book = mini_book(tmp_path, {"noted.md": noted_chapter(40)})
     (book / "styles").mkdir()
     (book / "styles" / "pdf.css").write_text(css, encoding="utf-8")
-    if not pdf_note_area.install():
-        pytest.skip("pdf_note_area is off: this WeasyPrint is not the one it was checked against; check it anew")
+    assert weasy.weasyprint_version() == weasy.PINNED, "another WeasyPrint: check the patches anew, then move PINNED"
+    assert pdf_note_area.applies(), "note_area no longer applies to this WeasyPrint: check it anew"
     before = Counter(pdf_note_area.STATS)
-    patched = build(book, tmp_path / "patched", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    patched = pdf_file(book, tmp_path / "patched", jobs=1, use_cache=False).read_bytes()
     after = Counter(pdf_note_area.STATS)
     ran = after - before
     if fast:
@@ -665,7 +579,7 @@ def test_footnote_area_measured_from_cached_notes_gives_the_same_bytes(
         assert ran["fast"] == 0 and ran["fallback: area margin collapses with the first note"] > 20, ran
     monkeypatch.setattr(pdf_note_area, "install", lambda: False)
     monkeypatch.setattr(LayoutContext, "_update_footnote_area", pdf_note_area.original())
-    plain = build(book, tmp_path / "plain", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    plain = pdf_file(book, tmp_path / "plain", jobs=1, use_cache=False).read_bytes()
     assert after == pdf_note_area.STATS, "WeasyPrint's own method ran"
     assert len(PdfReader(io.BytesIO(plain)).pages) >= 4
     assert patched == plain
@@ -682,12 +596,12 @@ def test_margin_boxes_that_show_nothing_are_not_measured_and_the_bytes_are_the_s
     (book / "styles").mkdir()
     (book / "styles" / "pdf.css").write_text(
         '@page :left { @left-middle { content: "side"; } @top-left-corner { content: "c"; } }', encoding="utf-8")
-    if not pdf_margins.install():
-        pytest.skip("pdf_margins is off: this WeasyPrint is not the one it was checked against; check it anew")
+    assert weasy.weasyprint_version() == weasy.PINNED, "another WeasyPrint: check the patches anew, then move PINNED"
+    assert pdf_margins.applies(), "margins no longer applies to this WeasyPrint: check it anew"
     seen: list[frozenset[str]] = []
     dropped = pdf_margins.dropped
     monkeypatch.setattr(pdf_margins, "dropped", lambda context, page: seen.append(dropped(context, page)) or seen[-1])
-    patched = build(book, tmp_path / "patched", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    patched = pdf_file(book, tmp_path / "patched", jobs=1, use_cache=False).read_bytes()
     assert len(seen) >= 8
     assert all("@bottom-right-corner" in keywords and "@right-middle" in keywords for keywords in seen)
     assert any("@left-middle" not in keywords and "@top-left-corner" not in keywords for keywords in seen)
@@ -695,7 +609,7 @@ def test_margin_boxes_that_show_nothing_are_not_measured_and_the_bytes_are_the_s
     monkeypatch.setattr(pdf_margins, "install", lambda: False)
     pdf_margins.uninstall()
     pages = len(seen)
-    plain = build(book, tmp_path / "plain", ["pdf"], jobs=1, use_cache=False).outputs[0].read_bytes()
+    plain = pdf_file(book, tmp_path / "plain", jobs=1, use_cache=False).read_bytes()
     assert len(seen) == pages, "the wrapper ran"
     reader = PdfReader(io.BytesIO(plain))
     assert len(reader.pages) >= 8 and any("side" in page.extract_text() for page in reader.pages)

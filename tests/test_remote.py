@@ -29,6 +29,7 @@ from PIL import Image
 
 from octavo.diagnostics import BookError
 from octavo.model import Chapter, RemoteImage
+from octavo.options import resolve
 from octavo.pipeline import build
 from octavo.remote import Downloaded, Failed, Store, fetch, stem
 from octavo.render import RenderContext, place_remote, render_chapter
@@ -133,7 +134,7 @@ def test_remote_images_become_files_of_every_output(tmp_path: Path, server: Serv
     root = make_book(tmp_path, f"![A red square]({png})\n\n<img src=\"{svg}\" alt=\"A teal band\"/>",
                      f"The same square again: ![A red square]({png})")
     out = tmp_path / "out"
-    result = build(root, out, ["epub", "pdf", "web"], allow_remote=True)
+    result = build(root, resolve(root, output=out, formats=["epub", "pdf", "web"], allow_remote=True))
     assert not [d for d in result.diagnostics if d.code in ("pdf.fetch", "image.remote")], result.diagnostics
     png_name, svg_name = local_name(png, "png"), local_name(svg, "svg")
     assert sorted(server.requests) == ["/drawing.svg", "/pic.png"], "each address is downloaded once"
@@ -167,7 +168,7 @@ def test_a_later_build_reuses_the_download_without_the_network(tmp_path: Path, s
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     url = server.url("photo")
     root = make_book(tmp_path, f"![A red square]({url})")
-    build(root, tmp_path / "out", ["epub"], allow_remote=True)
+    build(root, resolve(root, output=tmp_path / "out", formats=["epub"], allow_remote=True))
     first = (tmp_path / "out" / "remote.epub").read_bytes()
     assert (tmp_path / "out" / ".cache" / "remote" / local_name(url, "png").removeprefix("remote/")).is_file()
     server.stop()
@@ -178,11 +179,11 @@ def test_a_later_build_reuses_the_download_without_the_network(tmp_path: Path, s
     with monkeypatch.context() as offline:
         offline.setattr(socket.socket, "connect", refuse)
         offline.setattr(socket, "create_connection", refuse)
-        build(root, tmp_path / "out", ["epub"], allow_remote=True)
+        build(root, resolve(root, output=tmp_path / "out", formats=["epub"], allow_remote=True))
     assert (tmp_path / "out" / "remote.epub").read_bytes() == first, "same address, same name, same bytes"
     assert image_sources(Epub(tmp_path / "out" / "remote.epub"), "One") == [local_name(url, "png")]
     with pytest.raises(BookError) as caught:  # --no-cache downloads again, and the server is gone
-        build(root, tmp_path / "out", ["epub"], allow_remote=True, use_cache=False)
+        build(root, resolve(root, output=tmp_path / "out", formats=["epub"], allow_remote=True, use_cache=False))
     assert [d.code for d in caught.value.diagnostics] == ["image.remote"]
     assert (tmp_path / "out" / "remote.epub").read_bytes() == first, "a failed build keeps the outputs"
 
@@ -197,7 +198,7 @@ def test_a_failed_download_is_an_error_at_its_line(tmp_path: Path, server: Serve
     url = server.url(name)
     root = make_book(tmp_path, f"Text.\n\n![x]({url})", "A [broken link](nowhere.md).")
     with pytest.raises(BookError) as caught:
-        build(root, tmp_path / "out", ["epub"], allow_remote=True)
+        build(root, resolve(root, output=tmp_path / "out", formats=["epub"], allow_remote=True))
     problems = caught.value.diagnostics
     [problem] = [d for d in problems if d.code == "image.remote"]
     assert (problem.path, problem.line) == ("one.md", 5)
@@ -221,7 +222,7 @@ def test_the_command_line_reports_a_failed_download_without_a_traceback(tmp_path
 def test_without_allow_remote_nothing_is_requested(tmp_path: Path, server: Server) -> None:
     root = make_book(tmp_path, f"![x]({server.url('pic.png')})")
     with pytest.raises(BookError) as caught:
-        build(root, tmp_path / "out", ["epub"])
+        build(root, resolve(root, output=tmp_path / "out", formats=["epub"]))
     assert any(d.code == "image.remote" and (d.path, d.line) == ("one.md", 3) and "--allow-remote" in (d.hint or "")
                for d in caught.value.diagnostics)
     assert server.requests == []

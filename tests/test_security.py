@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from octavo.diagnostics import BookError
+from octavo.options import resolve
 from octavo.pipeline import build
 
 SECRET = "TOP-SECRET-CONTENT-0451"
@@ -47,7 +48,7 @@ def epub_text(out: Path) -> str:
 def test_images_from_outside_are_errors(tmp_path: Path, chapter: str) -> None:
     root = make_book(tmp_path, chapter)
     with pytest.raises(BookError) as caught:
-        build(root, tmp_path / "out", ["epub"])
+        build(root, resolve(root, output=tmp_path / "out", formats=["epub"]))
     assert any(d.code.startswith("image.") and d.path == "one.md" and d.line == 3
                for d in caught.value.diagnostics), [d.format() for d in caught.value.diagnostics]
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.epub"))
@@ -59,7 +60,7 @@ def test_images_from_outside_are_errors(tmp_path: Path, chapter: str) -> None:
 def test_style_urls_from_outside_are_errors(tmp_path: Path, css: str) -> None:
     root = make_book(tmp_path, "Text.", css)
     with pytest.raises(BookError) as caught:
-        build(root, tmp_path / "out", ["epub"])
+        build(root, resolve(root, output=tmp_path / "out", formats=["epub"]))
     assert any(d.code.startswith("style.") and d.path == "styles/book.css" for d in caught.value.diagnostics)
 
 
@@ -68,7 +69,7 @@ def test_links_and_embeds_to_outside_never_carry_content(tmp_path: Path) -> None
                '[a](file:///etc/passwd) [b](javascript:alert(1)) <a href="vbscript:x">c</a> <a href="file:///etc/passwd">d</a>\n\n'
                '<embed src="../outside/secret.txt"/><link rel="stylesheet" href="../outside/secret.txt"/>')
     root = make_book(tmp_path, chapter)
-    result = build(root, tmp_path / "out", ["epub"])
+    result = build(root, resolve(root, output=tmp_path / "out", formats=["epub"]))
     text = epub_text(tmp_path / "out")
     assert SECRET not in text
     for scheme in ("file:", "javascript:", "vbscript:"):
@@ -85,7 +86,7 @@ def test_build_never_opens_a_network_connection(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     root = make_book(tmp_path, "A [web link](https://example.org) is only a link.")
-    build(root, tmp_path / "out", ["epub"])
+    build(root, resolve(root, output=tmp_path / "out", formats=["epub"]))
     assert 'href="https://example.org"' in epub_text(tmp_path / "out")
 
 
@@ -97,5 +98,5 @@ def test_corrupt_or_scripted_images_are_errors(tmp_path: Path, name: str, conten
     root = make_book(tmp_path, f"![x](images/{name})")
     (root / "images" / name).write_bytes(content)
     with pytest.raises(BookError) as caught:
-        build(root, tmp_path / "out", ["epub"])
+        build(root, resolve(root, output=tmp_path / "out", formats=["epub"]))
     assert any(d.code == "image.invalid" and d.line == 3 for d in caught.value.diagnostics)

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_book, corpus_book
+from conftest import ROOT, build_into, copy_book, corpus_book
 
+from octavo.options import resolve
 from octavo.pipeline import build
 from octavo.serve import VERSION_PATH, Preview, make_server, with_reload
 
@@ -187,7 +188,7 @@ def sherlock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Previe
 def rebuild_as_cold(preview: Preview, cold: Path) -> dict[str, bytes]:
     """Rebuild the preview, check its outputs against a cold build's (no cache), and return them."""
     assert preview.rebuild()
-    build(preview.book, cold, ["epub", "web"], use_cache=False)
+    build(preview.book, resolve(preview.book, output=cold, formats=["epub", "web"], use_cache=False))
     served, fresh = published(preview.out), published(cold)
     assert sorted(name for name in served.keys() | fresh.keys() if served.get(name) != fresh.get(name)) == []
     return served
@@ -326,8 +327,8 @@ def test_changes_in_output_folders_inside_the_book_are_not_rebuilt_for(tmp_path:
     import watchfiles
 
     book = copy_book(ROOT / "book", tmp_path / "book")
-    build(book, None, ["web"])  # into book/dist, the default
-    build(book, book / "elsewhere", ["web"])  # any -o inside the book: known by its owner record
+    build_into(book, None, ["web"])  # into book/dist, the default
+    build_into(book, book / "elsewhere", ["web"])  # any -o inside the book: known by its owner record
     preview = make_server(book, port=0, out=tmp_path / "out")
     try:
         outputs = preview.ignored()

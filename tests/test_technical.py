@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import BOOKS, NS, Epub, epubcheck_messages
+from conftest import BOOKS, NS, Epub, build_into, epubcheck_messages
 from lxml import html as lxml_html
 from pypdf import PdfReader
 from test_web import browser  # noqa: F401  (the Chromium fixture, shared)
@@ -128,12 +128,11 @@ def test_the_pdf_numbers_captions_and_gives_the_real_page_of_a_reference(out: Pa
 def test_the_pdf_gives_every_reference_its_page_when_the_book_asks(tmp_path: Path) -> None:
     from conftest import copy_book
 
-    from octavo.pipeline import build
 
     book = copy_book(BOOK, tmp_path / "technical")
     toml = (book / "book.toml").read_text(encoding="utf-8").replace("page-references = false", "page-references = true")
     (book / "book.toml").write_text(toml, encoding="utf-8")
-    build(book, tmp_path / "out", ["pdf"])
+    build_into(book, tmp_path / "out", ["pdf"])
     pdf = tmp_path / "out" / "technical-blocks.pdf"
     pages = pdf_pages(pdf)
     labels = list(PdfReader(pdf).page_labels)

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import NS, Epub, epubcheck_messages
+from conftest import NS, Epub, build_into, epubcheck_messages
 from lxml import etree
 from PIL import Image
 from pypdf import PdfReader
@@ -20,7 +20,6 @@ from unit.test_images import LAUGHS, bomb_png
 
 from octavo import raster
 from octavo.diagnostics import BookError, Diagnostic, Severity
-from octavo.pipeline import build
 from octavo.writers.pdf import layout as pdf_layout
 
 XXE = (b'<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
@@ -47,7 +46,7 @@ def make_book(tmp_path: Path, chapter: str, toml: str = "", css: str | None = No
 
 def failed(root: Path, out: Path, formats: list[str], jobs: int | None = None) -> list[Diagnostic]:
     with pytest.raises(BookError) as caught:
-        build(root, out, formats, jobs=jobs)
+        build_into(root, out, formats, jobs=jobs)
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")], "no output written"
     return caught.value.diagnostics
 
@@ -88,7 +87,7 @@ def test_a_plain_doctype_is_left_out_of_every_output_with_a_warning(tmp_path: Pa
     root = make_book(tmp_path, "![a drawing](images/plot.svg)", 'cover = "images/cover.svg"\n')
     (root / "images" / "plot.svg").write_bytes(PLAIN_DOCTYPE)
     (root / "images" / "cover.svg").write_bytes(PLAIN_DOCTYPE.replace(b"teal", b"olive"))
-    result = build(root, tmp_path / "out", ["epub", "web", "pdf"])
+    result = build_into(root, tmp_path / "out", ["epub", "web", "pdf"])
     warned = {(d.code, d.path, d.line) for d in result.diagnostics}
     assert {("image.doctype", "one.md", 3), ("image.doctype", "book.toml", 4)} <= warned
     assert (root / "images" / "plot.svg").read_bytes() == PLAIN_DOCTYPE, "the book's own file is left alone"
@@ -106,7 +105,7 @@ def test_a_plain_doctype_is_left_out_of_every_output_with_a_warning(tmp_path: Pa
 def test_a_data_url_svg_with_a_plain_doctype_is_carried_without_it(tmp_path: Path) -> None:
     encoded = base64.b64encode(PLAIN_DOCTYPE).decode()
     root = make_book(tmp_path, f'<img src="data:image/svg+xml;base64,{encoded}" alt="a drawing">')
-    result = build(root, tmp_path / "out", ["epub"])
+    result = build_into(root, tmp_path / "out", ["epub"])
     assert ("image.doctype", "one.md", 3) in {(d.code, d.path, d.line) for d in result.diagnostics}
     epub = Epub(tmp_path / "out" / "untrusted.epub")
     page = next(epub.xml(href) for href in epub.spine_hrefs() if b"data:image" in epub.zip.read(epub.base + href))
@@ -188,11 +187,11 @@ def test_a_truncated_image_is_an_error(tmp_path: Path, fmt: str) -> None:
 def test_images_above_a_stores_limit_are_warnings_in_an_epub_build_only(tmp_path: Path) -> None:
     root = make_book(tmp_path, "Text.\n\n![a wide photo](images/wide.jpg)")
     Image.new("RGB", (2500, 2400), "white").save(root / "images" / "wide.jpg", quality=20)
-    result = build(root, tmp_path / "epub", ["epub"])
+    result = build_into(root, tmp_path / "epub", ["epub"])
     warning = at(result.diagnostics, "image.store", "one.md", 5)
     assert "Apple Books" in warning.message and "5.6 megapixels" in warning.message
     assert "2,500 × 2,400 pixels" in warning.message
-    printed = build(root, tmp_path / "pdf", ["pdf"])
+    printed = build_into(root, tmp_path / "pdf", ["pdf"])
     assert not [d for d in printed.diagnostics if d.code == "image.store"], "a print PDF wants large images"
 
 
@@ -213,7 +212,7 @@ def test_sound_srcset_candidates_travel_with_the_book(tmp_path: Path) -> None:
     chapter = ('<img src="images/ok.png" srcset="images/ok.png 1x, images/ok@2x.png 2x" alt="teal">\n\n'
                '<picture><source srcset="images/ok@2x.png 2x"><img src="images/ok.png" alt="navy"></picture>')
     root = make_book(tmp_path, chapter)
-    build(root, tmp_path / "out", ["epub", "web"])
+    build_into(root, tmp_path / "out", ["epub", "web"])
     epub = Epub(tmp_path / "out" / "untrusted.epub")
     assert {"images/ok.png", "images/ok@2x.png"} <= set(epub.manifest())
     page = next(epub.xml(href) for href in epub.spine_hrefs() if b"srcset" in epub.zip.read(epub.base + href))
@@ -232,7 +231,7 @@ def test_no_output_carries_a_url_out_of_the_book_from_any_attribute(tmp_path: Pa
                '<math><mi href="vbscript:x">x</mi><annotation-xml encoding="text/html"><p>h</p></annotation-xml>'
                '</math>')
     root = make_book(tmp_path, chapter)
-    result = build(root, tmp_path / "out", ["epub", "web"])
+    result = build_into(root, tmp_path / "out", ["epub", "web"])
     assert {d.code for d in result.diagnostics} >= {"link.scheme", "html.unsafe"}
     with zipfile.ZipFile(tmp_path / "out" / "untrusted.epub") as archive:
         texts = [archive.read(name) for name in archive.namelist() if name.endswith(".xhtml")]

@@ -19,6 +19,7 @@ from lxml import html as lxml_html
 from octavo import templates
 from octavo.diagnostics import BookError
 from octavo.model import Page
+from octavo.options import resolve
 from octavo.pipeline import assemble, build
 from octavo.writers.web import search as web_search
 from octavo.writers.web import writer as web
@@ -160,7 +161,7 @@ def test_a_book_nav_or_sidebar_block_is_used_on_every_page(tmp_path: Path) -> No
         (templates.DEFAULTS / "web" / "nav.j2").read_text(encoding="utf-8").replace(
             '<li class="toc-{{ e.kind }}">', '<li class="toc-{{ e.kind }}" data-seen-from="{{ current }}">'),
         encoding="utf-8")
-    build(book, tmp_path / "out", ["web"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["web"]))
     site = tmp_path / "out" / "site"
     for name, doc in pages(site).items():
         seen = set(doc.xpath("//nav[@id='_toc']//li/@data-seen-from"))
@@ -170,7 +171,7 @@ def test_a_book_nav_or_sidebar_block_is_used_on_every_page(tmp_path: Path) -> No
         (book / "templates" / "web" / f"{kind}.html.j2").write_text(
             f'{{% extends "!default/web/{kind}.html.j2" %}}\n{{% block sidebar %}}<nav id="_toc" aria-label="Mine">'
             '<p class="mine">{{ current }}</p></nav>{% endblock %}\n', encoding="utf-8")
-    build(book, tmp_path / "out", ["web"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["web"]))
     for name, doc in pages(site).items():
         if name != "index.html":
             assert doc.xpath("//nav[@id='_toc']/p[@class='mine']/text()") == [name.removesuffix(".html")], name
@@ -181,14 +182,14 @@ def test_pages_written_by_worker_processes_are_the_same(tmp_path: Path, monkeypa
     """The site made by forked workers, page runs and index blocks in any order, is the one made
     in one process, with and without the cache; a template error in a worker is reported as here."""
     book = copy_book(SAMPLE, tmp_path / "book")
-    build(book, tmp_path / "one", ["web"], jobs=1, use_cache=False)
+    build(book, resolve(book, output=tmp_path / "one", formats=["web"], jobs=1, use_cache=False))
     monkeypatch.setattr(web, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(web_search, "BLOCK", 3)
-    build(book, tmp_path / "two", ["web"], jobs=1, use_cache=False)
+    build(book, resolve(book, output=tmp_path / "two", formats=["web"], jobs=1, use_cache=False))
     expected = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*") if p.is_file()}
     for run in ("cold", "cached", "again"):
         out = tmp_path / ("nocache" if run == "cold" else "cache")
-        build(book, out, ["web"], jobs=2, use_cache=run != "cold")
+        build(book, resolve(book, output=out, formats=["web"], jobs=2, use_cache=run != "cold"))
         found = {p.relative_to(out): p.read_bytes() for p in (out / "site").rglob("*") if p.is_file()}
         assert found == {p: data for p, data in expected.items() if p.parts[0] == "site"}, run
     assert len(load_index(tmp_path / "two" / "site")["blocks"]) > 1
@@ -197,7 +198,7 @@ def test_pages_written_by_worker_processes_are_the_same(tmp_path: Path, monkeypa
         '{% extends "!default/web/chapter.html.j2" %}\n{% block heading %}\n{{ page.no_such }}{% endblock %}\n',
         encoding="utf-8")
     with pytest.raises(BookError) as caught:
-        build(book, tmp_path / "broken", ["web"], jobs=2, use_cache=False)
+        build(book, resolve(book, output=tmp_path / "broken", formats=["web"], jobs=2, use_cache=False))
     problem = caught.value.diagnostics[-1]
     assert problem.code == "template.render" and problem.path.endswith("templates/web/chapter.html.j2")
     assert problem.line == 3
@@ -249,7 +250,7 @@ def test_site_options_header_footer_and_canonical(tmp_path: Path) -> None:
     with (book / "book.toml").open("a", encoding="utf-8") as toml:
         toml.write('\n[site]\nheader = "A field guide <for leaders>"\nbase-url = "https://example.org/inner/"\n'
                    'footer = [{ title = "Publisher", url = "https://example.org/" }]\n')
-    build(book, tmp_path / "out", ["web"])
+    build(book, resolve(book, output=tmp_path / "out", formats=["web"]))
     site = tmp_path / "out" / "site"
     home, chapter = parse(site / "index.html"), parse(site / "preface.html")
     assert home.xpath("//link[@rel='canonical']/@href") == ["https://example.org/inner/"]
@@ -458,7 +459,7 @@ def test_search_across_index_blocks_in_the_browser(browser: Any, tmp_path: Path)
     chapters = ", ".join(f'"{name}"' for name in names)
     (book / "book.toml").write_text(f'[book]\ntitle = "Long"\nchapters = [{chapters}]\n', encoding="utf-8")
     out = tmp_path / "out"
-    build(book, out, ["web"])
+    build(book, resolve(book, output=out, formats=["web"]))
     index = load_index(out / "site")
     assert len(index["blocks"]) == 2
     context = browser.new_context()

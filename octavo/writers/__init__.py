@@ -1,1 +1,1 @@
-"""One writer per output; each takes the assembled book and a staging folder."""
+"""One package per output, each with a `WRITER` (base.py) that registry.py names."""

@@ -15,13 +15,17 @@ from octavo.writers.pdf import cache as pdf_cache
 from octavo.writers.web import search as web_search
 from octavo.writers.web import writer as web_writer
 
-# What the model may import: the package's version and formats, the config values a Book carries,
-# diagnostics (carried by a rendered chapter), memo's digest and paths' slugify.
-MODEL_MAY_IMPORT = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.memo", "octavo.paths"}
+# What the model may import: the package's version, the config values a Book carries (and the
+# output names config checks, a table of strings), diagnostics (carried by a rendered chapter),
+# memo's digest and paths' slugify.
+MODEL_MAY_IMPORT = {"octavo", "octavo.config", "octavo.writers.registry", "octavo.diagnostics", "octavo.memo",
+                    "octavo.paths"}
 # Modules that no cached result depends on through its code: values keyed by their repr or by a
-# digest of their own (the book, config, chapters), messages, the cache itself.
-NOT_KEYED = {"octavo", "octavo.config", "octavo.diagnostics", "octavo.memo", "octavo.paths", "octavo.model",
-             "octavo.model.book", "octavo.model.contents", "octavo.model.assembled"}
+# digest of their own (the book, config, chapters), messages, the cache itself, the writer
+# interface and the build's options (which choose what is written, not what it holds).
+NOT_KEYED = {"octavo", "octavo.config", "octavo.writers.registry", "octavo.diagnostics", "octavo.memo",
+             "octavo.paths", "octavo.model", "octavo.model.book", "octavo.model.contents", "octavo.model.assembled",
+             "octavo.options", "octavo.writers.base"}
 # A writer's page keys hold the chapter's digest, made with batch.CODE: the rendering code is in it.
 RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.math", "octavo.render", "octavo.sanitize",
              "octavo.model.rendered", "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax",
@@ -30,7 +34,7 @@ RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.mat
 # that codestyle makes by its text, links by the index's digest, deflated members by their bytes,
 # published files compared byte for byte).
 WRITING = RENDERING | {"octavo.styles", "octavo.codestyle", "octavo.transforms.xrefs", "octavo.output",
-                       "octavo.signals", "octavo.forked", "octavo.batch", "octavo.writers.epub.container",
+                       "octavo.signals", "octavo.pool", "octavo.batch", "octavo.writers.epub.container",
                        "octavo.writers.web.search"}
 CACHES = [  # (the module whose results are cached, its code list, what it reads that is keyed otherwise)
     ("octavo.render", batch.CODE, NOT_KEYED),

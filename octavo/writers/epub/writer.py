@@ -29,6 +29,8 @@ from octavo.assets import media_type
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page, TocEntry
+from octavo.options import Options
+from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.epub.container import write_container
 
@@ -49,7 +51,8 @@ def url_for(page: str, fragment: str) -> str:
     return f"{page}.xhtml" + (f"#{fragment}" if fragment else "")
 
 
-def write_epub(assembled: Assembled, dest: Path) -> Path:
+def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
+    """Write ``dest/<slug>.epub``; nothing in ``options`` changes an EPUB."""
     sheets, problems = styles.layers(assembled.book, "epub")
     if has_errors(problems):
         raise BookError(problems)
@@ -58,14 +61,16 @@ def write_epub(assembled: Assembled, dest: Path) -> Path:
     buffer = io.BytesIO()
     # ebooklib's zip is rewritten below, so it need not spend time compressing; and it only
     # writes the package document and the members' names and order: the contents are ours.
-    options = {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False, "compresslevel": 0}
-    epub.write_epub(buffer, package, options)
+    epub.write_epub(buffer, package, {"raise_exceptions": True, "mtime": assembled.built, "epub3_pages": False,
+                                      "compresslevel": 0})
     path = dest / f"{assembled.slug}.epub"
     known = {f"{package.FOLDER_NAME}/{doc.name}": doc.key for doc in documents if doc.key}
     write_container(path, _members(buffer.getvalue(), assembled.book.config.meta.language, contents),
                     assembled.built, assembled.memo.area("deflate"), known)
-    return path
+    return [path]
 
+
+WRITER = Writer("EPUB 3", ("epub",), write_epub)
 
 def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
     """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX.

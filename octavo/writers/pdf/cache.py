@@ -15,38 +15,34 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from octavo.memo import Memo, code_digest, digest
 from octavo.model import Assembled
 from octavo.output import holds_outputs
+from octavo.pool import Pool
 
 T = TypeVar("T")
 R = TypeVar("R")
-CODE = ("writers/pdf/layout.py", "writers/pdf/folios.py", "writers/pdf/jobs.py", "writers/pdf/weasy/notes.py",
-        "writers/pdf/weasy/note_area.py", "writers/pdf/weasy/resume.py", "writers/pdf/weasy/margins.py",
-        "writers/pdf/weasy/checked.py", "writers/pdf/weasy/flate.py", "writers/pdf/weasy/kinds.py",
+CODE = ("writers/pdf/layout.py", "writers/pdf/folios.py", "writers/pdf/jobs.py", "writers/pdf/footnotes.py",
+        "writers/pdf/weasy/__init__.py", "writers/pdf/weasy/notes.py", "writers/pdf/weasy/note_area.py",
+        "writers/pdf/weasy/resume.py", "writers/pdf/weasy/margins.py", "writers/pdf/weasy/checked.py",
+        "writers/pdf/weasy/flate.py", "writers/pdf/weasy/kinds.py",
         "assets.py", "raster.py", "svg.py", "urls.py")  # how a resource WeasyPrint refused is explained
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
                 Path.home() / ".local/share/fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
 
 
-class Pool(Protocol):
-    """What the PDF writer needs of an executor: a process pool, or one that runs calls at once."""
-
-    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]: ...
-
-
 class CachedPool:
     """A pool whose calls are answered from the cache when the same call was made before."""
 
-    def __init__(self, pool: Pool, memo: Memo, salt: str) -> None:
+    def __init__(self, pool: Pool[None], memo: Memo, salt: str) -> None:
         self.pool = pool
         self.memo = memo
         self.salt = salt
 
-    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]:
+    def submit(self, fn: Callable[[None, T], R], arg: T, /) -> Future[R]:
         if self.memo.folder is None:
             return self.pool.submit(fn, arg)
         key = digest(self.salt, fn.__name__, arg)

@@ -1,7 +1,7 @@
 """What goes to and comes back from a layout worker: plain picklable values, and no WeasyPrint.
 
 Kept apart from :mod:`~octavo.writers.pdf.layout` so that the process that plans and joins the
-PDF need not import WeasyPrint (about 27 MB) when its workers do the layouts.
+PDF need not import WeasyPrint (tens of megabytes) when its workers do the layouts.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from octavo.diagnostics import Diagnostic
 from octavo.writers.pdf.folios import PageKind
+from octavo.writers.pdf.weasy import Mode
 
 Use = tuple[str, str, int | None]  # (book path of a file, the file that uses it, the line there)
 
@@ -39,6 +40,7 @@ class LayoutJob:
     without_folios: str | None = None  # CSS that leaves the folios out, to be stamped on later
     files: tuple[tuple[str, str], ...] = ()  # (book path, file) of each downloaded image
     uses: tuple[Use, ...] = ()  # where each file the unit may load is used, for WeasyPrint's complaints
+    weasy: Mode = "patched"  # which of octavo's patches and readers of WeasyPrint are used (weasy.Mode)
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,4 @@ class FolioJob:
     kinds: tuple[PageKind, ...]
     html_tag: str  # the unit's <html ...> start tag
     files: tuple[tuple[str, str], ...] = ()  # as in LayoutJob, so both share a worker's engine
+    weasy: Mode = "patched"  # as in LayoutJob

@@ -10,9 +10,8 @@ and inside octavo's own styles/, ``data:`` URLs, and the images the build downlo
 ``--allow-remote``), each only at its book path (``remote/<hash>.png``); nothing else, so a
 chapter or a style sheet can never pull ``/etc/passwd`` or a web page into the PDF.
 
-Making an :class:`Engine` installs :mod:`note_area` (once per process), which measures
-WeasyPrint's footnote area from each note's layout instead of laying the whole area out again at
-every note; the PDF is the same, byte for byte.
+What reads or replaces WeasyPrint's internals is behind :mod:`~octavo.writers.pdf.weasy`; each
+run brings it to the mode its job says (``weasy``), and reports what does not apply.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from hashlib import md5
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -37,16 +36,18 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from octavo.assets import Limits, inspect_file, media_type
 from octavo.diagnostics import BookError, Diagnostic, error, notice, warning
 from octavo.styles import DEFAULTS as STYLES
+from octavo.writers.pdf import footnotes, weasy
 from octavo.writers.pdf.folios import first_side, folio_html
 from octavo.writers.pdf.jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet, Use
-from octavo.writers.pdf.weasy import flate, kinds, margins, note_area, notes, resume
+
+if TYPE_CHECKING:
+    from octavo.writers.pdf.weasy.resume import Recording
 
 __all__ = ["BookFetcher", "Engine", "FolioJob", "LayoutJob", "LayoutResult", "PrintSheet", "forget_engines",
            "layout_chapter", "layout_folios"]
 
 LOGGER = "weasyprint"
 NOTE_ROUNDS = 3  # extra layouts of a unit at most, to keep footnotes on the page of their call
-FLATE_LEVEL = 6  # zlib level of the page content streams (see weasy.flate)
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 QUOTED = re.compile(r'"([^"]+)"')  # the URL in WeasyPrint's 'Error fetching "…"'
 UNLIMITED = 10**15  # pixels: when octavo looks into a file WeasyPrint failed on, any size will do
@@ -131,8 +132,6 @@ class Engine:
     """WeasyPrint's state for one book in one process: fonts, parsed style sheets, the fetcher."""
 
     def __init__(self, root: str, sheets: tuple[PrintSheet, ...], files: tuple[tuple[str, str], ...] = ()) -> None:
-        note_area.install()  # WeasyPrint's footnote area measured once per note and page, not per change
-        margins.install()  # and the margin boxes it drops are not measured
         self.root = Path(root)
         self.fonts = FontConfiguration()
         self.fetcher = BookFetcher(self.root, files)
@@ -149,6 +148,7 @@ class Engine:
         self.seconds: list[float] = []  # CPU time of each layout of the current run
 
     def run(self, job: LayoutJob) -> LayoutResult:
+        unapplied = _switch(job.weasy)
         self.fetcher.refused.clear()
         self.seconds = []
         with captured() as log:
@@ -166,29 +166,31 @@ class Engine:
             for name in page.anchors:
                 anchors.setdefault(name, number)
             bookmarks += [Bookmark(level, label, number, x, y) for level, label, (x, y), _ in page.bookmarks]
-        problems = self.sheet_problems + self._problems(job.source, log.records, job.uses) + fallback
+        problems = unapplied + self.sheet_problems + self._problems(job.source, log.records, job.uses) + fallback
         return LayoutResult(job.unit, len(document.pages), tuple(anchors.items()), tuple(bookmarks),
                             problems, pdf, rules, job.start, job.without_folios is not None,
-                            kinds.page_kinds(document), tuple(self.seconds))
+                            weasy.page_kinds(document), tuple(self.seconds))
 
     def folios(self, job: FolioJob) -> bytes | None:
         """The folio document's PDF; None if its pages do not come out of the same kinds."""
         source = folio_html(job.html_tag, job.kinds)
-        if source is None or not job.kinds:
+        _switch(job.weasy)
+        if source is None or not job.kinds or not weasy.reading():
             return None
         ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", first_side(job.kinds[0][0]),
                           job.only_folios])
         with captured():
             document = HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher).render(
                 stylesheets=[*self.css, CSS(string=ours, font_config=self.fonts)], font_config=self.fonts)
-            if kinds.page_kinds(document) != job.kinds:
+            if weasy.page_kinds(document) != job.kinds:
                 return None
             return _write(document, f"{job.unit} folios")
 
     def _with_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...], tuple[Diagnostic, ...]]:
         """The unit's layout; with its notes at the chapter's end if WeasyPrint drops a footnote."""
-        document, rules = self._keep_notes(job)
-        missing = notes.lost(document)
+        html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
+        document, rules = self._keep_notes(job, html)
+        missing = footnotes.lost(document, html)
         if not missing:
             return document, rules, ()
         if job.endnotes is None:
@@ -199,29 +201,29 @@ class Engine:
         html = HTML(string=job.endnotes, base_url=self.base_url, url_fetcher=self.fetcher)
         return self._render(html, job, [])[0], (), (warning("pdf.footnote", message, job.source),)
 
-    def _keep_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...]]:
-        """Lay out; again with the rules of :mod:`notes` while that brings notes back, each time
-        making again only the pages the new rules touch and the ones after them, until the layout is
-        back in step with the previous one (:mod:`resume`)."""
-        html = HTML(string=job.html, base_url=self.base_url, url_fetcher=self.fetcher)
+    def _keep_notes(self, job: LayoutJob, html: HTML) -> tuple[Document, tuple[str, ...]]:
+        """Lay out; with the patches on, again with the rules of ``weasy.notes`` while that brings
+        notes back, each time making again only the pages the new rules touch and the ones after
+        them, until the layout is back in step with the previous one (``weasy.resume``)."""
         rules = list(job.rules)
         best, recording = self._render(html, job, rules)
-        left, kept = len(notes.displaced(best)), tuple(rules)
+        left, kept = len(footnotes.displaced(best, html)), tuple(rules)
         for _ in range(NOTE_ROUNDS):
-            more = [fix for fix in notes.fixes(best) if fix.rule not in rules] if left else []
+            more = [fix for fix in weasy.fixes(best, html) if fix.rule not in rules] if left else []
             if not more:
                 break
             rules += [fix.rule for fix in more]
-            pages = resume.pages_to_remake(best, recording, [fix.element for fix in more])
-            document, later = self._render(html, job, rules, (recording, pages))
-            now = len(notes.displaced(document))
+            pages = weasy.pages_to_remake(best, recording, [fix.element for fix in more])
+            again = (recording, pages) if recording is not None else None
+            document, later = self._render(html, job, rules, again)
+            now = len(footnotes.displaced(document, html))
             if now >= left:
                 break
             best, recording, left, kept = document, later, now, tuple(rules)
         return best, kept
 
     def _render(self, html: HTML, job: LayoutJob, rules: list[str],
-                again: tuple[resume.Recording, frozenset[int]] | None = None) -> tuple[Document, resume.Recording]:
+                again: tuple[Recording, frozenset[int]] | None = None) -> tuple[Document, Recording | None]:
         """One layout (keeping pages of an earlier one but ``again[1]``, if given); its first page
         is a left-hand one when it has an even number."""
         clock = time.process_time()
@@ -229,7 +231,7 @@ class Engine:
         ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", side, job.without_folios or "",
                           *rules])
         sheets = [*self.css, CSS(string=ours, font_config=self.fonts)]
-        laid_out = resume.layout(html, sheets, self.fonts, again)
+        laid_out = weasy.render(html, sheets, self.fonts, again)
         self.seconds.append(time.process_time() - clock)
         return laid_out
 
@@ -338,9 +340,15 @@ def _short(text: str) -> str:
 
 
 def _write(document: Document, name: str) -> bytes:
-    with flate.level(FLATE_LEVEL):
-        pdf: bytes = document.write_pdf(pdf_identifier=md5(name.encode()).hexdigest().encode())
-    return pdf
+    return weasy.write(document, md5(name.encode()).hexdigest().encode())
+
+
+def _switch(mode: weasy.Mode) -> tuple[Diagnostic, ...]:
+    """WeasyPrint as a job wants it (weasy.Mode); a notice for each part of the door that does not apply."""
+    return tuple(notice("pdf.weasyprint-patch", f"octavo's '{name}' does not apply to this WeasyPrint {weasy.PINNED}: "
+                        "its PDF speed-ups and its fix for footnotes moved off their page are off",
+                        hint="is WeasyPrint patched locally? please report this to octavo")
+                 for name in weasy.switch(mode))
 
 
 Files = tuple[tuple[str, str], ...]

@@ -25,23 +25,22 @@ Peak memory is one unit's layout per process plus the finished units' PDF bytes 
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
-
-import click
+from typing import TYPE_CHECKING, Protocol
 
 from octavo import styles
 from octavo.config import CONFIG_NAME, key_line
-from octavo.diagnostics import BookError, Diagnostic, Severity, error, has_errors
+from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
 from octavo.model import Assembled, Book
+from octavo.options import Options, Progress
+from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
-from octavo.writers.pdf.cache import CachedPool, Pool, salt
+from octavo.writers.base import Writer
+from octavo.writers.pdf import weasy
+from octavo.writers.pdf.cache import CachedPool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
 from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet, Use
 from octavo.writers.pdf.merge import Joined
@@ -51,23 +50,22 @@ from octavo.writers.pdf.units import Unit, UnitRenderer, units
 if TYPE_CHECKING:
     from pathlib import Path
 
-Report = Callable[[Diagnostic], None]
 Done = tuple[Request, LayoutResult]
-T = TypeVar("T")
-R = TypeVar("R")
 
 
-def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | None = None) -> Path:
-    """Write ``dest/<slug>.pdf``; raise :class:`BookError` for anything that would spoil it.
-
-    ``report`` receives the warnings that do not stop the build (WeasyPrint's remarks about a
-    book's own CSS, say); by default they are printed to stderr like other diagnostics.
-    """
+def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
+    """Write ``dest/<slug>.pdf`` with ``options.jobs`` processes; raise :class:`BookError` for
+    anything that would spoil it, and send ``options.report`` the warnings that do not
+    (WeasyPrint's remarks about a book's own CSS, say). Each unit laid out is a step of
+    ``options.progress``."""
+    jobs = options.jobs
     sheets = print_sheets(assembled.book)
-    folios = analyse([sheet.text for sheet in sheets])
+    mode = weasy.mode()
+    # Stamping folios on needs each page's kind, read from WeasyPrint's internals (weasy.kinds).
+    folios = analyse([sheet.text for sheet in sheets]) if mode != "off" else None
     renderer = UnitRenderer(assembled)
     plan = units(assembled)
-    progress = Progress(plan)
+    progress = Steps(plan, options.progress)
     root = str(assembled.book.config.root)
     files = tuple(sorted((path, str(file.resolve())) for path, file in assembled.downloads.items()))
     shared = shared_uses(assembled)
@@ -78,24 +76,23 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
         own = tuple((path, chapter.source, line) for path, line in chapter.uses) if chapter is not None else ()
         return LayoutJob(unit.id, unit.source, renderer.html(unit, request.numbers), root, sheets, request.start,
                          request.write, renderer.endnotes(unit, request.numbers), (),
-                         None if request.exact or folios is None else folios.without, files, own + shared)
+                         None if request.exact or folios is None else folios.without, files, own + shared, mode)
 
     def folio_job(slot: Slot, done: Done) -> FolioJob:
         request, result = done
         assert folios is not None
         return FolioJob(request.unit.id, root, sheets, folios.only, slot.start, result.kinds,
-                        root_tag(renderer.html(request.unit, request.numbers)), files)
+                        root_tag(renderer.html(request.unit, request.numbers)), files, mode)
 
-    try:
-        with _executor(jobs) as workers:
-            pool = CachedPool(workers, assembled.memo.area("pdf"), salt(assembled, dest.parent)
-                              if assembled.memo.folder else "")
-            slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
-            stamps = _stamp(slots, done, folio_job, job, pool)
-    finally:
-        progress.done()
+    with _workers(jobs) as laying_out:
+        pool = CachedPool(laying_out, assembled.memo.area("pdf"), salt(assembled, dest.parent)
+                          if assembled.memo.folder else "")
+        slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
+        stamps = _stamp(slots, done, folio_job, job, pool)
     results = {unit: result for unit, (_, result) in done.items()}
     problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
+    if (off := weasy.version_notice()) is not None:
+        problems.append(notice("pdf.weasyprint-version", off, hint=f"octavo is tested with WeasyPrint {weasy.PINNED}"))
     if has_errors(problems):
         raise BookError(problems)
     path = dest / f"{assembled.slug}.pdf"
@@ -105,8 +102,11 @@ def write_pdf(assembled: Assembled, dest: Path, jobs: int = 1, report: Report | 
         path.unlink(missing_ok=True)
         raise BookError(problems)
     for problem in dict.fromkeys([*problems, *renderer.problems]):  # a chapter can be rendered twice
-        (report or _echo)(problem)
-    return path
+        options.report(problem)
+    return [path]
+
+
+WRITER = Writer("print PDF", ("pdf",), write_pdf)
 
 
 class JobMaker(Protocol):
@@ -115,20 +115,8 @@ class JobMaker(Protocol):
     def __call__(self, request: Request) -> LayoutJob: ...
 
 
-class InProcess:
-    """An executor that runs each call at once, in this process: the serial build."""
-
-    def submit(self, fn: Callable[[T], R], arg: T, /) -> Future[R]:
-        future: Future[R] = Future()
-        try:
-            future.set_result(fn(arg))
-        except BaseException as exc:  # handed over like a pool would, raised by result()
-            future.set_exception(exc)
-        return future
-
-
 @in_one_chunk
-def layout_chapter(job: LayoutJob) -> LayoutResult:
+def layout_chapter(_: None, job: LayoutJob) -> LayoutResult:
     """:func:`layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
     from octavo.writers.pdf.layout import layout_chapter as run
 
@@ -136,7 +124,7 @@ def layout_chapter(job: LayoutJob) -> LayoutResult:
 
 
 @in_one_chunk
-def layout_folios(job: FolioJob) -> bytes | None:
+def layout_folios(_: None, job: FolioJob) -> bytes | None:
     """:func:`layout.layout_folios`, imported where it runs."""
     from octavo.writers.pdf.layout import layout_folios as run
 
@@ -144,32 +132,28 @@ def layout_folios(job: FolioJob) -> bytes | None:
 
 
 @contextmanager
-def _executor(jobs: int) -> Iterator[Pool]:
-    """``jobs`` fresh worker processes; started, not forked, so they do not carry a copy of the book.
+def _workers(jobs: int) -> Iterator[Pool[None]]:
+    """``jobs`` fresh worker processes; spawned, not forked, so they do not carry a copy of the book.
 
-    A forked worker begins with this process's memory (the whole book, rendered): 175 MB each
-    for pepys, against 55 MB for a new interpreter that imports WeasyPrint. As with any spawned
-    pool (the default on macOS and Windows), a script that builds a PDF with more than one job
-    needs the ``if __name__ == "__main__":`` guard.
+    A forked worker begins with this process's memory (the whole book, rendered), several times
+    what a new interpreter that imports WeasyPrint needs (benchmarks/README.md).
     """
-    if jobs <= 1:
+    with workers(jobs, None, start="spawn") as pool:
         try:
-            yield InProcess()
+            yield pool
         finally:
-            from octavo.writers.pdf.layout import forget_engines
+            if jobs <= 1:
+                from octavo.writers.pdf.layout import forget_engines
 
-            forget_engines()  # this process's fonts and sheets, until the next build
-        return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+                forget_engines()  # this process's fonts and sheets, until the next build
 
 
-def _lay_out(plan: list[Unit], job: JobMaker, progress: Progress, pool: Pool, jobs: int, stamp: bool
+def _lay_out(plan: list[Unit], job: JobMaker, progress: Steps, pool: CachedPool, jobs: int, stamp: bool
              ) -> tuple[list[Slot], dict[str, Done]]:
     """Every unit laid out where it lands (serially) or once at a nominal first page (in a pool)."""
 
     def submit(request: Request) -> Future[LayoutResult]:
-        progress.step(request.unit, "laying out")
+        progress.step(request.unit)
         return pool.submit(layout_chapter, job(request))
 
     order = plan if jobs <= 1 else sorted(plan, key=lambda unit: -_size(unit))
@@ -184,7 +168,7 @@ def _size(unit: Unit) -> int:
 
 
 def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, Done], FolioJob],
-           job: JobMaker, pool: Pool) -> dict[str, bytes]:
+           job: JobMaker, pool: CachedPool) -> dict[str, bytes]:
     """The folio document of each unit laid out without folios, now that its first page is known.
 
     Should one not come out with the same pages (WeasyPrint changed, say), that unit is laid out
@@ -248,29 +232,12 @@ def print_sheets(book: Book) -> tuple[PrintSheet, ...]:
     return tuple(result)
 
 
-class Progress:
-    """"laying out 12/115: title" on stderr, for long books, when a person is watching."""
+class Steps:
+    """Each unit as it is sent to be laid out, as a step of ``progress`` (the command line draws it)."""
 
-    def __init__(self, plan: list[Unit]) -> None:
+    def __init__(self, plan: list[Unit], progress: Callable[[Progress], None]) -> None:
         self.position = {unit.id: number for number, unit in enumerate(plan, 1)}
-        self.shown = sys.stderr.isatty() and not os.environ.get("CI")
-        self.used = False
+        self.progress = progress
 
-    def step(self, unit: Unit, doing: str) -> None:
-        if self.shown:
-            self.used = True
-            where = f"{self.position[unit.id]}/{len(self.position)}"
-            click.echo(f"\r\x1b[K{doing} {where}: {unit.title[:50]}", err=True, nl=False)
-
-    def stepped(self, unit: Unit, doing: str, result: LayoutResult) -> LayoutResult:
-        self.step(unit, doing)
-        return result
-
-    def done(self) -> None:
-        if self.used:
-            click.echo("\r\x1b[K", err=True, nl=False)
-
-
-def _echo(problem: Diagnostic) -> None:
-    colour = "red" if problem.severity is Severity.ERROR else "yellow"
-    click.secho(problem.format(), err=True, fg=colour)
+    def step(self, unit: Unit) -> None:
+        self.progress(Progress("pdf", self.position[unit.id], len(self.position), unit.title))

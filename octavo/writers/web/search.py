@@ -354,7 +354,7 @@ def parse(html: str) -> etree._Element:
     try:
         return etree.fromstring(f'<div xmlns:epub="{EPUB_NS}">{html}</div>'.encode())
     except etree.XMLSyntaxError:
-        from lxml import html as lxml_html  # for that case only: loading it costs a build some 10 ms
+        from lxml import html as lxml_html  # for that case only: other builds need not load it
 
         return lxml_html.fragment_fromstring(html, create_parent="div")
 

@@ -1,13 +1,12 @@
 """The side contents of the web edition, made once per build rather than once per page.
 
 Every page shows the whole book's contents, so rendering ``sidebar_list`` for each page costs
-pages x entries (for the diary of Pepys, 119 x 117 list items, half the time of writing the
-site). With octavo's own ``web/nav.j2`` only the current page's entry differs from page to page
-(it is marked ``aria-current`` and shows its sections), so the list is rendered once with no
-current page, and each page's variant is that list with the page's entry rendered again as
-current by ``sidebar_item``: the macros stay the one source of the markup. A book's own
-``web/nav.j2`` may make the list depend on the current page in other ways, so it is called for
-every page, as before.
+pages x entries (for a long book, much of the time of writing the site; benchmarks/README.md).
+With octavo's own ``web/nav.j2`` only the current page's entry differs from page to page (it is
+marked ``aria-current`` and shows its sections), so the list is rendered once with no current
+page, and each page's variant is that list with the page's entry rendered again as current by
+``sidebar_item``: the macros stay the one source of the markup. A book's own ``web/nav.j2`` may
+make the list depend on the current page in other ways, so it is called for every page, as before.
 """
 
 from __future__ import annotations

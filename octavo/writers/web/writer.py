@@ -18,15 +18,17 @@ from typing import Any
 
 from markupsafe import Markup
 
-from octavo import forked, styles, templates
-from octavo.batch import PARALLEL_MIN_BYTES, gc_paused
+from octavo import styles, templates
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page
+from octavo.options import Options
 from octavo.output import place
 from octavo.paths import is_url
+from octavo.pool import PARALLEL_MIN_BYTES, gc_paused, workers
 from octavo.render import WEB_SCHEMES
+from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest, uncached_size
 from octavo.writers.web import search
 from octavo.writers.web.search import SearchIndex
@@ -86,19 +88,19 @@ class SiteMap:
         return self.file(page) + (f"#{fragment}" if fragment else "")
 
 
-def write_web(assembled: Assembled, dest: Path, jobs: int = 1, published: Path | None = None) -> Path:
+def write_web(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     """Write ``dest/site``; the EPUB and PDF already in ``dest`` become its downloads.
 
-    The pages and the blocks of the search index are made in ``jobs`` worker processes when
+    The pages and the blocks of the search index are made in ``options.jobs`` worker processes when
     there is enough to make (a long book, not in the cache); they inherit all that
     :class:`SitePages` prepared, so nothing big is sent to them. A file that comes out as it is
-    in ``published/site`` (the previous build's) is linked from there rather than written.
+    in the site of ``options.output`` (the previous build's) is linked from there rather than written.
     """
     sheets, problems = styles.layers(assembled.book, "web")
     if has_errors(problems):
         raise BookError(problems)
     site = dest / SITE
-    previous = published / SITE if published is not None else None
+    previous = options.output / SITE
     site.mkdir(parents=True, exist_ok=True)
     sitemap = SiteMap(assembled.pages)
     downloads = copy_downloads(dest, site, assembled.slug)
@@ -108,7 +110,7 @@ def write_web(assembled: Assembled, dest: Path, jobs: int = 1, published: Path |
     _write(site, SCRIPT, asset_text(assembled.book.config.root, "octavo.js").encode("utf-8"), previous)
     work = SiteWork(SitePages(assembled, sitemap, [s.href for s in sheets.sheets], downloads, site, previous),
                     SearchIndex.of(assembled.pages, assembled.memo.area("search")))
-    with forked.workers(work, jobs if work.size() >= PARALLEL_MIN_BYTES else 1) as pool:
+    with workers(options.jobs if work.size() >= PARALLEL_MIN_BYTES else 1, work) as pool:
         submitted = {start: pool.submit(_index_block, start) for start in work.search.starts()}
         written = [pool.submit(_write_pages, first, last) for first, last in work.pages.runs()]
         _write(site, HOME, work.pages.home().encode("utf-8"), previous)
@@ -119,7 +121,10 @@ def write_web(assembled: Assembled, dest: Path, jobs: int = 1, published: Path |
         search.keep(work.search, start, block)
     script = search.script(assembled.pages, sitemap.file, blocks.values())
     _write(site, SEARCH_INDEX, script.encode("utf-8"), previous)
-    return site
+    return [site]
+
+
+WRITER = Writer("web edition", ("web",), write_web)
 
 
 @dataclass(frozen=True)

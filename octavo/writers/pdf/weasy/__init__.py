@@ -1,4 +1,173 @@
-"""Everything that reads or replaces a private name of WeasyPrint or pydyf, in one place.
+"""WeasyPrint's internals behind one door: one version guard, one switch for the patches.
 
-Each module says which internals it relies on; ``checked`` holds the version and source checks.
+Everything of octavo that reads a private name of WeasyPrint or pydyf, or replaces one of their
+functions, is in this package, and the rest of the PDF writer reaches it only through this module.
+Four *patches* replace functions, to make the same PDF faster:
+
+- :mod:`note_area` replaces ``LayoutContext._update_footnote_area`` (the footnote area measured
+  once per note, not once per note per change);
+- :mod:`margins` wraps ``make_margin_boxes`` (margin boxes that show nothing are not measured);
+- :mod:`resume` swaps WeasyPrint's page maker during a layout (a second layout of a chapter
+  keeps the pages its new rules do not touch);
+- :mod:`flate` gives pydyf a zlib at level 6 instead of 9 while a PDF is written.
+
+Two *readers* read WeasyPrint's page boxes, which are not its API either:
+
+- :mod:`notes` finds the paragraph whose lines pushed a footnote off the page of its call, for
+  the rules that keep it there (without it, the note stays where WeasyPrint put it);
+- :mod:`kinds` reads each page's side and name, so folios can be stamped on later (without it,
+  a parallel build lays each chapter out where it lands, the slower way).
+
+Why one door: each rests on code that is not WeasyPrint's API and is only right for the code it
+was checked against. So all six are on for WeasyPrint :data:`PINNED` only (one version guard) and
+all off, with a notice, on any other version. On the pinned version, one that no longer applies
+(a locally patched WeasyPrint) turns them all off with a notice, and fails the tests.
+
+The switch: ``OCTAVO_WEASY_PATCHES=0`` in the environment turns the four patches off, and WeasyPrint
+lays out as it is; the PDF has the same pages, text and page numbers (a test builds the sample
+and Sherlock both ways), only slower to make and with larger streams. The readers stay on, as
+they change the book (where its footnotes are), not the speed.
+
+Importing this module imports no WeasyPrint: the writer's own process asks :func:`mode` before
+it starts the workers that lay out, and each layout brings the process to that mode (:func:`switch`).
 """
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from weasyprint import CSS, HTML, Document
+    from weasyprint.text.fonts import FontConfiguration
+
+    from octavo.writers.pdf.folios import PageKind
+    from octavo.writers.pdf.weasy.notes import Fix
+    from octavo.writers.pdf.weasy.resume import Recording
+
+PINNED = "70.0"  # the WeasyPrint every patch and reader was checked against; pyproject.toml pins it too
+SWITCH = "OCTAVO_WEASY_PATCHES"  # "0": the patches off
+PATCHES = ("note_area", "margins", "resume", "flate")
+READERS = ("notes", "kinds")
+Mode = Literal["patched", "readers", "off"]  # patches and readers, readers only, nothing
+
+_mode: Mode = "off"  # in this process (switch())
+
+
+def weasyprint_version() -> str:
+    try:
+        return version("weasyprint")
+    except PackageNotFoundError:
+        return "none"
+
+
+def mode() -> Mode:
+    """What a build started now uses: everything on the pinned version, unless the switch is off."""
+    if weasyprint_version() != PINNED:
+        return "off"
+    return "readers" if os.environ.get(SWITCH, "").strip() == "0" else "patched"
+
+
+def version_notice() -> str | None:
+    """What to tell the user when the door is closed because of WeasyPrint's version."""
+    found = weasyprint_version()
+    if found == PINNED:
+        return None
+    return (f"WeasyPrint {found} is not {PINNED}, the version octavo's PDF layout was checked against: its "
+            "speed-ups and its fix for footnotes moved off their page are off")
+
+
+@cache
+def applies() -> dict[str, bool]:
+    """Each patch: whether the WeasyPrint installed has the internals it was written for (its
+    module imports, and its own check passes: the source it mirrors hashes as it did, the names
+    it reads or swaps are there)."""
+    import importlib
+
+    found: dict[str, bool] = {}
+    for name in PATCHES + READERS:
+        try:
+            found[name] = bool(importlib.import_module(f"{__name__}.{name}").applies())
+        except Exception:  # an import or a name missing: that patch cannot apply
+            found[name] = False
+    return found
+
+
+def switch(wanted: Mode) -> tuple[str, ...]:
+    """Bring this process to ``wanted``: the patches in place or taken out, the readers used or
+    not. Returns what does not apply (then everything is off). Called by each layout with its
+    job's mode; cheap when nothing changes."""
+    global _mode
+    from octavo.writers.pdf.weasy import margins, note_area
+
+    needed = {"patched": PATCHES + READERS, "readers": READERS, "off": ()}[wanted]
+    failed = tuple(name for name in needed if not applies()[name])  # checked once per process
+    _mode = "off" if failed else wanted
+    if _mode == "patched":
+        note_area.install()
+        margins.install()
+    else:
+        note_area.uninstall()
+        margins.uninstall()
+    return failed
+
+
+def patched() -> bool:
+    return _mode == "patched"
+
+
+def reading() -> bool:
+    return _mode != "off"
+
+
+def render(html: HTML, stylesheets: list[CSS], fonts: FontConfiguration,
+           again: tuple[Recording, frozenset[int]] | None = None) -> tuple[Document, Recording | None]:
+    """Lay ``html`` out; patched, keep the pages of an earlier layout that ``again`` does not name."""
+    if not patched():
+        return html.render(stylesheets=stylesheets, font_config=fonts), None
+    from octavo.writers.pdf.weasy import resume
+
+    return resume.layout(html, stylesheets, fonts, again)
+
+
+def fixes(document: Document, html: HTML) -> list[Fix]:
+    """CSS rules that should bring displaced footnotes back to the page of their call; none when off."""
+    if not reading():
+        return []
+    from octavo.writers.pdf.weasy import notes
+
+    return notes.fixes(document, html)
+
+
+def pages_to_remake(document: Document, recording: Recording | None, elements: Iterable[Any]) -> frozenset[int]:
+    """The pages a layout with new rules on ``elements`` must make again (none known: all)."""
+    if not patched() or recording is None:
+        return frozenset()
+    from octavo.writers.pdf.weasy import resume
+
+    return resume.pages_to_remake(document, recording, elements)
+
+
+def page_kinds(document: Document) -> tuple[PageKind, ...]:
+    """Each page's side and name; empty when off (then no folio is stamped on)."""
+    if not reading():
+        return ()
+    from octavo.writers.pdf.weasy import kinds
+
+    return kinds.page_kinds(document)
+
+
+def write(document: Document, identifier: bytes) -> bytes:
+    """The document's PDF; patched, its page content compressed at :data:`flate.LEVEL`."""
+    if not patched():
+        pdf: bytes = document.write_pdf(pdf_identifier=identifier)
+        return pdf
+    from octavo.writers.pdf.weasy import flate
+
+    with flate.level(flate.LEVEL):
+        faster: bytes = document.write_pdf(pdf_identifier=identifier)
+    return faster

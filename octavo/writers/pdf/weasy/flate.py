@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+LEVEL = 6  # zlib's default; pydyf asks for 9
+
+
+def applies() -> bool:
+    """pydyf compresses through its module's ``zlib`` name, which this swaps."""
+    import pydyf
+
+    return getattr(pydyf, "zlib", None) is zlib and "zlib.compressobj(" in inspect.getsource(pydyf)
 
 
 class _Zlib:
@@ -23,10 +33,9 @@ class _Zlib:
 
 @contextmanager
 def level(level: int) -> Iterator[None]:
-    """pydyf compresses WeasyPrint's page content at zlib's level 9, three times as slow as the
-    default level 6 for 2% smaller streams (measured on pepys: 0.47 s against 0.16 s for 6.1 MB
-    of content; 3% of the PDF's CPU time); so it is given a zlib whose ``compressobj`` uses
-    ``level`` while the PDF is written."""
+    """pydyf compresses WeasyPrint's page content at zlib's level 9, much slower than the default
+    level 6 for streams barely smaller (benchmarks/README.md); so it is given a zlib whose
+    ``compressobj`` uses ``level`` while the PDF is written."""
     import pydyf
 
     kept = pydyf.zlib

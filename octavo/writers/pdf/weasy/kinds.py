@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+
 from weasyprint import Document
+from weasyprint.document import Page
 
 from octavo.writers.pdf.folios import PageKind
+
+
+def applies() -> bool:
+    """A page keeps its page box, whose page type has the side and the name."""
+    return "self._page_box = " in inspect.getsource(Page.__init__)
 
 
 def page_kinds(document: Document) -> tuple[PageKind, ...]:

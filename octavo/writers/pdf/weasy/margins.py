@@ -5,8 +5,8 @@ paged media and resolves each one's percentages (margins, paddings, borders, siz
 page margins) before it looks at which of them it keeps: an edge whose three boxes show nothing
 is dropped whole, and so is a corner box that shows nothing. A book shows one or two boxes a page
 (a running head, a folio), and a parallel build lays each chapter out without its folios and then
-a folio document with only them, so nearly all the boxes are measured only to be dropped: 6% of
-the PDF's CPU time (sampled with py-spy, thirty chapters of pepys on two workers).
+a folio document with only them, so nearly all the boxes are measured only to be dropped, a
+measurable part of the PDF's CPU time (benchmarks/README.md).
 
 What. :func:`install` wraps it. Before a page's boxes are made, the boxes it will drop are known
 from their styles alone (``content`` of ``normal``, ``none`` or ``inhibit`` on the box, and on
@@ -15,7 +15,8 @@ still makes every box and drops the same ones; nothing it keeps is touched, so t
 same byte for byte (a test compares).
 
 Guard. As with :mod:`note_area`: only on the WeasyPrint whose ``make_margin_boxes`` source is
-the one this was checked against (:mod:`checked`).
+the one this was checked against (:mod:`checked`), and only when the door is open
+(:mod:`octavo.writers.pdf.weasy`).
 """
 
 from __future__ import annotations
@@ -46,10 +47,14 @@ def _sources() -> tuple[Callable[..., Any], ...]:
     return page.make_margin_boxes, layout.layout_document
 
 
+def applies() -> bool:
+    return matches(_sources, CHECKED)
+
+
 def install() -> bool:
     """Wrap WeasyPrint's margin boxes, once per process; True if the wrapper is in place."""
     global _original
-    if _original is None and matches(_sources, CHECKED):
+    if _original is None and applies():
         from weasyprint import layout
         from weasyprint.layout import page
 

@@ -5,11 +5,10 @@ back (``LayoutContext.layout_footnote``, ``report_footnote``, ``unlayout_footnot
 ``LayoutContext._update_footnote_area`` deep-copies the page's footnote area with *all* the
 page's current notes and lays the whole area out again (``block_level_layout``), only to learn
 the area's height and whether its last note overflows. A page with k notes costs
-1 + 2 + … + k note layouts. Measured on three chapters of pepys (a 134-page PDF; 367 calls
-that lay out 852 notes): the method took 37% of WeasyPrint's layout time under cProfile, and
-2.3 to 2.9 s of CPU of a 10 to 12 s build without it. This module brings that to 1.1 to 1.6 s
-(314 note layouts), less than the count suggests because a note's first layout, which cannot be
-saved, is the dear one (its computed style is filled in then).
+1 + 2 + … + k note layouts: in a book with many notes a page, most of WeasyPrint's layout time
+(benchmarks/README.md). This module lays out each note once per page; the saving is less than the
+count suggests because a note's first layout, which cannot be saved, is the dear one (its
+computed style is filled in then).
 
 What. :func:`install` replaces the method, once per process (``layout.Engine`` calls it),
 with one that gives the same results bit for bit: the same ``current_footnote_area.height``, the
@@ -40,10 +39,10 @@ Fallback. Where that bookkeeping cannot be shown equal to WeasyPrint's, the orig
   notes' lines could flow around;
 - on any error.
 
-Guard. :func:`install` keeps the original method unless WeasyPrint is version 70.0 and the
-source of the functions whose behaviour is mirrored here hashes to what this module was
-checked against (:data:`CHECKED`): any upgrade or local patch of WeasyPrint switches the fast
-path off, and the test that counts fast-path runs says so.
+Guard. The door (:mod:`octavo.writers.pdf.weasy`) installs this only on the WeasyPrint version
+it pins, and :func:`install` keeps the original method unless the source of the functions whose
+behaviour is mirrored here hashes to what this module was checked against (:data:`CHECKED`): a
+local patch of WeasyPrint switches the fast path off, and the tests fail.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ from weakref import WeakKeyDictionary
 
 from octavo.writers.pdf.weasy.checked import matches
 
-__all__ = ["CHECKED", "STATS", "install", "installed", "original"]
+__all__ = ["CHECKED", "STATS", "applies", "install", "installed", "original", "uninstall"]
 
 # sha256 of the source of the WeasyPrint code this module mirrors or relies on (_WeasyPrint.sources).
 CHECKED = "8e4dc3e40195e1acc4d5f77f8be00f002dbeab62874546c3052827b720c491d7"
@@ -68,7 +67,6 @@ STATS: Counter[str] = Counter()
 the original would have laid out for the same runs)."""
 
 _original: Callable[[Any], Any] | None = None
-_tried = False
 
 
 class _Unsure(Exception):
@@ -125,7 +123,8 @@ class _WeasyPrint:
         self.forced = block.force_page_break
         self.avoid_collisions = avoid_collisions
         self.percentages = resolve_percentages
-        self.sources = (LayoutContext.__init__, LayoutContext._update_footnote_area,
+        method = _original or LayoutContext._update_footnote_area  # WeasyPrint's, even while replaced
+        self.sources = (LayoutContext.__init__, method,
                         LayoutContext.create_block_formatting_context, LayoutContext.finish_block_formatting_context,
                         block.block_level_layout, block.block_box_layout, block.block_container_layout,
                         block._in_flow_layout, boxes.Box.translate, build.create_anonymous_boxes)
@@ -143,16 +142,27 @@ def _checked() -> _WeasyPrint | None:
     return found if matches(lambda: found.sources, CHECKED) else None
 
 
+def applies() -> bool:
+    return _checked() is not None
+
+
 def install() -> bool:
-    """Put the fast method in place, once per process; True if it is in place."""
-    global _tried, _wp, _original
-    if not _tried:
-        _tried = True
+    """Put the fast method in place (once per process: again is a no-op); True if it is in place."""
+    global _wp, _original
+    if _original is None:
         found = _checked()
         if found is not None:
             _wp, _original = found, found.LayoutContext._update_footnote_area
             found.LayoutContext._update_footnote_area = _update_footnote_area
     return installed()
+
+
+def uninstall() -> None:
+    """WeasyPrint's own method back."""
+    global _original
+    if _wp is not None and _original is not None:
+        _wp.LayoutContext._update_footnote_area = _original
+        _original = None
 
 
 def installed() -> bool:

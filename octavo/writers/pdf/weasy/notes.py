@@ -15,52 +15,29 @@ Long notes in long paragraphs (a diary with a dozen notes a page) can still run 
 does not split a note across pages, and a note moved on takes the later ones with it.
 
 The rules are CSS selectors built from the element's position (``p:nth-of-type(7)``), so the
-unit's HTML is not touched. This reads WeasyPrint's page boxes, which are not a public API: if
-they change, :func:`fixes` finds nothing and the notes simply stay where WeasyPrint put them.
+unit's HTML is not touched. This reads WeasyPrint's page boxes, which are not a public API, so
+it is one of the patches behind the door (:mod:`octavo.writers.pdf.weasy`).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from weasyprint import Document
+from weasyprint import HTML, Document
 from weasyprint.css import AnonymousStyle
+from weasyprint.document import Page
 from weasyprint.formatting_structure.boxes import Box, FootnoteAreaBox, LineBox, MarginBox, ParentBox
 
-CALL = "--noteref-"
-NOTE = "--note-"
+from octavo.writers.pdf.footnotes import displaced
+
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-def _footnotes(document: Document) -> list[str]:
-    """Ids of the notes laid out as footnotes (not those left at the end of the chapter)."""
-    html = getattr(document, "_html", None)
-    if html is None:
-        return []
-    return [str(e.get("id")) for e in html.etree_element.iter("span")
-            if "footnote" in e.get("class", "").split() and NOTE in e.get("id", "")]
-
-
-def _where(document: Document) -> dict[str, int]:
-    where: dict[str, int] = {}
-    for number, page in enumerate(document.pages):
-        for name in page.anchors:
-            where.setdefault(name, number)
-    return where
-
-
-def displaced(document: Document) -> list[int]:
-    """Indexes of the pages holding a call whose footnote is on a later page."""
-    where = _where(document)
-    calls = [(where.get(note.replace(NOTE, CALL)), where.get(note)) for note in _footnotes(document)]
-    return sorted({call for call, note in calls if call is not None and note is not None and note > call})
-
-
-def lost(document: Document) -> list[str]:
-    """Footnotes that are on no page at all (WeasyPrint drops one now and then)."""
-    where = _where(document)
-    return [note for note in _footnotes(document) if note not in where]
+def applies() -> bool:
+    """A page keeps its page box, whose boxes name their elements."""
+    return "self._page_box = " in inspect.getsource(Page.__init__)
 
 
 class Fix(NamedTuple):
@@ -70,11 +47,10 @@ class Fix(NamedTuple):
     element: Any
 
 
-def fixes(document: Document) -> list[Fix]:
-    """CSS rules that should keep the displaced notes with their calls in the next layout."""
-    pages = displaced(document)
-    html = getattr(document, "_html", None)
-    if not pages or html is None:
+def fixes(document: Document, html: HTML) -> list[Fix]:
+    """CSS rules that should keep the displaced notes with their calls in the next layout of ``html``."""
+    pages = displaced(document, html)
+    if not pages:
         return []
     parents = {child: parent for parent in html.etree_element.iter() for child in parent}
     rules: list[Fix] = []

@@ -2,8 +2,8 @@
 
 A unit is laid out a second (or third) time when :mod:`notes` finds a footnote that WeasyPrint
 moved off the page of its call: the new rules touch one paragraph per such page, so most pages come
-out the same. On pepys, 46 of its 122 units were laid out again, which cost about a fifth of the
-PDF's CPU time, most of it spent making those same pages again.
+out the same. In a book with many footnotes, many units are laid out again, and most of that time
+went into making those same pages again (benchmarks/README.md).
 
 WeasyPrint already knows how to make only some pages of a document again: its ``page_maker`` keeps,
 for the start of every page, where the content resumes and the page's counters; pages flagged as
@@ -20,14 +20,15 @@ WeasyPrint's own test for "back in step" leaves out the footnotes waiting to be 
 kept only if those agree too, and after kept pages the list of waiting notes is brought up to date
 before the next page is made. It keeps pages only where the layout's state is fully known and is
 what a whole layout would have: no footnote or float carried over from the page before, one
-pagination pass, no running elements, no target counters. Otherwise, or if WeasyPrint's internals
-are not the ones this was written for, the unit is laid out whole, as before. The test suite checks
-that the PDF is byte for byte the one a whole layout gives.
+pagination pass, no running elements, no target counters. Otherwise the unit is laid out whole, as
+before. The test suite checks that the PDF is byte for byte the one a whole layout gives. It is one
+of the patches behind the door (:mod:`octavo.writers.pdf.weasy`).
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,14 +36,19 @@ from typing import Any
 
 from weasyprint import CSS, HTML, Document
 from weasyprint import layout as wlayout
+from weasyprint.document import Page
 from weasyprint.layout import page as wpage
 from weasyprint.text.fonts import FontConfiguration
 
-__all__ = ["Recording", "layout", "pages_to_remake"]
+__all__ = ["Recording", "applies", "layout", "pages_to_remake"]
 
-SUPPORTED = all(callable(getattr(module, name, None)) for module, name in
-                [(wlayout, "initialize_page_maker"), (wlayout, "make_all_pages"), (wpage, "remake_page"),
-                 (wpage, "set_page_type_computed_styles")])
+
+def applies() -> bool:
+    """The functions this swaps are there, and a page keeps its page box (:func:`_boxes`)."""
+    swapped = [(wlayout, "initialize_page_maker"), (wlayout, "make_all_pages"), (wpage, "remake_page"),
+               (wpage, "set_page_type_computed_styles")]
+    return (all(callable(getattr(module, name, None)) for module, name in swapped)
+            and "self._page_box = " in inspect.getsource(Page.__init__))
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,6 @@ def layout(html: HTML, stylesheets: list[CSS], fonts: FontConfiguration,
            again: tuple[Recording, frozenset[int]] | None = None) -> tuple[Document, Recording]:
     """Lay ``html`` out; if a previous layout of the same ``html`` is given with the pages to make
     again (:func:`pages_to_remake`), keep its other pages where the layout comes back in step."""
-    if not SUPPORTED:
-        return html.render(stylesheets=stylesheets, font_config=fonts), Recording(html, usable=False)
     seed = _Seed(*again) if again is not None and _can_reuse(*again, html) else None
     recording = Recording(html)
     finished = [(page, page.children, page.children[0].children) for page, _, _ in seed.previous.raw] if seed else []

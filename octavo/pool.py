@@ -1,0 +1,98 @@
+"""One way to run work in parallel: worker processes, or this process when there is one job.
+
+A :class:`Pool` runs ``task(shared, *args)`` and hands back a future, whatever runs it:
+
+- ``jobs`` < 2: this process, at once, as each task is submitted; the future holds the result
+  or the exception, as a process pool's would. ``--jobs 1`` and short work take this path.
+- ``start="fork"``: worker processes forked from this one once ``shared`` is made, so they hold
+  it already (the assembled book, compiled templates) and a task is only a function and a few
+  numbers. Forking is only safe on Linux (macOS forks, but its system libraries may not survive
+  it); elsewhere the tasks run here.
+- ``start="spawn"``: fresh interpreters that carry nothing of this process. The PDF's workers
+  are these: a forked one would start with the whole rendered book in its memory, and they
+  need only WeasyPrint. ``shared`` is pickled to each once. As with any spawned pool, a script
+  that uses one needs the ``if __name__ == "__main__":`` guard.
+
+A task must be a module-level function (it is sent by name) and its arguments small.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S")
+Start = Literal["fork", "spawn"]
+
+PARALLEL_MIN_BYTES = 512 * 1024  # of chapters to make: below this, starting processes costs more than it saves
+
+_shared: Any = None  # in a worker: the ``shared`` of the pool that started it
+
+
+def _adopt(shared: object) -> None:
+    global _shared
+    _shared = shared
+
+
+def _call(task: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
+    return task(_shared, *args, **kwargs)
+
+
+class Pool(Generic[S]):
+    """Runs ``task(shared, *args)`` in worker processes, or here when there are none."""
+
+    def __init__(self, shared: S, executor: ProcessPoolExecutor | None = None) -> None:
+        self.shared = shared
+        self.executor = executor
+
+    def submit(self, task: Callable[Concatenate[S, P], R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        if self.executor is not None:
+            return self.executor.submit(_call, task, args, kwargs)
+        done: Future[R] = Future()
+        try:
+            done.set_result(task(self.shared, *args, **kwargs))
+        except BaseException as exc:  # handed over as a pool would: raised by result()
+            done.set_exception(exc)
+        return done
+
+
+def can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def workers(jobs: int, shared: S, start: Start = "fork") -> Iterator[Pool[S]]:
+    """A pool of ``jobs`` processes that share ``shared`` as it is now, or none when ``jobs`` < 2.
+
+    Forked workers are made when the first task is submitted, so ``shared`` must be complete
+    (and no other thread of this process busy) by then.
+    """
+    if jobs < 2 or (start == "fork" and not can_fork()):
+        yield Pool(shared)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start),
+                             initializer=_adopt, initargs=(shared,)) as executor:
+        yield Pool(shared, executor)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Making a book's pages makes no reference cycles (none in rendering the 116 chapters of
+    Pepys's diary), so the cyclic garbage collector only costs a task time, more in a worker
+    process, whose collections also walk all it inherited. It is paused, not turned off: whatever
+    a task might leave behind is collected once it resumes."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
