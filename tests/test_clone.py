@@ -47,5 +47,5 @@ def test_ci_lints_after_installing_and_before_the_tests() -> None:
     lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert "set -euo pipefail" in lines
     steps = ["python -m pip install -q -e '.[test]'", "python -m ruff check octavo tests build.py benchmarks",
-             "python -m mypy", "python -m pytest -q"]
+             "python -m mypy", "python -m pytest -q -n auto"]
     assert [line for line in lines if line in steps] == steps
