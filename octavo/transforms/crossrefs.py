@@ -202,7 +202,12 @@ def _local(element: etree._Element) -> str:
 
 def _number(element: etree._Element, kind: str, entry: Entry, separator: str) -> None:
     """Put the number where a reader looks for it: in front of the caption, after an equation."""
-    if kind == "eq":  # first, floated right by the style sheets, so it sits on the equation's line
+    if kind == "eq":
+        slot = next((c for c in element if _local(c) == "span" and c.get("class") == "eq-number"), None)
+        if slot is not None:  # the math renderer's slot, after the formula (octavo/math.py)
+            slot.text = entry.caption
+            return
+        # hand-written HTML: first, floated right by the style sheets, so it sits on the equation's line
         number = etree.Element("span", {"class": "equation-number"})
         number.text = entry.caption
         parent = element.getparent()

@@ -174,3 +174,14 @@ def test_an_equation_labelled_on_its_math_element_gets_its_number_beside_it(tmp_
     assert problems == [] and number.text == "(1.1)"
     assert number.getnext().tag == "{http://www.w3.org/1998/Math/MathML}math"
     assert refs(one) == [("Equation (1.1)", "octavo:one#eq-m")]
+
+
+def test_a_math_equation_gets_its_number_in_the_slot_the_math_renderer_left(tmp_path: Path) -> None:
+    root = book(tmp_path, {"one.md": "# One\n\n$$x = 1$$ {#eq-x}\n\nText $$y$$ {#eq-y} more.\n\nSee @eq-y.\n"})
+    assembled, problems = made(root)
+    one = page(assembled, "one")
+    slots = [(e.get("id"), [(c.get("class"), c.text) for c in e.findall("span")])
+             for e in one.xpath("//*[contains(@class, 'equation')]")]
+    assert problems == [] and slots == [("eq-x", [("eq-number", "(1.1)")]), ("eq-y", [("eq-number", "(1.2)")])]
+    assert one.find(".//span[@class='equation-number']") is None
+    assert refs(one) == [("Equation (1.2)", "octavo:one#eq-y")]
