@@ -93,6 +93,7 @@ def parser(language: str) -> MarkdownIt:
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
     md.core.ruler.push("octavo_figures", figures)
+    md.core.ruler.push("octavo_headless_tables", headless_tables)
     md.use(blocks_plugin, language).use(refs_plugin, language).use(leftovers.leftovers_plugin)
     md.use(citations_plugin)
     for name, rule in RENDER_RULES.items():
@@ -202,6 +203,21 @@ def figures(state: StateCore) -> None:
                 opening.meta["id"] = ident
             if opening.map:
                 opening.meta["line"] = state.env.get("first_line", 1) + opening.map[0]
+
+
+def headless_tables(state: StateCore) -> None:
+    """A table whose header row is all empty cells has no header, as in pandoc: a pipe table must
+    have a header line, so authors leave it blank; empty ``th`` cells would name no column."""
+    tokens, kept, i = state.tokens, list[Token](), 0
+    while i < len(tokens):
+        if tokens[i].type == "thead_open":
+            end = next(j for j in range(i, len(tokens)) if tokens[j].type == "thead_close")
+            if all(not t.content.strip() for t in tokens[i:end] if t.type == "inline"):
+                i = end + 1
+                continue
+        kept.append(tokens[i])
+        i += 1
+    state.tokens = kept
 
 
 def _all_tokens(tokens: Sequence[Token]) -> list[Token]:
