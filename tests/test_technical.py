@@ -224,14 +224,21 @@ def test_every_reference_lands_on_its_target_in_the_site(out: Path) -> None:
     assert not doc.xpath("//*[@data-xref or @data-line]")
 
 
-def test_every_page_of_the_site_loads_without_a_console_error_or_a_failed_request(browser: Any, out: Path) -> None:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def watched_page(chromium: Any) -> tuple[Any, Any, list[str]]:
+    """A browser context and page, and the list its console errors, page errors, failed requests
+    and error responses are written to."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
     page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
+    return context, page, problems
+
+
+def test_every_page_of_the_site_loads_without_a_console_error_or_a_failed_request(browser: Any, out: Path) -> None:  # noqa: F811
+    context, page, problems = watched_page(browser)
     pages = sorted((out / "site").glob("*.html"))
     try:
         for path in pages:
@@ -247,11 +254,7 @@ def test_every_page_of_the_site_loads_without_a_console_error_or_a_failed_reques
 
 
 def test_in_a_browser_a_reference_opens_its_figure_without_console_errors(browser: Any, out: Path) -> None:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = watched_page(browser)
     try:
         for name in ("01-callouts.html", "02-figures.html"):
             page.goto((out / "site" / name).as_uri())
