@@ -114,10 +114,13 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--no-cache", is_flag=True,
               help="Render every chapter and download every remote image afresh (the cache is in OUT/.cache).")
 @click.option("--force", is_flag=True, help="Build even into an output folder that holds another book's outputs.")
+@click.option("--skip-preprocessor", "skip_preprocessors", multiple=True, metavar="NAME",
+              help="Do not run book.toml's [preprocessor.NAME]; repeat for several.")
 @click.pass_context
 def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...] = (),
           output: Path | None = None, strict: bool = False, allow_remote: bool = False,
-          jobs: int | None = None, no_cache: bool = False, force: bool = False) -> None:
+          jobs: int | None = None, no_cache: bool = False, force: bool = False,
+          skip_preprocessors: tuple[str, ...] = ()) -> None:
     """Build BOOK (default: ./book) into EPUB, PDF and web outputs."""
     from octavo.options import resolve
     from octavo.pipeline import build as run_build
@@ -126,7 +129,8 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
     bars = ProgressBars()
     try:
         options = resolve(book, output=output, formats=formats, strict=strict, allow_remote=allow_remote,
-                          jobs=jobs, use_cache=not no_cache, force=force, progress=bars)
+                          jobs=jobs, use_cache=not no_cache, force=force, progress=bars,
+                          skip_preprocessors=skip_preprocessors)
         try:
             with unwinding():
                 result = run_build(book, options)
@@ -155,8 +159,10 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
 @click.option("--force", is_flag=True, help="Build even into an output folder that holds another book's outputs.")
 @click.option("--skip", multiple=True, type=click.Choice(["ace"]),
               help="Do not run this validator (Ace by DAISY is optional; EPUBCheck always runs).")
+@click.option("--skip-preprocessor", "skip_preprocessors", multiple=True, metavar="NAME",
+              help="Do not run book.toml's [preprocessor.NAME]; repeat for several.")
 def check(book: Path = Path("book"), output: Path | None = None, force: bool = False,
-          skip: tuple[str, ...] = ()) -> None:
+          skip: tuple[str, ...] = (), skip_preprocessors: tuple[str, ...] = ()) -> None:
     """Build BOOK's EPUB, then validate it with EPUBCheck and Ace by DAISY.
 
     EPUBCheck (installed with octavo; needs Java) checks the EPUB against the EPUB 3 specification;
@@ -169,7 +175,8 @@ def check(book: Path = Path("book"), output: Path | None = None, force: bool = F
 
     try:
         with unwinding():
-            result = run_build(book, resolve(book, output=output, formats=["epub"], force=force))
+            result = run_build(book, resolve(book, output=output, formats=["epub"], force=force,
+                                             skip_preprocessors=skip_preprocessors))
     except BookError as exc:
         report(exc.diagnostics)
         sys.exit(1)

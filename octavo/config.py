@@ -2,8 +2,8 @@
 
 Keys are checked against what octavo knows, so a typo (``autors``) is an error with a
 did-you-mean instead of a setting that silently does nothing. Tables that belong to mdBook
-(``[output.*]``, ``[preprocessor.*]``, ``[rust]``) are ignored with one notice, so an mdBook
-project builds unchanged.
+(``[output.*]``, ``[rust]``) are ignored with one notice, so an mdBook project builds unchanged;
+its ``[preprocessor.*]`` tables are run by :mod:`octavo.mdbook`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from octavo.diagnostics import Diagnostic, error, notice
 from octavo.writers.registry import FORMATS
 
 CONFIG_NAME = "book.toml"
-IGNORED_TABLES = ("output", "preprocessor", "rust")
+IGNORED_TABLES = ("output", "rust")
+MDBOOK_TABLES = ("preprocessor",)  # read by octavo.mdbook
 
 BOOK_KEYS = {
     "title", "subtitle", "authors", "language", "identifier", "publisher", "date", "description",
@@ -37,6 +38,7 @@ PART_KEYS = {"title", "intro", "chapters"}
 BUILD_KEYS = {
     "formats", "output", "toc-depth", "max-megapixels", "number-figures",
     "build-dir", "create-missing", "use-default-preprocessors", "extra-watch-dirs",
+    "include-root",
 }
 SITE_KEYS = {"header", "footer", "base-url"}
 STYLE_KEYS = {
@@ -46,7 +48,7 @@ STYLE_KEYS = {
 PDF_KEYS = {"page-references"}
 CODE_THEME_KEYS = ("code-theme", "code-theme-dark")  # Pygments style names, not CSS values
 OWN_CODE_THEMES = ("octavo", "octavo-dark")  # octavo's own styles (octavo/codestyle.py), beside Pygments' ones
-TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
+TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES, *MDBOOK_TABLES}
 # BCP 47, loosely: a primary language subtag, then script/region/variant subtags.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
 
@@ -271,6 +273,7 @@ def _build(r: _Reader, build: Mapping[str, Any]) -> BuildOptions:
         r.fail("toc-depth", "'build.toc-depth' must be a whole number from 1 to 6")
         depth = 2
     output = r.string(build, "output", "build.") or r.string(build, "build-dir", "build.")
+    r.string(build, "include-root", "build.")  # checked here, used by octavo.mdbook.includes
     megapixels = build.get("max-megapixels", BuildOptions.max_megapixels)
     if not isinstance(megapixels, int | float) or isinstance(megapixels, bool) or not 0 < megapixels <= 10_000:
         r.fail("max-megapixels", "'build.max-megapixels' must be a number of megapixels above 0 (at most 10000)",

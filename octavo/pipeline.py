@@ -183,7 +183,7 @@ def build(root: Path, options: Options, recall: Recall | None = None) -> BuildRe
     An output folder that holds another book's outputs is an error unless ``force`` is given;
     one that cannot be replaced is found before the build, not after it.
     """
-    book, problems = load_book(root, recall)
+    book, problems = load_book(root, recall, options.skip_preprocessors)
     out = options.output
     if not options.force and (conflict := other_book(book, out)):
         raise BookError([*problems, *conflict])  # before its cache is touched
