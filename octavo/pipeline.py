@@ -44,9 +44,9 @@ def build_time() -> datetime:
     return datetime.now(tz=UTC).replace(microsecond=0)
 
 
-def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
-             memo: Memo = NO_CACHE) -> tuple[Assembled, list[Diagnostic]]:
-    book, problems = load_book(root)
+def assemble(root: Path, allow_remote: bool = False, jobs: int = 1, memo: Memo = NO_CACHE,
+             skip_preprocessors: Sequence[str] = ()) -> tuple[Assembled, list[Diagnostic]]:
+    book, problems = load_book(root, skip_preprocessors=skip_preprocessors)
     return assemble_book(book, problems, allow_remote, jobs, memo)
 
 
