@@ -118,6 +118,22 @@ def errors_of(book: Path, **flags: object) -> list[str]:
     return [d.format() for d in caught.value.diagnostics if d.severity.value == "error"]
 
 
+@pytest.fixture(scope="module")
+def guide_epub(tmp_path_factory: pytest.TempPathFactory) -> Epub:
+    guide = copy_project(MDBOOK_REPO / "guide", tmp_path_factory.mktemp("guide"))
+    return epub_of(guide, skip_preprocessors=["guide-helper"])
+
+
+@pytest.fixture(scope="module")
+def guide_by_mdbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The guide built by mdBook itself, without its guide-helper (a Rust crate cargo would build)."""
+    guide = copy_project(MDBOOK_REPO / "guide", tmp_path_factory.mktemp("reference"))
+    toml = guide / "book.toml"
+    text = re.sub(r"\[preprocessor\.guide-helper\]\ncommand = .*\n", "", toml.read_text(encoding="utf-8"))
+    toml.write_text(text, encoding="utf-8")
+    return mdbook_build(guide)
+
+
 # The links preprocessor.
 
 
@@ -194,18 +210,20 @@ def test_include_root_lets_includes_reach_a_folder_without_git(tmp_path: Path) -
     assert doc.xpath("//x:em/text()", namespaces=NS) == ["note"]
 
 
-def test_the_mdbook_guide_shows_its_included_code_as_mdbook_does(tmp_path: Path) -> None:
-    guide = copy_project(MDBOOK_REPO / "guide", tmp_path)
-    doc = chapter(epub_of(guide, skip_preprocessors=["guide-helper"]), "Preprocessors")
-    ours = code_texts(doc)
-    reference = copy_project(MDBOOK_REPO / "guide", tmp_path / "reference")
-    toml = reference / "book.toml"
-    toml.write_text(re.sub(r"\[preprocessor\.guide-helper\]\ncommand = .*\n", "", toml.read_text(encoding="utf-8")),
-                    encoding="utf-8")
-    theirs = mdbook_code_texts(mdbook_build(reference) / "for_developers" / "preprocessors.html")
-    assert ours == theirs
-    assert len(ours[0].splitlines()) > 100 and "struct Nop" in ours[0]  # examples/nop-preprocessor.rs
-    assert ours[1].startswith("fn remove_emphasis(")  # the rest of the file is hidden
+@pytest.mark.parametrize(("title", "page"), [
+    ("Preprocessors", "for_developers/preprocessors.html"),  # {{#include}} and {{#rustdoc_include}}
+    ("mdBook-specific features", "format/mdbook.html"),  # hidden lines: Rust's, and python = "~"
+    ("Alternative backends", "for_developers/backends.html"),
+])
+def test_the_mdbook_guide_shows_its_code_as_mdbook_does(title: str, page: str, guide_epub: Epub,
+                                                        guide_by_mdbook: Path) -> None:
+    ours = code_texts(chapter(guide_epub, title))
+    assert ours == mdbook_code_texts(guide_by_mdbook / page)
+    if title == "Preprocessors":
+        assert len(ours[0].splitlines()) > 100 and "struct Nop" in ours[0]  # examples/nop-preprocessor.rs
+        assert ours[1].startswith("fn remove_emphasis(")  # the rest of the file is hidden
+    if title == "mdBook-specific features":
+        assert "nothidden():\n    nothidden()" in ours
 
 
 def test_the_guide_without_its_repository_is_an_error_at_each_include(tmp_path: Path) -> None:
@@ -305,3 +323,65 @@ def test_before_and_after_order_the_chain(tmp_path: Path) -> None:
     (book / "book.toml").write_text((book / "book.toml").read_text(encoding="utf-8").replace(
         "\n\n[preprocessor.mid]", 'after = ["mid"]\n\n[preprocessor.mid]'), encoding="utf-8")
     assert any("[preprocessor.alpha], [preprocessor.mid] form a cycle" in m for m in errors_of(book))
+
+
+# Hidden lines.
+
+HIDDEN = """# Hidden
+
+```rust
+# fn main() {
+let visible = 1;
+# let secret = 2;
+# }
+```
+
+```python
+~import secret_module
+print("visible")
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def hidden_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    book = project(tmp_path_factory.mktemp("hidden"), {"src/SUMMARY.md": "- [Hidden](hidden.md)\n",
+                                                       "src/hidden.md": HIDDEN},
+                   '[book]\ntitle = "T"\n\n[output.html.code.hidelines]\npython = "~"\n')
+    build_into(book, book.parent / "out", ["epub", "pdf", "web"])
+    return book.parent / "out"
+
+
+def test_hidden_lines_are_left_out_of_the_epub_and_the_pdf(hidden_out: Path) -> None:
+    doc = chapter(Epub(next(hidden_out.glob("*.epub"))), "Hidden")
+    assert code_texts(doc) == ["let visible = 1;", 'print("visible")']
+    text = subprocess.run(["pdftotext", str(next(hidden_out.glob("*.pdf"))), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "let visible = 1;" in text and 'print("visible")' in text
+    assert "secret" not in text and "fn main" not in text
+
+
+def test_hidden_lines_are_behind_a_toggle_in_the_web_edition(hidden_out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((hidden_out / "site" / "hidden.html").as_uri())
+        buttons = page.get_by_role("button", name=re.compile("hidden line"))
+        assert buttons.all_inner_texts() == ["Show 3 hidden lines", "Show 1 hidden line"]
+        assert buttons.first.get_attribute("aria-expanded") == "false"
+        assert page.get_by_text("let secret = 2;").is_hidden() and page.get_by_text("let visible = 1;").is_visible()
+        buttons.first.focus()
+        page.keyboard.press("Enter")
+        assert page.get_by_text("let secret = 2;").is_visible()
+        assert buttons.first.inner_text() == "Hide 3 hidden lines"
+        assert buttons.first.get_attribute("aria-expanded") == "true"
+        assert page.get_by_text("import secret_module").is_hidden()
+        buttons.first.click()
+        assert page.get_by_text("let secret = 2;").is_hidden()
+        browser.close()
+    assert errors == []

@@ -4,7 +4,8 @@ mdBook changes a book's text in a chain of preprocessors: its own ``links`` (the
 directives, :mod:`octavo.mdbook.includes`) and ``index`` (``README.md`` as a folder's index
 page), and any ``[preprocessor.NAME]`` of ``book.toml``, each a program that gets the book as
 JSON and gives it back changed (:mod:`octavo.mdbook.preprocessors`). octavo runs the same chain
-in the same order, so an mdBook project's chapters hold the text that ``mdbook build`` renders.
+in the same order, so an mdBook project's chapters hold the text that ``mdbook build`` renders;
+then each code fence gets its language's hidden-line prefix (:mod:`octavo.mdbook.hidelines`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from octavo.config import CONFIG_NAME, Config
 from octavo.diagnostics import Diagnostic, has_errors
-from octavo.mdbook import includes, preprocessors
+from octavo.mdbook import hidelines, includes, preprocessors
 from octavo.model import Chapter
 
 
@@ -40,6 +41,8 @@ def preprocess(root: Path, config: Config, chapters: Sequence[Chapter], part_tit
     if has_errors(problems):
         return list(chapters), problems
     limit = includes.include_root(root, str(preprocessors.table(data, "build").get("include-root") or "") or None)
+    table, more = hidelines.prefixes(data)
+    problems += more
     current = list(chapters)
     for step in chain:
         if step.name == "links":
@@ -51,6 +54,8 @@ def preprocess(root: Path, config: Config, chapters: Sequence[Chapter], part_tit
         problems += more
         if has_errors(more):
             break
+    if table:
+        current = [replace(c, text=hidelines.mark_fences(c.text, table)) for c in current]
     return current, problems
 
 
