@@ -23,8 +23,8 @@ from octavo.diagnostics import Diagnostic, error, notice
 from octavo.writers.registry import FORMATS
 
 CONFIG_NAME = "book.toml"
-IGNORED_TABLES = ("output", "rust")
-MDBOOK_TABLES = ("preprocessor",)  # read by octavo.mdbook
+IGNORED_TABLES = ("output", "preprocessor", "rust")  # not read here: their keys are the renderers' own
+RUN_TABLES = ("preprocessor",)  # ... but octavo.mdbook runs these, so the notice does not name them
 
 BOOK_KEYS = {
     "title", "subtitle", "authors", "language", "identifier", "publisher", "date", "description",
@@ -48,7 +48,7 @@ STYLE_KEYS = {
 PDF_KEYS = {"page-references"}
 CODE_THEME_KEYS = ("code-theme", "code-theme-dark")  # Pygments style names, not CSS values
 OWN_CODE_THEMES = ("octavo", "octavo-dark")  # octavo's own styles (octavo/codestyle.py), beside Pygments' ones
-TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES, *MDBOOK_TABLES}
+TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
 # BCP 47, loosely: a primary language subtag, then script/region/variant subtags.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
 
@@ -387,7 +387,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
     r = _Reader(text)
     problems: list[Diagnostic] = []
     r.check_keys(data, TOP_KEYS, "")
-    ignored = [key for key in IGNORED_TABLES if key in data]
+    ignored = [key for key in IGNORED_TABLES if key in data and key not in RUN_TABLES]
     if ignored:
         problems.append(notice("config.ignored", "ignoring tables octavo does not use: "
                                + ", ".join(f"[{k}]" for k in ignored), CONFIG_NAME))
