@@ -179,7 +179,7 @@ def test_include_errors_are_reported_together_at_their_lines(tmp_path: Path) -> 
     book = project(tmp_path, {
         "src/SUMMARY.md": "- [One](one.md)\n- [Two](two.md)\n",
         "src/one.md": "# One\n\n{{#include ../../../secret.txt}}\n\n{{#include missing.rs}}\n\n"
-                      "{{#include code.rs:nowhere}}\n",
+                      "{{#include code.rs:nowhere}}\n\n{{#include  }}\n",
         "src/two.md": "# Two\n\n{{#include loop.md}}\n",
         "src/loop.md": "Again:\n{{#include two.md}}\n",
         "src/code.rs": "fn main() {}\n"})
@@ -187,11 +187,12 @@ def test_include_errors_are_reported_together_at_their_lines(tmp_path: Path) -> 
     out.mkdir()
     (out / "kept.txt").write_text("previous", encoding="utf-8")
     messages = errors_of(book)
-    assert len(messages) == 4
+    assert len(messages) == 5
     assert messages[0].startswith("src/one.md:3: error: '../../../secret.txt' is outside the project folder")
     assert messages[1].startswith("src/one.md:5: error: included file 'missing.rs' does not exist [include.missing]")
     assert messages[2].startswith("src/one.md:7: error: anchor 'nowhere' is not in the included file")
-    assert messages[3].startswith("src/loop.md:2: error: 'two.md' includes itself again: "
+    assert messages[3].startswith("src/one.md:9: error: '{{#include}}' names no file [include.missing]")
+    assert messages[4].startswith("src/loop.md:2: error: 'two.md' includes itself again: "
                                   "src/two.md -> src/loop.md -> src/two.md [include.cycle]")
     assert (out / "kept.txt").read_text(encoding="utf-8") == "previous"
 

@@ -87,7 +87,12 @@ def _expand(text: str, place: Place, root: Path, limit: Path, result: Expansion)
             result.title = match.group(2).strip()
         elif kind in KNOWN:
             line = place.first_line + text.count("\n", 0, match.start())
-            pieces.append(_directive(kind, match.group(2).split(), place, line, root, limit, result))
+            words = match.group(2).split()
+            if words:
+                pieces.append(_directive(kind, words, place, line, root, limit, result))
+            else:
+                result.problems.append(error("include.missing", f"'{{{{#{kind}}}}}' names no file", place.name, line,
+                                             hint=f"write the path after it: {{{{#{kind} file.rs}}}}"))
         else:
             pieces.append(match.group(0))  # not mdBook's: left for the leftovers check to report
     pieces.append(text[end:])
