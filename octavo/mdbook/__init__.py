@@ -63,7 +63,7 @@ def _links(root: Path, chapters: Sequence[Chapter], limit: Path) -> tuple[list[C
     done: list[Chapter] = []
     problems: list[Diagnostic] = []
     for chapter in chapters:
-        if "{{" not in chapter.text:
+        if not includes.has_directive(chapter.text):
             done.append(chapter)
             continue
         expansion = includes.expand(chapter.text, root, chapter.source, chapter.first_line, limit)
