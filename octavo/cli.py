@@ -101,6 +101,11 @@ def main(ctx: click.Context, debug: bool) -> None:
         ctx.invoke(build)
 
 
+# build, check and serve all run the book's mdBook preprocessors (octavo.mdbook.preprocessors)
+SKIP_PREPROCESSOR = click.option("--skip-preprocessor", "skip_preprocessors", multiple=True, metavar="NAME",
+                                 help="Do not run book.toml's [preprocessor.NAME]; repeat for several.")
+
+
 @main.command()
 @click.argument("book", default="book", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMATS),
@@ -114,10 +119,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--no-cache", is_flag=True,
               help="Render every chapter and download every remote image afresh (the cache is in OUT/.cache).")
 @click.option("--force", is_flag=True, help="Build even into an output folder that holds another book's outputs.")
+@SKIP_PREPROCESSOR
 @click.pass_context
 def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...] = (),
           output: Path | None = None, strict: bool = False, allow_remote: bool = False,
-          jobs: int | None = None, no_cache: bool = False, force: bool = False) -> None:
+          jobs: int | None = None, no_cache: bool = False, force: bool = False,
+          skip_preprocessors: tuple[str, ...] = ()) -> None:
     """Build BOOK (default: ./book) into EPUB, PDF and web outputs."""
     from octavo.options import resolve
     from octavo.pipeline import build as run_build
@@ -126,7 +133,8 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
     bars = ProgressBars()
     try:
         options = resolve(book, output=output, formats=formats, strict=strict, allow_remote=allow_remote,
-                          jobs=jobs, use_cache=not no_cache, force=force, progress=bars)
+                          jobs=jobs, use_cache=not no_cache, force=force, progress=bars,
+                          skip_preprocessors=skip_preprocessors)
         try:
             with unwinding():
                 result = run_build(book, options)
@@ -155,8 +163,9 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
 @click.option("--force", is_flag=True, help="Build even into an output folder that holds another book's outputs.")
 @click.option("--skip", multiple=True, type=click.Choice(["ace"]),
               help="Do not run this validator (Ace by DAISY is optional; EPUBCheck always runs).")
+@SKIP_PREPROCESSOR
 def check(book: Path = Path("book"), output: Path | None = None, force: bool = False,
-          skip: tuple[str, ...] = ()) -> None:
+          skip: tuple[str, ...] = (), skip_preprocessors: tuple[str, ...] = ()) -> None:
     """Build BOOK's EPUB, then validate it with EPUBCheck and Ace by DAISY.
 
     EPUBCheck (installed with octavo; needs Java) checks the EPUB against the EPUB 3 specification;
@@ -169,7 +178,8 @@ def check(book: Path = Path("book"), output: Path | None = None, force: bool = F
 
     try:
         with unwinding():
-            result = run_build(book, resolve(book, output=output, formats=["epub"], force=force))
+            result = run_build(book, resolve(book, output=output, formats=["epub"], force=force,
+                                             skip_preprocessors=skip_preprocessors))
     except BookError as exc:
         report(exc.diagnostics)
         sys.exit(1)
@@ -253,12 +263,15 @@ def theme_export(book: Path = Path("book")) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in the web browser.")
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMATS),
               help="Also rebuild this output on every save (the site links to it); repeat for several.")
-def serve(book: Path, host: str, port: int, open_browser: bool, formats: tuple[str, ...] = ()) -> None:
+@SKIP_PREPROCESSOR
+def serve(book: Path, host: str, port: int, open_browser: bool, formats: tuple[str, ...] = (),
+          skip_preprocessors: tuple[str, ...] = ()) -> None:
     """Serve BOOK's web edition, rebuilt and reloaded on every save."""
     from octavo.serve import serve as run_serve
 
     try:
-        run_serve(book, host, port, open_browser, [f for f in FORMATS if f in formats or f == "web"])
+        run_serve(book, host, port, open_browser, [f for f in FORMATS if f in formats or f == "web"],
+                  skip_preprocessors)
     except OSError as exc:
         click.secho(f"cannot serve on {host}:{port}: {exc.strerror or exc}", err=True, fg="red")
         if exc.errno == errno.EADDRINUSE:

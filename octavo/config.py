@@ -2,8 +2,8 @@
 
 Keys are checked against what octavo knows, so a typo (``autors``) is an error with a
 did-you-mean instead of a setting that silently does nothing. Tables that belong to mdBook
-(``[output.*]``, ``[preprocessor.*]``, ``[rust]``) are ignored with one notice, so an mdBook
-project builds unchanged.
+(``[output.*]``, ``[rust]``) are ignored with one notice, so an mdBook project builds unchanged;
+its ``[preprocessor.*]`` tables are run by :mod:`octavo.mdbook`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from octavo.diagnostics import Diagnostic, error, notice
 from octavo.writers.registry import FORMATS
 
 CONFIG_NAME = "book.toml"
-IGNORED_TABLES = ("output", "preprocessor", "rust")
+IGNORED_TABLES = ("output", "preprocessor", "rust")  # not read here: their keys are the renderers' own
+RUN_TABLES = ("preprocessor",)  # ... but octavo.mdbook runs these, so the notice does not name them
 
 BOOK_KEYS = {
     "title", "subtitle", "authors", "language", "identifier", "publisher", "date", "description",
@@ -37,6 +38,7 @@ PART_KEYS = {"title", "intro", "chapters"}
 BUILD_KEYS = {
     "formats", "output", "toc-depth", "max-megapixels", "number-figures",
     "build-dir", "create-missing", "use-default-preprocessors", "extra-watch-dirs",
+    "include-root",
 }
 SITE_KEYS = {"header", "footer", "base-url"}
 STYLE_KEYS = {
@@ -271,6 +273,7 @@ def _build(r: _Reader, build: Mapping[str, Any]) -> BuildOptions:
         r.fail("toc-depth", "'build.toc-depth' must be a whole number from 1 to 6")
         depth = 2
     output = r.string(build, "output", "build.") or r.string(build, "build-dir", "build.")
+    r.string(build, "include-root", "build.")  # checked here, used by octavo.mdbook.includes
     megapixels = build.get("max-megapixels", BuildOptions.max_megapixels)
     if not isinstance(megapixels, int | float) or isinstance(megapixels, bool) or not 0 < megapixels <= 10_000:
         r.fail("max-megapixels", "'build.max-megapixels' must be a number of megapixels above 0 (at most 10000)",
@@ -384,7 +387,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
     r = _Reader(text)
     problems: list[Diagnostic] = []
     r.check_keys(data, TOP_KEYS, "")
-    ignored = [key for key in IGNORED_TABLES if key in data]
+    ignored = [key for key in IGNORED_TABLES if key in data and key not in RUN_TABLES]
     if ignored:
         problems.append(notice("config.ignored", "ignoring tables octavo does not use: "
                                + ", ".join(f"[{k}]" for k in ignored), CONFIG_NAME))

@@ -185,24 +185,38 @@ def with_options(fence: Fence, code: str) -> tuple[Fence, str]:
     return _fence(fence.language, words, attrs, ""), "\n".join(lines[taken:])
 
 
-def hide_lines(code: str, prefix: str | None, rust: bool) -> str:
+def hidden_lines(code: str, prefix: str | None, rust: bool) -> tuple[str, frozenset[int]]:
     """mdBook's hidden lines: in Rust a line whose first non-blank is ``#`` (not ``#!``, ``#[``;
-    ``##`` shows one ``#``), elsewhere a line starting with the ``hidelines`` prefix."""
+    ``##`` shows one ``#``), elsewhere a line starting with the ``hidelines`` prefix. Returns the
+    code with the marks taken off (as mdBook shows a hidden line once revealed) and which lines
+    are hidden: the web edition hides them behind a toggle, EPUB and PDF leave them out."""
     if not prefix:
-        return code
-    kept: list[str] = []
-    for line in code.split("\n"):
+        return code, frozenset()
+    lines: list[str] = []
+    hidden: set[int] = set()
+    for number, line in enumerate(code.split("\n")):
         if rust and prefix == "#":
             match = RUST_HIDDEN.match(line)
             if match and match.group(2) == "#":
-                kept.append(match.group(1) + line[match.end() - 1:])
-                continue
-            if match and match.group(2) not in ("!", "["):
-                continue
+                line = match.group(1) + line[match.end() - 1:]
+            elif match and match.group(2) not in ("!", "["):
+                hidden.add(number)
+                rest = line[match.end() - len(match.group(2)):]
+                line = match.group(1) + (rest[1:] if rest.startswith(" ") else rest)
         elif line.lstrip().startswith(prefix):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+            hidden.add(number)
+            line = line[:len(line) - len(line.lstrip())] + line.lstrip()[len(prefix):]
+        lines.append(line)
+    return "\n".join(lines), frozenset(hidden)
+
+
+HIDDEN_LINE = re.compile(r'<span class="line boring">[^\n]*\n</span>')
+
+
+def without_hidden(html: str) -> str:
+    """A chapter's XHTML without the hidden lines of its code (``span.line.boring``: one line each,
+    its line break last), for the outputs that have no toggle to show them: EPUB and PDF."""
+    return HIDDEN_LINE.sub("", html) if 'class="line boring"' in html else html
 
 
 # Lexing.
@@ -298,16 +312,21 @@ def lines_html(code: str, language: str) -> list[str]:
 def block_html(code: str, fence: Fence, line: int | None = None) -> str:
     """The XHTML of one code block: ``pre.highlight``, in a listing figure when it has a caption
     or an ``lst-`` id."""
-    code = hide_lines(code, fence.hide, fence.language == "rust").translate(CONTROL_PICTURES)
+    code, hidden = hidden_lines(code, fence.hide, fence.language == "rust")
+    code = code.translate(CONTROL_PICTURES)
     lines = lines_html(code, fence.language) if code else []
     classes = ["highlight", *fence.classes]
     numbers: list[str] = [""] * len(lines)
-    if fence.numbered and lines:
-        last = fence.start + len(lines) - 1
+    shown = len(lines) - len(hidden)
+    if fence.numbered and shown:
+        last = fence.start + shown - 1
         width = min(max(len(str(last)), len(str(fence.start)), 2), 5)
         classes += ["numbered", f"ln-{width}"]
-        numbers = [f'<span class="ln" aria-hidden="true">{fence.start + i}</span>' for i in range(len(lines))]
-    body = "".join(f'<span class="line">{number}{html}\n</span>' for number, html in zip(numbers, lines, strict=True))
+        visible = [i for i in range(len(lines)) if i not in hidden]
+        for n, i in enumerate(visible):
+            numbers[i] = f'<span class="ln" aria-hidden="true">{fence.start + n}</span>'
+    body = "".join(f'<span class="line{" boring" if i in hidden else ""}">{number}{html}\n</span>'
+                   for i, (number, html) in enumerate(zip(numbers, lines, strict=True)))
     language = slugify(fence.language, "") if fence.language else ""
     code_class = f' class="language-{language}"' if language else ""
     at = f' data-line="{line}"' if line is not None else ""

@@ -24,9 +24,13 @@ Check = tuple[str, re.Pattern[str], str, tuple[str, ...]]  # code, pattern, mess
 # an operator, a sub- or superscript of a letter, digit or group; never a cut (code, emphasis).
 TEXLIKE = r"(?:\\[A-Za-z]|[=+<>]|[\^_][\w{])"
 EARLY: tuple[Check, ...] = (  # looked for while escapes still show
-    ("literal.directive", re.compile(r"\{\{#\s*([\w-]+)[^{}\x00]*\}\}"),
-     "'{{#%s …}}' is an mdBook preprocessor directive, which octavo does not run, so it is printed as "
-     "written: paste in the text it stands for, or remove it", ("{{#",)),
+    # mdBook's own directives (octavo.mdbook.includes.KNOWN) are expanded before parsing: one still
+    # here was escaped (\{{#include x}}) to be shown as written.
+    ("literal.directive", re.compile(r"\{\{#\s*(?!(?:include|rustdoc_include|playground|title)\b)([\w-]+)"
+                                     r"[^{}\x00]*\}\}"),
+     "'{{#%s …}}' is not one of mdBook's directives (include, rustdoc_include, playground, title), so it is "
+     "printed as written: if a preprocessor of the book's handles it, declare it as [preprocessor.NAME] in "
+     "book.toml; else paste in the text it stands for, or remove it", ("{{#",)),
     ("literal.fence", re.compile(r"(?m)^[ \t]*(:{3,})"),
      "a ':::' line is left in the text: a fenced div opens with '::: name' or '::: {.class}' on a line of "
      "its own and closes with a bare ':::'; check that this one opens or closes a div", (":::",)),

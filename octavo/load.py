@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from octavo import summary
+from octavo import mdbook, summary
 from octavo.assets import Limits, inspect_file
 from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, key_line, load_config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
@@ -27,10 +27,13 @@ FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang", "bibliography"}
 MAX_CHAPTER_BYTES = 20 * 1024 * 1024  # 200 times the longest chapter of Pepys; larger is a mistake
 
 
-def load_book(root: Path, recall: Recall | None = None) -> tuple[Book, list[Diagnostic]]:
+def load_book(root: Path, recall: Recall | None = None, skip_preprocessors: Sequence[str] = ()
+              ) -> tuple[Book, list[Diagnostic]]:
     """Load the book in ``root``; raises :class:`BookError` with every problem if it can't be built.
 
     ``recall`` (``serve``'s) keeps each chapter's text decoded, for a file that has not changed.
+    mdBook's preprocessors run on the chapters' text (:mod:`octavo.mdbook`), but those named in
+    ``skip_preprocessors``.
     Chapters come back unnumbered: numbering is a transform, run by the pipeline.
     """
     if not root.is_dir():
@@ -43,6 +46,9 @@ def load_book(root: Path, recall: Recall | None = None) -> tuple[Book, list[Diag
     problems += more
     chapters, more = _read_all(root, sources, recall)
     problems += more
+    if not has_errors(problems):
+        chapters, more = mdbook.preprocess(root, config, chapters, parts, skip_preprocessors)
+        problems += more
     if not chapters and not has_errors(problems):
         problems.append(error("book.empty", "the book has no chapters", "book.toml" if config.has_file else "",
                               hint="list chapters in book.toml or add .md files to the folder"))

@@ -43,6 +43,7 @@ class Options:
     jobs: int = 1  # processes to use
     use_cache: bool = True  # OUT/.cache is read and written
     force: bool = False  # build even into an output folder that holds another book's outputs
+    skip_preprocessors: tuple[str, ...] = ()  # [preprocessor.NAME] tables of book.toml not to run
     progress: Callable[[Progress], None] = field(default=quiet, compare=False, repr=False)
     report: Callable[[Diagnostic], None] = field(default=quiet, compare=False, repr=False)
     """Where a writer sends the warnings that do not stop it; :func:`~octavo.pipeline.build` collects
@@ -62,7 +63,7 @@ def output_dir(config: Config, output: Path | None) -> Path:
 
 def resolve(root: Path, *, output: Path | None = None, formats: Iterable[str] | None = None, strict: bool = False,
             allow_remote: bool = False, jobs: int | None = None, use_cache: bool = True, force: bool = False,
-            progress: Callable[[Progress], None] = quiet) -> Options:
+            progress: Callable[[Progress], None] = quiet, skip_preprocessors: Iterable[str] = ()) -> Options:
     """The options of a build of ``root`` with these flags (``None``: not given on the command line).
 
     A ``book.toml`` that cannot be read counts as empty here: the build reads it again and reports
@@ -72,4 +73,4 @@ def resolve(root: Path, *, output: Path | None = None, formats: Iterable[str] | 
     config = config or Config(root, Metadata(title=""))
     wanted = tuple(formats or ()) or config.build.formats
     return Options(output_dir(config, output), tuple(f for f in FORMATS if f in wanted), strict, allow_remote,
-                   jobs or os.cpu_count() or 1, use_cache, force, progress)
+                   jobs or os.cpu_count() or 1, use_cache, force, tuple(skip_preprocessors), progress)

@@ -44,9 +44,9 @@ def build_time() -> datetime:
     return datetime.now(tz=UTC).replace(microsecond=0)
 
 
-def assemble(root: Path, allow_remote: bool = False, jobs: int = 1,
-             memo: Memo = NO_CACHE) -> tuple[Assembled, list[Diagnostic]]:
-    book, problems = load_book(root)
+def assemble(root: Path, allow_remote: bool = False, jobs: int = 1, memo: Memo = NO_CACHE,
+             skip_preprocessors: Sequence[str] = ()) -> tuple[Assembled, list[Diagnostic]]:
+    book, problems = load_book(root, skip_preprocessors=skip_preprocessors)
     return assemble_book(book, problems, allow_remote, jobs, memo)
 
 
@@ -183,7 +183,7 @@ def build(root: Path, options: Options, recall: Recall | None = None) -> BuildRe
     An output folder that holds another book's outputs is an error unless ``force`` is given;
     one that cannot be replaced is found before the build, not after it.
     """
-    book, problems = load_book(root, recall)
+    book, problems = load_book(root, recall, options.skip_preprocessors)
     out = options.output
     if not options.force and (conflict := other_book(book, out)):
         raise BookError([*problems, *conflict])  # before its cache is touched

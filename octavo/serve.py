@@ -72,9 +72,11 @@ class Preview:
     """A running preview of one book: its build folder, HTTP server and watcher."""
 
     def __init__(self, book: Path, host: str = "127.0.0.1", port: int = 0,
-                 formats: Sequence[str] = ("web",), out: Path | None = None) -> None:
+                 formats: Sequence[str] = ("web",), out: Path | None = None,
+                 skip_preprocessors: Sequence[str] = ()) -> None:
         self.book = book.resolve()
         self.formats = list(formats)
+        self.skip_preprocessors = tuple(skip_preprocessors)
         self.state = BuildState()
         self.recall = Recall()  # the cache's entries in memory: a rebuild reads nothing it wrote
         self.stopping = threading.Event()
@@ -103,7 +105,8 @@ class Preview:
         started = time.monotonic()
         warnings: list[Diagnostic] = []
         try:
-            options = resolve(self.book, output=self.out, formats=self.formats, jobs=None if parallel else 1)
+            options = resolve(self.book, output=self.out, formats=self.formats, jobs=None if parallel else 1,
+                              skip_preprocessors=self.skip_preprocessors)
             warnings = build(self.book, options, recall=self.recall).diagnostics
             problems: list[str] = []
         except BookError as exc:
@@ -238,17 +241,18 @@ def error_page(title: str, problems: list[str], version: int) -> str:
 
 
 def make_server(book: Path, host: str = "127.0.0.1", port: int = 0, formats: Sequence[str] = ("web",),
-                out: Path | None = None) -> Preview:
+                out: Path | None = None, skip_preprocessors: Sequence[str] = ()) -> Preview:
     """A preview, not yet started: ``with make_server(book) as preview:`` builds, serves and
     watches until the block ends. Port 0 picks a free port (see ``preview.url``)."""
-    return Preview(book, host, port, formats, out)
+    return Preview(book, host, port, formats, out, skip_preprocessors)
 
 
 def serve(book: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
-          formats: Sequence[str] = ("web",)) -> None:
+          formats: Sequence[str] = ("web",), skip_preprocessors: Sequence[str] = ()) -> None:
     """Serve ``book``'s web edition until Ctrl+C, SIGTERM or SIGHUP (a closed terminal), rebuilding
     it (and ``formats``) on every save; the temporary site is removed whichever stops it."""
-    preview = make_server(book, host, port, formats)  # binding the port may fail: OSError, before any build
+    # binding the port may fail: OSError, before any build
+    preview = make_server(book, host, port, formats, skip_preprocessors=skip_preprocessors)
     try:
         with unwinding():
             preview.start()

@@ -42,6 +42,22 @@ def copy_book(source: Path, dest: Path) -> Path:
     return dest
 
 
+MDBOOK_REPO = CORPUS / "mdbook-repo"  # the mdBook guide with the repository folders its includes reach
+MDBOOK_GUIDE = MDBOOK_REPO / "guide"
+# The guide's own preprocessor is a Rust crate that cargo must download and build: never in tests.
+CORPUS_SKIPS = {MDBOOK_GUIDE: ("guide-helper",), CORPUS / "mdbook-guide": ("guide-helper",)}
+
+
+def copy_project(source: Path, tmp: Path) -> Path:
+    """A copy of a corpus book with its project around it where it has one: mdbook-repo/guide
+    comes with mdbook-repo, whose top gets the .git folder that marks a project."""
+    if not source.is_relative_to(MDBOOK_REPO):
+        return copy_book(source, tmp / source.name)
+    copy_book(MDBOOK_REPO, tmp / MDBOOK_REPO.name)
+    (tmp / MDBOOK_REPO.name / ".git").mkdir()
+    return tmp / MDBOOK_REPO.name / source.relative_to(MDBOOK_REPO)
+
+
 def corpus_book(name: str, tmp: Path) -> Path:
     return copy_book(CORPUS / name, tmp / name)
 
@@ -118,8 +134,9 @@ def build_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
         key = (str(source), formats)
         if key not in cache:
             work = tmp_path_factory.mktemp(source.name)
-            book = copy_book(source, work / source.name)
-            build(book, resolve(book, output=work / "dist", formats=formats))
+            book = copy_project(source, work)
+            build(book, resolve(book, output=work / "dist", formats=formats,
+                                skip_preprocessors=CORPUS_SKIPS.get(source, ())))
             cache[key] = work / "dist"
         return cache[key]
 

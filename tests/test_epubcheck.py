@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT, build_into, epubcheck_messages
+from conftest import CORPUS, MDBOOK_GUIDE, ROOT, build_into, epubcheck_messages
 
 
-@pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock", CORPUS / "pepys", CORPUS / "mdbook-guide"],
+@pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock", CORPUS / "pepys", MDBOOK_GUIDE],
                          ids=lambda p: p.name)
 def test_epubcheck_reports_nothing(book: Path, build_book: Callable[..., Path]) -> None:
     out = build_book(book)

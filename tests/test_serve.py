@@ -154,9 +154,10 @@ def test_the_serve_command_passes_its_formats_on(tmp_path: Path, monkeypatch: py
     asked: list[object] = []
     monkeypatch.setattr(serve, "serve", lambda *args: asked.append(args))
     book = copy_book(ROOT / "book", tmp_path / "book")
-    result = CliRunner().invoke(cli.main, ["serve", str(book), "-f", "pdf", "-f", "epub", "--port", "0"])
+    result = CliRunner().invoke(cli.main, ["serve", str(book), "-f", "pdf", "-f", "epub", "--port", "0",
+                                           "--skip-preprocessor", "katex"])
     assert result.exit_code == 0, result.output
-    assert asked == [(book, "127.0.0.1", 0, False, ["epub", "pdf", "web"])]
+    assert asked == [(book, "127.0.0.1", 0, False, ["epub", "pdf", "web"], ("katex",))]
 
 
 # A rebuild keeps much of the previous build in memory (the cache's entries, decoded chapters, the

@@ -8,18 +8,20 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from octavo import templates
+from octavo import highlight, templates
 from octavo.memo import Memo, digest, files_digest
 from octavo.model import Assembled, Page, RenderedChapter, TocEntry
 from octavo.transforms import xrefs
 from octavo.transforms.xrefs import UrlFor
 
 
-def page_body(assembled: Assembled, page: Page, url_for: UrlFor) -> Markup:
-    """The page's chapter XHTML with internal links placed for this output."""
+def page_body(assembled: Assembled, page: Page, url_for: UrlFor, hidden_code: bool = False) -> Markup:
+    """The page's chapter XHTML with internal links placed for this output; the hidden lines of
+    its code only if ``hidden_code`` (the web edition, where a toggle shows them)."""
     if page.chapter is None:
         return Markup("")
-    return Markup(xrefs.relink(page.chapter.html, assembled.xrefs, url_for, page.id))
+    html = page.chapter.html if hidden_code else highlight.without_hidden(page.chapter.html)
+    return Markup(xrefs.relink(html, assembled.xrefs, url_for, page.id))
 
 
 def images(assembled: Assembled) -> list[str]:

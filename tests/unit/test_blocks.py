@@ -211,7 +211,7 @@ def test_targets_are_found_by_their_id_prefix(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("markdown", "code", "line", "says"), [
-    ("Text.\n\n{{#include ../src/main.rs}}\n", "literal.directive", 3, "'{{#include …}}'"),
+    ("Text.\n\n{{#template ../src/main.md}}\n", "literal.directive", 3, "'{{#template …}}'"),
     ("Text\n:::\nmore\n", "literal.fence", 2, "':::'"),
     ("> [!NOTE] A title\n> Text.\n", "literal.alert", 1, "'[!NOTE]'"),
     ("> [!DANGER]\n> Text.\n", "literal.alert", 1, "'[!DANGER]'"),
@@ -239,7 +239,8 @@ def test_syntax_left_in_the_text_is_a_warning_at_its_line(markdown: str, code: s
     "![x](a.svg){#fig-x}\n",
     "<div>{{#include x}}</div>\n",
     "An e-mail: jo@fig-tree.org.\n",
+    "Write {{#include file.rs}} or {{#rustdoc_include a.rs:2}}, {{#playground b.rs}}, {{#title T}}.\n",
 ], ids=["inline-code", "fenced-code", "indented-code", "escaped-dollars", "escaped-brackets", "heading-attrs",
-        "image-attrs", "raw-html", "email"])
+        "image-attrs", "raw-html", "email", "mdbook-directives"])
 def test_code_escapes_and_syntax_octavo_reads_are_not_warned_about(markdown: str, tmp_path: Path) -> None:
     assert [p.code for p in rendered(markdown, tmp_path).diagnostics if p.code.startswith("literal.")] == []

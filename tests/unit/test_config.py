@@ -70,11 +70,11 @@ def test_missing_title(tmp_path: Path) -> None:
     assert any("'book.title' is missing" in p.message for p in problems)
 
 
-def test_mdbook_tables_are_ignored_with_one_notice(tmp_path: Path) -> None:
+def test_mdbook_tables_are_ignored_with_one_notice_but_preprocessors_run(tmp_path: Path) -> None:
     _, problems = config_of(tmp_path, '[book]\ntitle = "T"\nsrc = "src"\n[output.html]\nx = 1\n'
                                       '[preprocessor.links]\n[rust]\nedition = "2021"\n')
     assert [p.severity for p in problems] == [Severity.NOTICE]
-    assert "[output], [preprocessor], [rust]" in problems[0].message
+    assert problems[0].message.endswith("[output], [rust]")  # octavo.mdbook runs [preprocessor.*]
 
 
 def test_site_links_must_be_web_addresses(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from octavo import __version__, codestyle, templates
+from octavo import __version__, codestyle, highlight, templates
 from octavo.diagnostics import Diagnostic, warning
 from octavo.model import Assembled, Page, TocEntry
 from octavo.transforms.crossrefs import has_page_references
@@ -131,8 +131,9 @@ class UnitRenderer:
             local = {fragment: mark for (owner, fragment), mark in self.marks.items()
                      if owner == page.id and fragment}
             undrawn: list[str] = []
-            body = print_body(page.chapter.html, page.id, self.assembled.xrefs, local, long_note,
-                              context["page_number"], self.plain, self.assembled.memo.area("math"), undrawn)
+            body = print_body(highlight.without_hidden(page.chapter.html), page.id, self.assembled.xrefs, local,
+                              long_note, context["page_number"], self.plain, self.assembled.memo.area("math"),
+                              undrawn)
             self.problems += [warning("math.print", f"the formula '{tex}' could not be drawn for the PDF, which "
                                       "prints its TeX instead", page.chapter.source,
                                       hint="simplify the formula; the EPUB and the web edition show it as MathML")

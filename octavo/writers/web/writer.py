@@ -225,7 +225,8 @@ class SitePages:
 
     def _render(self, position: int) -> str:
         page = self.assembled.pages[position - 1]
-        body = web_body(page_body(self.assembled, page, self.sitemap.url), intro=page.kind == "part")
+        body = web_body(page_body(self.assembled, page, self.sitemap.url, hidden_code=True),
+                        intro=page.kind == "part")
         return templates.render(self.env, self.template(page), **self.context(position), title=page.title,
                                 kind=page.kind, current=page.id, page=page, body=body)
 

@@ -281,9 +281,33 @@
     }
   }
 
+  // mdBook's hidden code lines (span.line.boring, octavo/highlight.py): shown until this script
+  // runs, then folded behind a button per block that says how many there are.
+  function setupHiddenLines() {
+    var blocks = document.querySelectorAll("pre.highlight");
+    Array.prototype.forEach.call(blocks, function (pre) {
+      var count = pre.querySelectorAll(".line.boring").length;
+      if (!count) return;
+      var noun = count === 1 ? " hidden line" : " hidden lines";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button code-toggle";
+      function show(shown) {
+        pre.classList.toggle("show-hidden", shown);
+        button.setAttribute("aria-expanded", shown ? "true" : "false");
+        button.textContent = (shown ? "Hide " : "Show ") + count + noun;
+      }
+      button.addEventListener("click", function () { show(!pre.classList.contains("show-hidden")); });
+      show(false);
+      pre.classList.add("has-hidden");
+      pre.parentNode.insertBefore(button, pre);
+    });
+  }
+
   function start() {
     setupDrawer();
     setupSearch();
+    setupHiddenLines();
     highlight();
   }
 
