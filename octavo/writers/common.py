@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,11 +15,13 @@ from octavo.transforms import xrefs
 from octavo.transforms.xrefs import UrlFor
 
 
-def page_body(assembled: Assembled, page: Page, url_for: UrlFor) -> Markup:
-    """The page's chapter XHTML with internal links placed for this output."""
+def page_body(assembled: Assembled, page: Page, url_for: UrlFor,
+              outside: Callable[[str], str] | None = None) -> Markup:
+    """The page's chapter XHTML with internal links placed for this output (and the links out of
+    the book by ``outside``, see :func:`octavo.transforms.xrefs.relink`)."""
     if page.chapter is None:
         return Markup("")
-    return Markup(xrefs.relink(page.chapter.html, assembled.xrefs, url_for, page.id))
+    return Markup(xrefs.relink(page.chapter.html, assembled.xrefs, url_for, page.id, outside))
 
 
 def images(assembled: Assembled) -> list[str]:

@@ -1,0 +1,49 @@
+"""mdBook's addressing rules, so the web edition of an mdBook project keeps its book's addresses.
+
+A hosted mdBook book is linked to by page path and heading id (``cli/build.html#--open``); the
+web edition of the same project answers at the same addresses: a page's path is its source's path
+under ``src/`` (``README.md`` becoming ``index.html``), and a heading's id is made by mdBook's
+rule (its text lower-cased, spaces to hyphens, only letters, digits, ``_`` and ``-`` kept; a
+repeated id gets ``-1``, ``-2``...), not by octavo's own slugs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import urljoin
+
+
+def page_path(source: str, src: str) -> str:
+    """``src/cli/build.md`` -> ``cli/build.html``; a ``README.md`` (any case) is its folder's ``index.html``."""
+    prefix = "" if src in ("", ".") else src.rstrip("/") + "/"
+    path = source[len(prefix):] if prefix and source.startswith(prefix) else source
+    folder, _, name = path.rpartition("/")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    if stem.lower() == "readme":
+        stem = "index"
+    return f"{folder}/{stem}.html" if folder else f"{stem}.html"
+
+
+def source_path(source: str, src: str) -> str:
+    """The chapter's path under ``src/``, as mdBook's ``edit-url-template`` ``{path}`` names it."""
+    prefix = "" if src in ("", ".") else src.rstrip("/") + "/"
+    return source[len(prefix):] if prefix and source.startswith(prefix) else source
+
+
+def heading_id(text: str, taken: dict[str, int]) -> str:
+    """mdBook's id for a heading with this plain text; ``taken`` counts the ids made so far on
+    the page, as mdBook counts them, so the second "Example" is ``example-1``."""
+    base = "".join(c.lower() if c.isalnum() or c in "_-" else "-" if c.isspace() else ""
+                   for c in text.strip())
+    count = taken.get(base, 0)
+    taken[base] = count + 1
+    return f"{base}-{count}" if count else base
+
+
+def outside(base: str | None, page: str, href: str) -> str:
+    """Where a link out of the book goes: ``href`` read from ``page`` (a site path) of a site served
+    at ``base``; without a base, the site path it names (``../std/index.html`` from the top)."""
+    if base:
+        return urljoin(urljoin(base if base.endswith("/") else base + "/", page), href)
+    folder = posixpath.dirname(page)
+    return posixpath.normpath(posixpath.join(folder, href)) + ("/" if href.endswith("/") else "")
