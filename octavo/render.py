@@ -264,11 +264,16 @@ class _Walker:
         try:
             path = book_relative(self.root, self.base, target)
         except OutsideBook:
-            self._outside(element, name, href, line)
+            if element.tag == "a" and not target.startswith("/") and "\\" not in target:
+                self._outside(element, name, href, line)
+            else:
+                self.problems.append(error("link.outside", f"link '{href}' leaves the book folder",
+                                           self.chapter.source, line, hint="link to chapters inside the book"))
+                _unlink(element, name)
             return
         chapter_id = self._chapter_at(path)
         src = self.ctx.mdbook_src
-        if chapter_id is None and src and src != "." and not path.startswith(src.rstrip("/") + "/"):
+        if chapter_id is None and element.tag == "a" and src and src != "." and not path.startswith(src + "/"):
             self._outside(element, name, href, line)  # out of an mdBook's src/: another book of the site
             return
         if chapter_id is None:
