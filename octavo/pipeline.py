@@ -39,6 +39,14 @@ if TYPE_CHECKING:
     from octavo.remote import Store
 
 
+def mdbook_markdown(book: Book) -> tuple[bool, str]:
+    """Smart punctuation and math syntax: an mdBook project's as its ``[output.html]`` says."""
+    if book.mdbook_src is None:
+        return True, "tex"
+    html = book.config.mdbook
+    return html.smart_punctuation, "mathjax" if html.mathjax_support else "none"
+
+
 def link_base(config: Config) -> str | None:
     """The web address the site is served at, for links that leave the book: ``[site] base-url``,
     or mdBook's ``site-url`` when it is a whole address (a bare path like ``/book/`` is not one)."""
@@ -75,7 +83,7 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote,
                         Limits.megapixels(book.config.build.max_megapixels).pixels, bool(sources and sources.notes),
-                        book.mdbook_src, link_base(book.config))
+                        book.mdbook_src, link_base(book.config), *mdbook_markdown(book))
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics

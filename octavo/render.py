@@ -62,10 +62,13 @@ class RenderContext:
     citation_notes: bool = False  # the citation style is a note style: citations make footnotes
     mdbook_src: str | None = None  # an mdBook project's src folder: mdBook's ids and page paths
     link_base: str | None = None  # the web address the site is served at, for links out of the book
+    smart_punctuation: bool = True  # curly quotes and dashes (an mdBook project: its smart-punctuation)
+    math_syntax: str = "tex"  # see markdown.parser: "mathjax" or "none" in an mdBook project
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
-    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes)
+    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes,
+                                  ctx.smart_punctuation, ctx.math_syntax)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     problems += [notice(code, message, chapter.source, line, hint=hint)
                  for code, message, line, hint in env.get("notices", [])]
