@@ -141,7 +141,7 @@ class MdBookHtml:
     site_url: str | None = None  # site-url: where the web edition is served ("/book/" or a full URL)
     additional_css: tuple[str, ...] = ()  # book-relative sheets the web edition loads after octavo's
     git_repository_url: str | None = None
-    edit_url_template: str | None = None  # "{path}" is the chapter's path under src/
+    edit_url_template: str | None = None  # "{path}" is the chapter's path in the book folder
     mathjax_support: bool = False  # \\( \\) and \\[ \\] are math, as MathJax reads them
     smart_punctuation: bool = False  # mdBook's default: quotes and dashes as typed
     redirect: tuple[tuple[str, str], ...] = ()  # (old page, where it went), as written

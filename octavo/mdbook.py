@@ -24,12 +24,6 @@ def page_path(source: str, src: str) -> str:
     return f"{folder}/{stem}.html" if folder else f"{stem}.html"
 
 
-def source_path(source: str, src: str) -> str:
-    """The chapter's path under ``src/``, as mdBook's ``edit-url-template`` ``{path}`` names it."""
-    prefix = "" if src in ("", ".") else src.rstrip("/") + "/"
-    return source[len(prefix):] if prefix and source.startswith(prefix) else source
-
-
 def heading_id(text: str, taken: dict[str, int]) -> str:
     """mdBook's id for a heading with this plain text; ``taken`` counts the ids made so far on
     the page, as mdBook counts them, so the second "Example" is ``example-1``."""

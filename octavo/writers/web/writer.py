@@ -284,11 +284,12 @@ class SitePages:
                 "side_contents": self.sidebar.for_page(current), "edit_url": self.edit_url(page)}
 
     def edit_url(self, page: Page | None) -> str | None:
-        """mdBook's edit link: ``edit-url-template`` with ``{path}`` the chapter's path under src/."""
+        """mdBook's edit link: ``edit-url-template`` with ``{path}`` the chapter's path in the book
+        folder (``src/cli/build.md``), as mdBook fills it in."""
         template, src = self.common["edit_template"], self.assembled.book.mdbook_src
         if not template or page is None or page.chapter is None or src is None:
             return None
-        return str(template).replace("{path}", mdbook.source_path(page.chapter.source, src))
+        return str(template).replace("{path}", page.chapter.source)
 
     def home(self) -> str:
         meta = self.assembled.book.config.meta
