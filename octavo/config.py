@@ -443,7 +443,10 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
     ignored = [key for key in IGNORED_TABLES if key in data]
     if ignored:
         problems.append(notice("config.ignored", "ignoring tables octavo does not use: "
-                               + ", ".join(f"[{k}]" for k in ignored), CONFIG_NAME))
+                               + ", ".join(f"[{k}]" for k in ignored)
+                               + (" (but for the [output.html] keys octavo reads: site-url, additional-css, "
+                                  "git-repository-url, edit-url-template, mathjax-support, smart-punctuation, "
+                                  "redirect)" if "output" in ignored else ""), CONFIG_NAME))
     book = r.table(data, "book")
     if "title" not in book:
         r.fail("book", "'book.title' is missing", 'add title = "My Book" under [book]')
