@@ -4,7 +4,8 @@ A hosted mdBook book is linked to by page path and heading id (``cli/build.html#
 web edition of the same project answers at the same addresses: a page's path is its source's path
 under ``src/`` (``README.md`` becoming ``index.html``), and a heading's id is made by mdBook's
 rule (its text lower-cased, spaces to hyphens, only letters, digits, ``_`` and ``-`` kept; a
-repeated id gets ``-1``, ``-2``...), not by octavo's own slugs.
+repeated id gets ``-1``, ``-2``...), not by octavo's own slugs. The rules were read off mdBook
+0.5.4's output (``tests/test_mdbook_web.py`` compares the two on the mdBook guide).
 """
 
 from __future__ import annotations
@@ -24,14 +25,21 @@ def page_path(source: str, src: str) -> str:
     return f"{folder}/{stem}.html" if folder else f"{stem}.html"
 
 
-def heading_id(text: str, taken: dict[str, int]) -> str:
-    """mdBook's id for a heading with this plain text; ``taken`` counts the ids made so far on
-    the page, as mdBook counts them, so the second "Example" is ``example-1``."""
-    base = "".join(c.lower() if c.isalnum() or c in "_-" else "-" if c.isspace() else ""
-                   for c in text.strip())
-    count = taken.get(base, 0)
-    taken[base] = count + 1
-    return f"{base}-{count}" if count else base
+def heading_id(text: str, used: dict[str, int]) -> str:
+    """mdBook's id for a heading with this plain text. ``used`` holds the page's ids so far, each
+    with the next number to try after it, so a repeated "Example" is ``example-1``, then
+    ``example-2``, and a heading "Example-1" after the first repeat becomes ``example-1-1``."""
+    base = "".join(c.lower() if c.isalnum() or c in "_-" else "-" if c.isspace() else "" for c in text.strip())
+    if base not in used:
+        used[base] = 1
+        return base
+    number = used[base]
+    while f"{base}-{number}" in used:
+        number += 1
+    used[base] = number + 1
+    made = f"{base}-{number}"
+    used[made] = 1
+    return made
 
 
 def outside(base: str | None, page: str, href: str) -> str:

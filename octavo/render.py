@@ -403,7 +403,7 @@ def _assign_heading_ids(root: etree._Element, mdbook_ids: bool = False) -> list[
     """Every heading gets an id: its own, or a slug of its text made unique in the chapter (in an
     mdBook project, by mdBook's rule, so links into the hosted book still land)."""
     taken = {str(ident) for ident in IDS(root) if ident}
-    counts: dict[str, int] = {}
+    counts = dict.fromkeys(taken, 1)  # mdBook's numbering steps over the ids the chapter has already
     headings: list[Heading] = []
     for element in root.iter(*HEADINGS, *(("dt",) if mdbook_ids else ())):
         if _inside(element, "aside"):

@@ -54,6 +54,7 @@ RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "y
 EPUB_TYPE = re.compile(r' epub:type="[^"]*"(?=[^<>]*>)')
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
+SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 # An id of a footnote or of its call, or a link to one: the notes of markdown.py, with label and number.
 NOTE_ID = re.compile(r'(\s(?:id="|href="#))(note|noteref)-([A-Za-z0-9-]+?)(?:-(\d+))?"')
 # A URL attribute holding a path from the site's top (every path in a page is made so: links,
@@ -189,7 +190,16 @@ def rebase(html: str, file: str) -> str:
     """A page's HTML for its place ``file`` in the site: its paths, all written from the site's
     top, reached through "../" from a page in a folder (an mdBook project's ``cli/build.html``)."""
     depth = file.count("/")
-    return SITE_PATH.sub(lambda m: m.group(1) + "../" * depth, html) if depth else html
+    if not depth:
+        return html
+    up = "../" * depth
+
+    def candidates(match: re.Match[str]) -> str:  # srcset="a.png 1x, b.png 2x": each URL
+        return match.group(1) + ", ".join(
+            up + item if item and not re.match(r"^([#/]|[A-Za-z][A-Za-z0-9+.-]*:)", item) else item
+            for item in (part.strip() for part in match.group(2).split(", "))) + '"'
+
+    return SRCSET.sub(candidates, SITE_PATH.sub(lambda m: m.group(1) + up, html))
 
 
 WRITER = Writer("web edition", ("web",), write_web)
