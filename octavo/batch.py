@@ -21,14 +21,15 @@ from octavo.render import RenderContext, render_chapter
 
 CODE = ("markdown.py", "highlight.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py",
         "svg.py", "raster.py", "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py",
-        "leftovers.py", "labels.py")
+        "leftovers.py", "labels.py", "mdbook/web.py")
 T = TypeVar("T")
 
 
 def context_key(ctx: RenderContext) -> str:
     """What every chapter's rendering shares: octavo's code and the book-wide context."""
     return digest(code_digest(*CODE), highlight.ENGINE, ctx.root, ctx.language, sorted(ctx.chapter_ids.items()),
-                  ctx.allow_remote, ctx.max_pixels, ctx.citation_notes)
+                  ctx.allow_remote, ctx.max_pixels, ctx.citation_notes, ctx.mdbook_src, ctx.link_base,
+                  ctx.smart_punctuation, ctx.math_syntax)
 
 
 def chapter_key(chapter: Chapter, context: str, memo: Memo = NO_CACHE) -> str:

@@ -136,6 +136,20 @@ class PdfOptions:
 
 
 @dataclass(frozen=True)
+class MdBookHtml:
+    """The keys of mdBook's ``[output.html]`` that octavo honours, so a hosted mdBook book keeps its
+    addresses: where it is served, its extra sheets, its edit link, its redirects and its Markdown."""
+
+    site_url: str | None = None  # site-url: where the web edition is served ("/book/" or a full URL)
+    additional_css: tuple[str, ...] = ()  # book-relative sheets the web edition loads after octavo's
+    git_repository_url: str | None = None
+    edit_url_template: str | None = None  # "{path}" is the chapter's path in the book folder
+    mathjax_support: bool = False  # \\( \\) and \\[ \\] are math, as MathJax reads them
+    smart_punctuation: bool = False  # mdBook's default: quotes and dashes as typed
+    redirect: tuple[tuple[str, str], ...] = ()  # (old page, where it went), as written
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     meta: Metadata
@@ -146,6 +160,7 @@ class Config:
     pdf: PdfOptions = field(default_factory=PdfOptions)
     has_file: bool = True
     citations: CitationOptions = field(default_factory=CitationOptions)
+    mdbook: MdBookHtml = field(default_factory=MdBookHtml)
 
 
 class _Reader:
@@ -350,6 +365,47 @@ def _citations(r: _Reader, book: Mapping[str, Any]) -> CitationOptions:
     )
 
 
+def _mdbook_html(r: _Reader, output: Mapping[str, Any]) -> MdBookHtml:
+    """mdBook's ``[output.html]``: the keys octavo uses, checked; its other keys are mdBook's own
+    business (themes, playground, search tuning) and stay ignored with the table's notice."""
+    html = r.table(output, "html") if isinstance(output, dict) else {}
+    where = "output.html."
+    redirect = r.table(html, "redirect")
+    pairs: list[tuple[str, str]] = []
+    for old, new in redirect.items():
+        if not isinstance(new, str) or not new.strip():
+            r.fail(old, f"'{where}redirect.\"{old}\"' must be the address of the page it moved to")
+        elif not old.endswith(".html") or ".." in old.split("/") or "\\" in old:
+            r.fail(old, f"redirect '{old}' must name an .html page inside the site", 'e.g. "/old/page.html"')
+        elif is_unsafe_url(new):
+            r.fail(old, f"redirect to '{new}' is not a web address or a page of the site")
+        else:
+            pairs.append((old.lstrip("/"), new))
+    site_url = r.string(html, "site-url", where)
+    for key in ("git-repository-url", "edit-url-template"):
+        value = r.string(html, key, where)
+        if value is not None and not re.match(r"^https?://", value):
+            r.fail(key, f"'{where}{key}' must start with http:// or https://, not '{value}'")
+    return MdBookHtml(
+        site_url=site_url,
+        additional_css=r.strings(html, "additional-css", where) or (),
+        git_repository_url=_web_address(r.string(html, "git-repository-url", where)),
+        edit_url_template=_web_address(r.string(html, "edit-url-template", where)),
+        mathjax_support=bool(r.boolean(html, "mathjax-support", where)),
+        smart_punctuation=bool(r.boolean(html, "smart-punctuation", where) or r.boolean(html, "curly-quotes", where)),
+        redirect=tuple(pairs),
+    )
+
+
+def _web_address(value: str | None) -> str | None:
+    return value if value is not None and re.match(r"^https?://", value) else None
+
+
+def is_unsafe_url(url: str) -> bool:
+    """A link that would run something or read a local file rather than open a page."""
+    return bool(re.match(r"^\s*(javascript|vbscript|data|file):", url, re.I))
+
+
 def _pdf(r: _Reader, pdf: Mapping[str, Any]) -> PdfOptions:
     r.check_keys(pdf, PDF_KEYS, "pdf.")
     return PdfOptions(bool(r.boolean(pdf, "page-references", "pdf.")))
@@ -390,7 +446,10 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
     ignored = [key for key in IGNORED_TABLES if key in data and key not in RUN_TABLES]
     if ignored:
         problems.append(notice("config.ignored", "ignoring tables octavo does not use: "
-                               + ", ".join(f"[{k}]" for k in ignored), CONFIG_NAME))
+                               + ", ".join(f"[{k}]" for k in ignored)
+                               + (" (but for the [output.html] keys octavo reads: site-url, additional-css, "
+                                  "git-repository-url, edit-url-template, mathjax-support, smart-punctuation, "
+                                  "redirect)" if "output" in ignored else ""), CONFIG_NAME))
     book = r.table(data, "book")
     if "title" not in book:
         r.fail("book", "'book.title' is missing", 'add title = "My Book" under [book]')
@@ -403,6 +462,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
         style=_style(r, r.table(data, "style")),
         citations=_citations(r, book),
         pdf=_pdf(r, r.table(data, "pdf")),
+        mdbook=_mdbook_html(r, r.table(data, "output")),
     )
     problems.extend(r.problems)
     return config, problems

@@ -55,6 +55,9 @@ def load_book(root: Path, recall: Recall | None = None, skip_preprocessors: Sequ
     if has_errors(problems):
         raise BookError(problems)
     book = _assemble(config, chapters, parts)
+    src = config.outline.src or "src"
+    if not config.outline.explicit and (root / src / "SUMMARY.md").is_file():
+        book = replace(book, mdbook_src=src.strip("/"))
     book, more = _finish_metadata(root, book)
     problems += more
     if has_errors(problems):

@@ -27,7 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from octavo import highlight, leftovers, sanitize
 from octavo.blocks import blocks_plugin
 from octavo.citations.syntax import citations_plugin
-from octavo.math import math_plugin
+from octavo.math import math_plugin, mathjax_plugin
 from octavo.paths import slugify
 from octavo.refs import refs_plugin
 
@@ -77,18 +77,25 @@ def _tags(names: list[str]) -> str:
 
 
 @lru_cache(maxsize=8)
-def parser(language: str) -> MarkdownIt:
-    """The parser for a book language; built once per process and never changed after."""
+def parser(language: str, smart: bool = True, math_syntax: str = "tex") -> MarkdownIt:
+    """The parser for a book language; built once per process and never changed after.
+
+    An mdBook project is read as mdBook reads it: ``smart`` punctuation only with its
+    ``smart-punctuation``, and math (``math_syntax``) only with ``mathjax-support``, written in
+    MathJax's delimiters ("mathjax"; "none" without it); octavo's own books get both always ("tex").
+    """
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
     md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes,
                                    "alerts": True}, renderer_cls=Renderer)
     # markdown-it's "replacements" would also turn (c), (r) and (tm) into symbols, which breaks
     # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
-    md.enable(["table", "strikethrough", "smartquotes"])
+    md.enable(["table", "strikethrough", *(["smartquotes"] if smart else [])])
     md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
     md.use(highlight.code_plugin)
-    md.use(math_plugin)
-    md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
+    if math_syntax != "none":
+        md.use(mathjax_plugin if math_syntax == "mathjax" else math_plugin)
+    if smart:
+        md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
     md.core.ruler.push("octavo_heading_attrs", heading_attrs)
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
@@ -101,13 +108,15 @@ def parser(language: str) -> MarkdownIt:
     return md
 
 
-def to_xhtml(text: str, language: str, first_line: int = 1, citation_notes: bool = False) -> tuple[str, Env]:
+def to_xhtml(text: str, language: str, first_line: int = 1, citation_notes: bool = False, smart: bool = True,
+             math_syntax: str = "tex") -> tuple[str, Env]:
     """Render Markdown to an XHTML fragment; ``env`` carries what the rules noticed.
 
-    ``citation_notes``: the book's citation style puts citations in footnotes.
+    ``citation_notes``: the book's citation style puts citations in footnotes; ``smart`` and
+    ``math_syntax``: see :func:`parser`.
     """
     env: Env = {"first_line": first_line, "problems": [], "raw_html": False, "citation_notes": citation_notes}
-    md = parser(language)
+    md = parser(language, smart, math_syntax)
     tokens = md.parse(text, env)
     leftovers.report(tokens, env)
     html = md.renderer.render(tokens, md.options, env)

@@ -77,6 +77,38 @@ def math_plugin(md: MarkdownIt) -> None:
     md.add_render_rule(AMSMATH, render_block)
 
 
+# mdBook's MathJax delimiters, \\( \\) and \\[ \\], as written in the Markdown (the second backslash
+# is Markdown's escape, which mdBook leaves to MathJax to see through).
+MATHJAX = ((re.compile(r"\\\\\((.+?)\\\\\)", re.S), INLINE), (re.compile(r"\\\\\[(.+?)\\\\\]", re.S), DISPLAY_INLINE))
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def mathjax_plugin(md: MarkdownIt) -> None:
+    """mdBook's math (``[output.html] mathjax-support``): ``\\(…\\)`` inline and ``\\[…\\]`` display,
+    and no ``$``, which mdBook leaves as text. The formula is what MathJax would read after
+    Markdown: ``\\\\`` in it is one backslash pair, ``\\_`` an underscore."""
+    md.inline.ruler.before("escape", "math_mathjax", _mathjax)
+    md.core.ruler.after("inline", "octavo_math", display_paragraphs)
+    md.add_render_rule(INLINE, render_inline)
+    md.add_render_rule(DISPLAY_INLINE, render_display_inline)
+    md.add_render_rule(BLOCK, render_block)
+
+
+def _mathjax(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("\\\\", state.pos):
+        return False
+    for pattern, kind in MATHJAX:
+        found = pattern.match(state.src, state.pos)
+        if found and "\n\n" not in found.group(1):
+            if not silent:
+                token = state.push(kind, "math", 0)
+                token.content = MARKDOWN_ESCAPE.sub(r"\1", found.group(1)).strip()
+                token.markup = found.group(0)[:3]
+            state.pos = found.end()
+            return True
+    return False
+
+
 def _pandoc_dollar(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
     """dollarmath's inline rule with pandoc's digit rule: ``$x$5`` is text, ``5$x$`` is math,
     ``$$x$$5`` is display math."""

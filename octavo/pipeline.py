@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from octavo import styles
 from octavo.assets import Finding, Limits, clean_copies, inspect_data, media_type
 from octavo.batch import render_all
 from octavo.citations import resolve as citations
+from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo, Recall
@@ -35,6 +37,21 @@ from octavo.writers.registry import FORMATS, OUTPUTS
 
 if TYPE_CHECKING:
     from octavo.remote import Store
+
+
+def mdbook_markdown(book: Book) -> tuple[bool, str]:
+    """Smart punctuation and math syntax: an mdBook project's as its ``[output.html]`` says."""
+    if book.mdbook_src is None:
+        return True, "tex"
+    html = book.config.mdbook
+    return html.smart_punctuation, "mathjax" if html.mathjax_support else "none"
+
+
+def link_base(config: Config) -> str | None:
+    """The web address the site is served at, for links that leave the book: ``[site] base-url``,
+    or mdBook's ``site-url`` when it is a whole address (a bare path like ``/book/`` is not one)."""
+    site_url = config.mdbook.site_url or ""
+    return config.site.base_url or (site_url if re.match(r"^https?://", site_url) else None)
 
 
 def build_time() -> datetime:
@@ -65,7 +82,8 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     problems += more
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote,
-                        Limits.megapixels(book.config.build.max_megapixels).pixels, bool(sources and sources.notes))
+                        Limits.megapixels(book.config.build.max_megapixels).pixels, bool(sources and sources.notes),
+                        book.mdbook_src, link_base(book.config), *mdbook_markdown(book))
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics

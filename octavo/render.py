@@ -30,11 +30,15 @@ from octavo.assets import (
     without_doctype,
 )
 from octavo.diagnostics import Diagnostic, error, notice, warning
+from octavo.mdbook import web as mdbook
 from octavo.memo import digest
 from octavo.model import Chapter, CrossRef, Heading, RemoteImage, RenderedChapter, XRef
 from octavo.paths import OutsideBook, book_relative, is_url, slugify
 
 XREF = "octavo:"  # internal links are written octavo:<chapter-id>#<fragment> until a writer places them
+# A link out of the book with no web address to resolve it against: octavo-out:<site path>. The
+# web edition links the site path; the EPUB and PDF, which cannot, keep the link's text.
+OUTSIDE = "octavo-out:"
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 ROLE_TO_EPUB_TYPE = {"doc-noteref": "noteref", "doc-footnote": "footnote", "doc-endnotes": "footnotes",
                      "doc-backlink": "backlink"}
@@ -57,10 +61,15 @@ class RenderContext:
     allow_remote: bool = False
     max_pixels: int = DEFAULT_MEGAPIXELS * MEGAPIXEL  # [build] max-megapixels: larger images are errors
     citation_notes: bool = False  # the citation style is a note style: citations make footnotes
+    mdbook_src: str | None = None  # an mdBook project's src folder: mdBook's ids and page paths
+    link_base: str | None = None  # the web address the site is served at, for links out of the book
+    smart_punctuation: bool = True  # curly quotes and dashes (an mdBook project: its smart-punctuation)
+    math_syntax: str = "tex"  # see markdown.parser: "mathjax" or "none" in an mdBook project
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
-    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes)
+    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes,
+                                  ctx.smart_punctuation, ctx.math_syntax)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     problems += [notice(code, message, chapter.source, line, hint=hint)
                  for code, message, line, hint in env.get("notices", [])]
@@ -71,7 +80,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     walker = _Walker(chapter, ctx)
     walker.walk(root)
     problems += walker.problems
-    headings = _assign_heading_ids(root)
+    headings = _assign_heading_ids(root, ctx.mdbook_src is not None)
     problems += [warning("heading.empty", "this heading has no text, so it is left out of the contents",
                          chapter.source, h.line, hint="write the heading's words, or remove the line")
                  for h in headings if not h.text]
@@ -253,17 +262,24 @@ class _Walker:
             if not href.lower().startswith(WEB_SCHEMES):
                 self.problems.append(warning("link.scheme", f"removed a link to '{href}'", self.chapter.source,
                                              line, hint="links may point to web pages and chapters only"))
-                del element.attrib[name]
+                _unlink(element, name)
             return
         target, _, fragment = href.partition("#")
         try:
             path = book_relative(self.root, self.base, target)
         except OutsideBook:
-            self.problems.append(error("link.outside", f"link '{href}' leaves the book folder",
-                                       self.chapter.source, line, hint="link to chapters inside the book"))
-            del element.attrib[name]
+            if element.tag == "a" and not target.startswith("/") and "\\" not in target:
+                self._outside(element, name, href, line)
+            else:
+                self.problems.append(error("link.outside", f"link '{href}' leaves the book folder",
+                                           self.chapter.source, line, hint="link to chapters inside the book"))
+                _unlink(element, name)
             return
         chapter_id = self._chapter_at(path)
+        src = self.ctx.mdbook_src
+        if chapter_id is None and element.tag == "a" and src and src != "." and not path.startswith(src + "/"):
+            self._outside(element, name, href, line)  # out of an mdBook's src/: another book of the site
+            return
         if chapter_id is None:
             self._unlinked(element, name, href, path, line)
             return
@@ -290,7 +306,23 @@ class _Walker:
         hint = "add the file to the outline in book.toml" if path.endswith(".md") else \
             "link to a chapter, or to a web address"
         self.problems.append(warning("link.missing", message, self.chapter.source, line, hint=hint))
-        del element.attrib[name]
+        _unlink(element, name)
+
+    def _outside(self, element: etree._Element, name: str, href: str, line: int | None) -> None:
+        """A link that leaves the book (``../std/index.html``, to a book served beside it): resolved
+        against the site's web address when the book says it, else kept for the web edition as
+        written, and as its text in the EPUB and PDF, which cannot carry a link to a file they lack."""
+        src = self.ctx.mdbook_src
+        page = mdbook.page_path(self.chapter.source, src) if src is not None else self.chapter.source
+        if self.ctx.link_base:
+            element.set(name, mdbook.outside(self.ctx.link_base, page, href))
+            return
+        element.set(name, OUTSIDE + mdbook.outside(None, page, href))
+        self.problems.append(warning(
+            "link.outside", f"link '{href}' leaves the book: the web edition keeps it as written, the EPUB and "
+            "PDF keep its text only", self.chapter.source, line,
+            hint="say where the book is served (site-url under [output.html], or base-url under [site]) "
+                 "and every output links to the page at its web address"))
 
     def citation(self, url: str, line: int | None, name: str) -> str | None:
         """A URL that names a source (``cite``, ``itemtype``...): kept if it is a web address or a
@@ -359,17 +391,37 @@ class _Walker:
         self.problems.append(error(code, message, self.chapter.source, line, hint=hint))
 
 
-def _assign_heading_ids(root: etree._Element) -> list[Heading]:
-    """Every heading gets an id: its own, or a slug of its text made unique in the chapter."""
+def _unlink(element: etree._Element, name: str) -> None:
+    """Take a URL away; an ``<a>`` left without a target becomes a ``<span>``, its text kept."""
+    del element.attrib[name]
+    if element.tag == "a" and name == "href":
+        element.tag = "span"
+        for attribute in ("rel", "target", "hreflang", "download", "type", "ping", "referrerpolicy"):
+            element.attrib.pop(attribute, None)
+
+
+def _assign_heading_ids(root: etree._Element, mdbook_ids: bool = False) -> list[Heading]:
+    """Every heading gets an id: its own, or a slug of its text made unique in the chapter (in an
+    mdBook project, by mdBook's rule, so links into the hosted book still land)."""
     taken = {str(ident) for ident in IDS(root) if ident}
+    counts = dict.fromkeys(taken, 1)  # mdBook's numbering steps over the ids the chapter has already
     headings: list[Heading] = []
-    for element in root.iter(*HEADINGS):
+    for element in root.iter(*HEADINGS, *(("dt",) if mdbook_ids else ())):
         if _inside(element, "aside"):
             continue
         clean = _plain_heading(element)
         text = " ".join("".join(clean.itertext()).split())
         ident = element.get("id")
-        if not ident:
+        if element.tag == "dt":  # mdBook gives a term an id as it gives a heading one
+            if not ident and (made := mdbook.heading_id(text, counts)):
+                element.set("id", made)
+            continue
+        made = mdbook.heading_id(text, counts) if not ident and mdbook_ids else ""
+        if made:
+            ident = made
+            taken.add(ident)
+            element.set("id", ident)
+        elif not ident:
             base = slugify(text)
             ident, n = base, 1
             while ident in taken:

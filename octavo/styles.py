@@ -42,7 +42,8 @@ def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
     if variables:
         sheets.append(Sheet("css/variables.css", variables, "config"))
     problems: list[Diagnostic] = []
-    wanted = ["styles/book.css", f"styles/{output}.css", *book.config.style.sheets]
+    extra = book.config.mdbook.additional_css if output == "web" else ()  # mdBook's [output.html]
+    wanted = ["styles/book.css", f"styles/{output}.css", *book.config.style.sheets, *extra]
     uses: list[tuple[str, str, int]] = []
     for name in dict.fromkeys(wanted):
         try:
@@ -51,7 +52,7 @@ def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
             problems.append(error("style.outside", f"style sheet '{name}' is outside the book", "book.toml"))
             continue
         if not (root / path).is_file():
-            if name in book.config.style.sheets:
+            if name in book.config.style.sheets or name in extra:
                 problems.append(error("style.missing", f"style sheet '{name}' does not exist", "book.toml"))
             continue
         text = (root / path).read_text(encoding="utf-8-sig")

@@ -56,6 +56,9 @@ class Book:
     cover: str | None = None  # book-relative path of the cover image
     cover_files: tuple[str, ...] = ()  # files a cover SVG uses (its picture, say), carried with it
     styles: tuple[str, ...] = field(default=())  # book-relative paths of the book's own sheets
+    # An mdBook project (its outline is src/SUMMARY.md): that src folder. Its web edition keeps
+    # mdBook's addresses: page paths mirror the sources and heading ids follow mdBook's rules.
+    mdbook_src: str | None = None
 
     def chapters(self) -> Iterator[Chapter]:
         """Every source file in reading order, part intros included."""

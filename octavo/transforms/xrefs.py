@@ -16,9 +16,12 @@ from html import escape
 
 from octavo.diagnostics import Diagnostic, warning
 from octavo.model import RenderedChapter, XRefIndex
-from octavo.render import XREF
+from octavo.render import OUTSIDE, XREF
 
 PLACEHOLDER = re.compile(re.escape(f'href="{XREF}') + r'([^"#]*)#([^"]*)"')
+# A link out of the book (see render.OUTSIDE) with its content: links do not nest, so its end is
+# the first </a>, and our serialisation writes each attribute after one space in double quotes.
+OUTSIDE_LINK = re.compile(r'<a((?: [^>]*?)?) href="' + re.escape(OUTSIDE) + r'([^"]*)"([^>]*)>(.*?)</a>', re.S)
 UrlFor = Callable[[str, str], str]
 
 
@@ -53,11 +56,16 @@ def _fragment_hint(fragment: str, ids: frozenset[str]) -> str:
     return "give the heading an id, e.g. ## Title {#" + fragment + "}"
 
 
-def relink(html: str, xref_index: XRefIndex, url_for: UrlFor, current: str | None = None) -> str:
+def relink(html: str, xref_index: XRefIndex, url_for: UrlFor, current: str | None = None,
+           outside: Callable[[str], str] | None = None) -> str:
     """Replace each ``octavo:`` placeholder by the output's own URL for that chapter and id.
 
-    A link within ``current`` (the page being written) stays a bare ``#id``.
+    A link within ``current`` (the page being written) stays a bare ``#id``. A link out of the
+    book with no web address goes where ``outside`` says (the web edition's own path to it), or,
+    in an output without one (an EPUB cannot link a file it does not hold), becomes its text.
     """
+    if OUTSIDE in html:
+        html = OUTSIDE_LINK.sub(lambda m: _outside(m, outside), html)
 
     def place(match: re.Match[str]) -> str:
         chapter, fragment = xref_index.resolve(match.group(1), match.group(2))
@@ -66,3 +74,10 @@ def relink(html: str, xref_index: XRefIndex, url_for: UrlFor, current: str | Non
         return f'href="{escape(url_for(chapter, fragment))}"'
 
     return PLACEHOLDER.sub(place, html)
+
+
+def _outside(match: re.Match[str], outside: Callable[[str], str] | None) -> str:
+    before, path, after, content = match.groups()
+    if outside is not None:
+        return f'<a{before} href="{outside(path)}"{after}>{content}</a>'
+    return f"<span{before}{after}>{content}</span>"

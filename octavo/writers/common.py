@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,13 +15,15 @@ from octavo.transforms import xrefs
 from octavo.transforms.xrefs import UrlFor
 
 
-def page_body(assembled: Assembled, page: Page, url_for: UrlFor, hidden_code: bool = False) -> Markup:
-    """The page's chapter XHTML with internal links placed for this output; the hidden lines of
-    its code only if ``hidden_code`` (the web edition, where a toggle shows them)."""
+def page_body(assembled: Assembled, page: Page, url_for: UrlFor,
+              outside: Callable[[str], str] | None = None, hidden_code: bool = False) -> Markup:
+    """The page's chapter XHTML with internal links placed for this output (and the links out of
+    the book by ``outside``, see :func:`octavo.transforms.xrefs.relink`); the hidden lines of its
+    code only if ``hidden_code`` (the web edition, where a toggle shows them)."""
     if page.chapter is None:
         return Markup("")
     html = page.chapter.html if hidden_code else highlight.without_hidden(page.chapter.html)
-    return Markup(xrefs.relink(html, assembled.xrefs, url_for, page.id))
+    return Markup(xrefs.relink(html, assembled.xrefs, url_for, page.id, outside))
 
 
 def images(assembled: Assembled) -> list[str]:

@@ -28,7 +28,7 @@ from lxml import etree
 from octavo import math, sanitize
 from octavo.memo import NO_CACHE, Memo
 from octavo.model import XRefIndex
-from octavo.render import XREF
+from octavo.render import OUTSIDE, XREF
 from octavo.transforms.crossrefs import PAGE_CLASS, has_page_references
 
 DEST_SCHEME = "octavo-dest:"
@@ -228,6 +228,9 @@ def place_links(root: etree._Element, index: XRefIndex, url: Callable[[str, str]
     """Turn each ``octavo:<page>#<id>`` placeholder into this output's URL for it."""
     for link in root.iter():
         href = link.get("href") if isinstance(link.tag, str) else None
+        if href is not None and href.startswith(OUTSIDE):  # out of the book, with no web address
+            del link.attrib["href"]
+            link.tag = "span"
         if href is None or not href.startswith(XREF):
             continue
         page, _, fragment = href[len(XREF):].partition("#")

@@ -8,6 +8,7 @@ adds what a reader can do without: arrow-key paging, the contents drawer on phon
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Sequence
@@ -16,11 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from octavo import styles, templates
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
+from octavo.mdbook import web as mdbook
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page
 from octavo.options import Options
@@ -34,9 +36,11 @@ from octavo.writers.web import search
 from octavo.writers.web.search import SearchIndex
 from octavo.writers.web.sidebar import SideContents
 
-CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", "templates.py")  # a page's maker
+CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", "templates.py",
+        "mdbook/web.py")  # a page's maker
 SITE = "site"
 HOME = "index.html"
+CONTENTS = "toc.html"  # the contents page of an mdBook project whose first page is index.html, as mdBook names it
 SCRIPT = "js/octavo.js"
 SEARCH_INDEX = "js/search-index.js"
 DOWNLOADS = "downloads"
@@ -51,6 +55,12 @@ RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "y
 EPUB_TYPE = re.compile(r' epub:type="[^"]*"(?=[^<>]*>)')
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
+SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
+# An id of a footnote or of its call, or a link to one: the notes of markdown.py, with label and number.
+NOTE_ID = re.compile(r'(\s(?:id="|href="#))(note|noteref)-([A-Za-z0-9-]+?)(?:-(\d+))?"')
+# A URL attribute holding a path from the site's top (every path in a page is made so: links,
+# images, sheets), which a page in a folder reaches through "../".
+SITE_PATH = re.compile(r'(\s(?:href|src|poster)=")(?!["#/]|[A-Za-z][A-Za-z0-9+.-]*:)')
 
 
 @dataclass(frozen=True)
@@ -68,10 +78,20 @@ class Download:
 
 class SiteMap:
     """Which file each page is written to: ``<page-id>.html``, except an id that would overwrite
-    the contents page (a chapter called ``index``) gets a numbered name."""
+    the contents page (a chapter called ``index``) gets a numbered name.
 
-    def __init__(self, pages: Sequence[Page]) -> None:
+    An mdBook project keeps mdBook's addresses instead (``src/cli/build.md`` -> ``cli/build.html``,
+    see :mod:`octavo.mdbook`): its parts, which mdBook shows as headings of the side contents
+    only, get no page (a link to one goes to its first chapter), and when a chapter is
+    ``index.html`` the contents page is ``toc.html``.
+    """
+
+    def __init__(self, pages: Sequence[Page], mdbook_src: str | None = None) -> None:
         self.files: dict[str, str] = {}
+        self.home = HOME
+        if mdbook_src is not None:
+            self._mdbook(pages, mdbook_src)
+            return
         taken = {HOME}
         for page in pages:
             name, n = f"{page.id}.html", 1
@@ -80,6 +100,20 @@ class SiteMap:
                 name = f"{page.id}-{n}.html"
             taken.add(name)
             self.files[page.id] = name
+        self.written = tuple(pages)
+
+    def _mdbook(self, pages: Sequence[Page], src: str) -> None:
+        written = [page for page in pages if page.kind != "part" and page.chapter is not None]
+        self.files = {page.id: mdbook.page_path(page.chapter.source, src) for page in written if page.chapter}
+        if HOME in self.files.values():
+            self.home = CONTENTS
+        following = ""
+        for page in reversed(pages):
+            if page.id in self.files:
+                following = self.files[page.id]
+            else:
+                self.files[page.id] = following or self.home
+        self.written = tuple(written)
 
     def file(self, page: str) -> str:
         return self.files.get(page, f"{page}.html")
@@ -102,26 +136,71 @@ def write_web(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     site = dest / SITE
     previous = options.output / SITE
     site.mkdir(parents=True, exist_ok=True)
-    sitemap = SiteMap(assembled.pages)
+    sitemap = SiteMap(assembled.pages, assembled.book.mdbook_src)
     downloads = copy_downloads(dest, site, assembled.slug)
     copy_book_files(assembled, sheets.assets, site, previous)
     for sheet in sheets.sheets:
         _write(site, sheet.href, sheet.text.encode("utf-8"), previous)
     _write(site, SCRIPT, asset_text(assembled.book.config.root, "octavo.js").encode("utf-8"), previous)
     work = SiteWork(SitePages(assembled, sitemap, [s.href for s in sheets.sheets], downloads, site, previous),
-                    SearchIndex.of(assembled.pages, assembled.memo.area("search")))
+                    SearchIndex.of(sitemap.written, assembled.memo.area("search")))
     with workers(options.jobs if work.size() >= PARALLEL_MIN_BYTES else 1, work) as pool:
         submitted = {start: pool.submit(_index_block, start) for start in work.search.starts()}
         written = [pool.submit(_write_pages, first, last) for first, last in work.pages.runs()]
-        _write(site, HOME, work.pages.home().encode("utf-8"), previous)
+        _write(site, sitemap.home, work.pages.home().encode("utf-8"), previous)
         for done in written:
             done.result()
         blocks = {start: block.result() for start, block in submitted.items()}
     for start, block in blocks.items():
         search.keep(work.search, start, block)
-    script = search.script(assembled.pages, sitemap.file, blocks.values())
+    script = search.script(sitemap.written, sitemap.file, blocks.values())
     _write(site, SEARCH_INDEX, script.encode("utf-8"), previous)
+    pages = {sitemap.home, *sitemap.files.values()}
+    for old, new in assembled.book.config.mdbook.redirect:
+        if old not in pages:  # a page of the book stays where it is
+            _write(site, old, redirect_page(new, assembled.book.config.meta.language).encode("utf-8"), previous)
     return [site]
+
+
+def redirect_page(target: str, language: str) -> str:
+    """A page that sends the reader on to ``target`` ([output.html.redirect]), keeping the
+    ``#fragment`` they came with, as mdBook's own redirect pages do."""
+    href = escape(target)
+    script = json.dumps(target).replace("<", "\\u003c")
+    return (f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>Redirecting…</title>\n"
+            f'<meta http-equiv="refresh" content="0; URL={href}">\n<link rel="canonical" href="{href}">\n'
+            f"<script>if (location.hash) {{ var to = new URL({script}, location.href); to.hash = location.hash; "
+            f"location.replace(to.href); }}</script>\n"
+            f'</head>\n<body>\n<p>This page has moved to <a href="{href}">{href}</a>.</p>\n</body>\n</html>\n')
+
+
+def mdbook_notes(html: str) -> str:
+    """Footnote ids as mdBook writes them (``footnote-x``, and ``fr-x-1`` for the first call), for
+    the web edition of an mdBook project; the EPUB and PDF keep octavo's, which their notes use."""
+    def mdbook_id(match: re.Match[str]) -> str:
+        attribute, kind, label, number = match.groups()
+        if kind == "note":
+            return f'{attribute}footnote-{label}{f"-{number}" if number else ""}"'
+        return f'{attribute}fr-{label}-{number or 1}"'
+
+    return NOTE_ID.sub(mdbook_id, html)
+
+
+def rebase(html: str, file: str) -> str:
+    """A page's HTML for its place ``file`` in the site: its paths, all written from the site's
+    top, reached through "../" from a page in a folder (an mdBook project's ``cli/build.html``)."""
+    depth = file.count("/")
+    if not depth:
+        return html
+    up = "../" * depth
+
+    def candidates(match: re.Match[str]) -> str:  # srcset="a.png 1x, b.png 2x": each URL
+        return match.group(1) + ", ".join(
+            up + item if item and not re.match(r"^([#/]|[A-Za-z][A-Za-z0-9+.-]*:)", item) else item
+            for item in (part.strip() for part in match.group(2).split(", "))) + '"'
+
+    return SRCSET.sub(candidates, SITE_PATH.sub(lambda m: m.group(1) + up, html))
 
 
 WRITER = Writer("web edition", ("web",), write_web)
@@ -167,16 +246,20 @@ class SitePages:
         self.previous = previous
         self.env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
         meta = assembled.book.config.meta
-        self.chain = [Link(HOME, meta.title), *(Link(sitemap.file(p.id), p.title) for p in assembled.pages)]
+        self.pages = sitemap.written
+        self.chain = [Link(sitemap.home, meta.title), *(Link(sitemap.file(p.id), p.title) for p in self.pages)]
+        mdbook_html = assembled.book.config.mdbook
         self.common: dict[str, Any] = {
             "book": meta, "site": safe_site(assembled.book.config.site), "styles": sheets, "script": SCRIPT,
-            "home": Link(HOME, meta.title), "toc": assembled.toc, "url": sitemap.url,
+            "home": Link(sitemap.home, meta.title), "toc": assembled.toc, "url": sitemap.url,
+            "repository": mdbook_html.git_repository_url if assembled.book.mdbook_src is not None else None,
+            "edit_template": mdbook_html.edit_url_template if assembled.book.mdbook_src is not None else None,
             "direction": "rtl" if meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
         }
         self.sidebar = SideContents(self.env, assembled.toc, sitemap.url)
         self.memo = assembled.memo.area("web")
         self.keys = self._keys() if self.memo.folder else []
-        for name in ("web/index.html.j2", *sorted({self.template(page) for page in assembled.pages})):
+        for name in ("web/index.html.j2", *sorted({self.template(page) for page in self.pages})):
             with templates.reported(name):  # compiled here, once, not in each worker
                 self.env.get_template(name)
         self.sidebar.render("")
@@ -192,11 +275,11 @@ class SitePages:
         links = self.assembled.xrefs.digest
         return ["", *(digest(salt, self.template(page), self.chain[position - 1:position + 2],
                              page_fingerprint(page, links))
-                      for position, page in enumerate(self.assembled.pages, 1))]
+                      for position, page in enumerate(self.pages, 1))]
 
     def work(self) -> int:
         """How much there is to render: the size of the chapters of pages the cache lacks."""
-        return uncached_size(self.assembled.pages, self.keys[1:], self.memo)
+        return uncached_size(self.pages, self.keys[1:], self.memo)
 
     def runs(self, size: int = 16) -> list[tuple[int, int]]:
         """The book's pages (positions 1 on) in runs of ``size``, one task each."""
@@ -204,18 +287,27 @@ class SitePages:
 
     def context(self, position: int) -> dict[str, Any]:
         chain = self.chain
-        current = self.assembled.pages[position - 1].id if position else ""
-        return {**self.common, "canonical": canonical(self.assembled, chain[position].href),
+        page = self.pages[position - 1] if position else None
+        current = page.id if page else ""
+        return {**self.common, "canonical": canonical(self.assembled, chain[position].href, self.sitemap.home),
                 "prev": chain[position - 1] if position > 0 else None,
                 "next": chain[position + 1] if position + 1 < len(chain) else None,
-                "side_contents": self.sidebar.for_page(current)}
+                "side_contents": self.sidebar.for_page(current), "edit_url": self.edit_url(page)}
+
+    def edit_url(self, page: Page | None) -> str | None:
+        """mdBook's edit link: ``edit-url-template`` with ``{path}`` the chapter's path in the book
+        folder (``src/cli/build.md``), as mdBook fills it in."""
+        template, src = self.common["edit_template"], self.assembled.book.mdbook_src
+        if not template or page is None or page.chapter is None or src is None:
+            return None
+        return str(template).replace("{path}", page.chapter.source)
 
     def home(self) -> str:
         meta = self.assembled.book.config.meta
-        return templates.render(
+        return rebase(templates.render(
             self.env, "web/index.html.j2", **self.context(0), title=meta.title, kind="home", current="",
             cover=self.assembled.book.cover, downloads=self.downloads,
-            first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc)
+            first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc), self.sitemap.home)
 
     def html(self, position: int) -> bytes:
         """The page's HTML as UTF-8, as it is written."""
@@ -224,11 +316,14 @@ class SitePages:
         return self._render(position).encode("utf-8")
 
     def _render(self, position: int) -> str:
-        page = self.assembled.pages[position - 1]
-        body = web_body(page_body(self.assembled, page, self.sitemap.url, hidden_code=True),
+        page = self.pages[position - 1]
+        body = web_body(page_body(self.assembled, page, self.sitemap.url, str, hidden_code=True),
                         intro=page.kind == "part")
-        return templates.render(self.env, self.template(page), **self.context(position), title=page.title,
-                                kind=page.kind, current=page.id, page=page, body=body)
+        if self.assembled.book.mdbook_src is not None:
+            body = Markup(mdbook_notes(body))
+        return rebase(templates.render(self.env, self.template(page), **self.context(position), title=page.title,
+                                       kind=page.kind, current=page.id, page=page, body=body),
+                      self.chain[position].href)
 
 
 def safe_site(site: SiteOptions) -> SiteOptions:
@@ -237,11 +332,11 @@ def safe_site(site: SiteOptions) -> SiteOptions:
     return replace(site, footer=links)
 
 
-def canonical(assembled: Assembled, href: str) -> str | None:
+def canonical(assembled: Assembled, href: str, home: str = HOME) -> str | None:
     base = assembled.book.config.site.base_url
     if not base:
         return None
-    return base.rstrip("/") + "/" + ("" if href == HOME else href)
+    return base.rstrip("/") + "/" + ("" if href == home == HOME else href)
 
 
 def web_body(body: Markup, intro: bool) -> Markup:

@@ -16,6 +16,7 @@
   var LIMIT = 40;
   var script = document.currentScript;
   var indexUrl = new URL("search-index.js", script ? script.src : location.href).href;
+  var siteUrl = new URL("..", indexUrl).href;  // pages are listed by their path from the site's top
   var root = document.documentElement;
 
   root.classList.add("js");
@@ -176,7 +177,7 @@
     function entry(index, number, query) {
       var section = index.sections[number], page = index.pages[section[0]];
       var link = document.createElement("a");
-      link.href = page[0] + "?q=" + encodeURIComponent(query) + (section[1] ? "#" + section[1] : "");
+      link.href = new URL(page[0], siteUrl).href + "?q=" + encodeURIComponent(query) + (section[1] ? "#" + section[1] : "");
       var title = document.createElement("span");
       title.className = "result-page";
       title.textContent = page[1];

