@@ -29,6 +29,7 @@ from octavo.blocks import blocks_plugin
 from octavo.citations.syntax import citations_plugin
 from octavo.math import math_plugin
 from octavo.paths import slugify
+from octavo.projects.syntax import syntax_plugin
 from octavo.refs import refs_plugin
 
 QUOTES: dict[str, str | list[str]] = {
@@ -85,7 +86,7 @@ def parser(language: str) -> MarkdownIt:
     # markdown-it's "replacements" would also turn (c), (r) and (tm) into symbols, which breaks
     # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
     md.enable(["table", "strikethrough", "smartquotes"])
-    md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
     md.use(highlight.code_plugin)
     md.use(math_plugin)
     md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
@@ -93,6 +94,7 @@ def parser(language: str) -> MarkdownIt:
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
     md.core.ruler.push("octavo_figures", figures)
+    md.use(syntax_plugin)
     md.use(blocks_plugin, language).use(refs_plugin, language).use(leftovers.leftovers_plugin)
     md.use(citations_plugin)
     for name, rule in RENDER_RULES.items():

@@ -29,7 +29,8 @@ NOT_KEYED = {"octavo", "octavo.config", "octavo.writers.registry", "octavo.diagn
 # A writer's page keys hold the chapter's digest, made with batch.CODE: the rendering code is in it.
 RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.math", "octavo.render", "octavo.sanitize",
              "octavo.model.rendered", "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax",
-             "octavo.model.citations", "octavo.blocks", "octavo.refs", "octavo.leftovers", "octavo.labels"}
+             "octavo.model.citations", "octavo.blocks", "octavo.refs", "octavo.leftovers", "octavo.labels",
+             "octavo.projects.syntax"}
 # What a writer reads but keys by content (templates and style sheets by files_digest, the code sheet
 # that codestyle makes by its text, links by the index's digest, deflated members by their bytes,
 # published files compared byte for byte).
