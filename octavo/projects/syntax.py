@@ -7,6 +7,7 @@
 - attribute values: ``{width="80%"}`` becomes ``style="width: 80%"`` (an XHTML ``width`` is a
   whole number of pixels), a value that is no length is dropped with a warning at its line, and
   a name HTML does not have (``fig-align``) becomes ``data-fig-align``, as pandoc writes it;
+- grid tables and simple tables (:mod:`octavo.projects.tables`);
 - executable cells (```` ```{python} ````) are noted, so a book says once that octavo shows
   their code and does not run them.
 """
@@ -24,6 +25,7 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
 from octavo.diagnostics import Diagnostic, notice
+from octavo.projects.tables import tables_plugin
 
 LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(px|%|em|rem|ex|ch|cm|mm|in|pt|pc|vw|vh)?\s*$", re.I)
 SIZES = ("width", "height")
@@ -41,7 +43,7 @@ LINE_BLOCK = re.compile(r"^\|(?: |$)")
 
 def syntax_plugin(md: MarkdownIt) -> None:
     """Everything above, on one parser."""
-    md.use(superscript_plugin).use(sub_plugin)
+    md.use(superscript_plugin).use(sub_plugin).use(tables_plugin)
     md.block.ruler.after("table", "octavo_line_block", line_block, {"alt": ["paragraph"]})
     md.core.ruler.push("octavo_attribute_values", attribute_values)
     md.core.ruler.push("octavo_cells", cells)
