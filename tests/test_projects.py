@@ -218,6 +218,7 @@ def test_a_title_block_in_the_first_file_describes_the_book(tmp_path: Path) -> N
     epub = Epub(next((tmp_path / "out").glob("*.epub")))
     assert epub.meta("title") == ["A Year of Tides"] and epub.meta("creator") == ["Ada Marsh"]
     assert epub.meta("date")[0].startswith("2021-06-01")
+    assert epub.chapter_with_title("Spring")[0] == "01.xhtml"  # the title block's title is the book's
     assert epubcheck_messages(epub.path) == []
 
 
