@@ -48,7 +48,8 @@ def load_book(root: Path, recall: Recall | None = None) -> tuple[Book, list[Diag
     problems += more
     if config.file != CONFIG_NAME and config.file.endswith(".md"):
         # pandoc's title block: its title is the book's, the chapter's is its first heading
-        chapters = [replace(c, title=None) if c.source == config.file else c for c in chapters]
+        chapters = [replace(c, title=None, text=detect.without_percent_block(c.text)) if c.source == config.file
+                    else c for c in chapters]
     if not chapters and not has_errors(problems):
         problems.append(error("book.empty", "the book has no chapters", config.file, hint="list chapters in "
                               f"{config.file} or add .md files to the folder") if config.has_file

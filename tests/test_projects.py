@@ -222,6 +222,16 @@ def test_a_title_block_in_the_first_file_describes_the_book(tmp_path: Path) -> N
     assert epubcheck_messages(epub.path) == []
 
 
+def test_a_percent_title_block_describes_the_book(tmp_path: Path) -> None:
+    root = write(tmp_path / "book", {"a.md": "% Salt Roads\n% Mira Vell; Tom Ashe\n% 2020\n\n# Mines\n\nDeep.\n",
+                                     "b.md": "# Roads\n"})
+    book, problems = load_book(root)
+    assert (book.config.meta.title, book.config.meta.authors, book.config.meta.date) == (
+        "Salt Roads", ("Mira Vell", "Tom Ashe"), "2020")
+    first = next(book.chapters())
+    assert "%" not in first.text and first.text.split("\n")[4] == "# Mines" and problems == []
+
+
 def test_a_quarto_yml_error_points_at_its_line(tmp_path: Path) -> None:
     root = write(tmp_path / "book", {"_quarto.yml": "book:\n  title: T\n  chapters:\n    - a.qmd\n    - b.qmd\n",
                                      "a.qmd": "# A\n"})

@@ -70,3 +70,18 @@ def front_matter(text: str) -> dict[str, Any]:
     except yaml.YAMLError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def percent_block(text: str) -> tuple[dict[str, Any], int]:
+    """pandoc's older title block: ``% Title``, ``% Author; Author``, ``% Date`` atop the first file
+    (a line left empty after ``%`` skips its field). Returns its metadata and how many lines it has."""
+    meta: dict[str, Any] = {}
+    lines = text.split("\n")
+    count = 0
+    while count < min(3, len(lines)) and lines[count].startswith("%"):
+        value = lines[count][1:].strip()
+        if value:
+            key = ("title", "author", "date")[count]
+            meta[key] = [a.strip() for a in value.split(";") if a.strip()] if key == "author" else value
+        count += 1
+    return meta, count

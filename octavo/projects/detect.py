@@ -13,7 +13,7 @@ from pathlib import Path
 
 from octavo.diagnostics import Diagnostic, error
 from octavo.projects import pandoc, quarto
-from octavo.projects.common import METADATA_FILES, QUARTO_FILES, Project
+from octavo.projects.common import METADATA_FILES, QUARTO_FILES, Project, percent_block
 
 LOOKED_FOR = ("book.toml", "src/SUMMARY.md", "_quarto.yml", "metadata.yaml",
               "a pandoc defaults file (a .yaml file with input-files)", ".md files")
@@ -58,3 +58,10 @@ def include_book(path: str, lines: list[int]) -> Diagnostic:
                  f"{'s' * (len(lines) != 1)}), which octavo does not follow", path, lines[0],
                  hint="list the included files as chapters in a book.toml (chapters = [...]), or in a pandoc "
                       "defaults file's input-files")
+
+
+def without_percent_block(text: str) -> str:
+    """A first file without its ``%`` title block (the book's metadata), its lines left blank so
+    the lines after keep their numbers."""
+    _, count = percent_block(text)
+    return "\n" * count + text.split("\n", count)[-1] if count else text

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from octavo.diagnostics import Diagnostic, error, warning
+from octavo.projects import common
 from octavo.projects.common import METADATA_FILES, QUARTO_FILES, Project, front_matter, line_of, read_text, read_yaml
 
 # pandoc's metadata name -> octavo's [book] key, for the keys that are plain strings
@@ -146,12 +147,13 @@ def metadata_project(root: Path, name: str) -> Project:
 
 
 def title_block_project(root: Path) -> Project | None:
-    """The folder's first Markdown file, when its YAML block describes a book (an author, a date…)."""
+    """The folder's first Markdown file, when its YAML block describes a book (an author, a date…),
+    or it opens with pandoc's ``%`` title block."""
     names = sorted(p.name for p in root.glob("*.md") if p.is_file() and p.name != "SUMMARY.md")
     if not names:
         return None
     text = read_text(root, names[0])
-    meta = front_matter(text)
+    meta = front_matter(text) or common.percent_block(text)[0]
     if "title" not in meta or not any(key in meta for key in BOOK_KEYS):
         return None  # a chapter's own front matter: the folder stays a plain folder
     book, problems = book_metadata(meta, names[0])
