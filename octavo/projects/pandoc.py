@@ -22,7 +22,9 @@ STRINGS = {"title": "title", "subtitle": "subtitle", "date": "date", "lang": "la
            "reference-section-title": "reference-section-title"}
 # Folders pandoc books keep their chapters in, when the top of the folder has none
 CHAPTER_FOLDERS = ("chapters", "src", "text", "content", "manuscript", "book")
-BOOK_KEYS = ("author", "subtitle", "date", "lang", "rights", "publisher", "cover-image", "bibliography", "csl")
+# Keys that make a first file's YAML block the book's title block: none is a chapter's own key
+# (octavo's chapters may set title, id, number, draft, lang and bibliography)
+BOOK_KEYS = ("author", "subtitle", "date", "rights", "publisher", "cover-image", "csl")
 
 
 def book_metadata(meta: dict[str, Any], name: str) -> tuple[dict[str, Any], list[Diagnostic]]:

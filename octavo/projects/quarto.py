@@ -36,6 +36,8 @@ def project(root: Path, name: str) -> Project:
     merged.update(book_yaml)
     if "author" not in merged and "author" in data:
         merged["author"] = data["author"]
+    if str(merged.get("date", "")).lower() in ("today", "now", "last-modified"):
+        merged.pop("date")  # Quarto's words for the day of the build: the EPUB's date is that already
     book, more = book_metadata(merged, name)
     problems += more
     if "cover-image" in book_yaml and "cover" not in book:
