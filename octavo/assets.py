@@ -70,6 +70,19 @@ class Inspection:
     files: tuple[str, ...] = ()  # other files of the book an SVG uses, checked too: they travel with it
 
 
+PRINT_FORMATS = (".pdf", ".eps", ".ps", ".ai")  # figures LaTeX books keep: no reading system shows them
+
+
+def convert_hint(name: str) -> str:
+    """How to turn a PDF or EPS figure into an SVG (or a PNG) the outputs can carry."""
+    stem = PurePosixPath(name).stem
+    if name.lower().endswith(".pdf"):
+        return (f"convert it to SVG and link that: pdftocairo -svg {name} {stem}.svg (poppler-utils), or to PNG: "
+                f"pdftoppm -png -r 300 -singlefile {name} {stem}")
+    return (f"convert it to SVG and link that: inkscape {name} --export-filename={stem}.svg, or "
+            f"ps2pdf -dEPSCrop {name} {stem}.pdf then pdftocairo -svg {stem}.pdf {stem}.svg")
+
+
 def media_type(path: str) -> str | None:
     return MEDIA_TYPES.get(PurePosixPath(path).suffix.lower())
 
@@ -195,6 +208,10 @@ class _Inspector:
         kind = media_type(path)
         if not file.is_file():
             self.fail("the file does not exist")
+        suffix = PurePosixPath(path).suffix.lower()
+        if suffix in PRINT_FORMATS:
+            self.fail(f"'{suffix}' is a print format EPUB and web pages cannot show", "image.format",
+                      convert_hint(PurePosixPath(path).name))
         if kind is None or not kind.startswith("image/"):
             self.fail(f"'{PurePosixPath(path).suffix}' is not an image type octavo knows "
                       "(use JPEG, PNG, GIF, WebP or SVG)")

@@ -21,7 +21,8 @@ from octavo.render import RenderContext, render_chapter
 
 CODE = ("markdown.py", "highlight.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py",
         "svg.py", "raster.py", "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py",
-        "leftovers.py", "labels.py", "mdbook/web.py")
+        "leftovers.py", "labels.py", "mdbook/web.py", "projects/syntax.py",
+        "projects/tables.py")
 T = TypeVar("T")
 
 

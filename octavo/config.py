@@ -161,23 +161,25 @@ class Config:
     has_file: bool = True
     citations: CitationOptions = field(default_factory=CitationOptions)
     mdbook: MdBookHtml = field(default_factory=MdBookHtml)
+    file: str = CONFIG_NAME  # where the settings come from: book.toml, or a Quarto or pandoc project's file
 
 
 class _Reader:
     """Reads typed values out of the parsed TOML, noting each problem with the key's path and line."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, file: str = CONFIG_NAME) -> None:
         self.text = text
+        self.file = file
         self.problems: list[Diagnostic] = []
 
     def line_of(self, key: str) -> int | None:
-        pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=|^\s*\[+\s*[\w.-]*{re.escape(key)}\s*\]+', re.M)
+        pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*[=:]|^\s*\[+\s*[\w.-]*{re.escape(key)}\s*\]+', re.M)
         match = pattern.search(self.text)
         return self.text.count("\n", 0, match.start()) + 1 if match else None
 
     def fail(self, key: str, message: str, hint: str | None = None) -> None:
         leaf = key.rsplit(".", 1)[-1]
-        self.problems.append(error("config", message, CONFIG_NAME, self.line_of(leaf), hint=hint))
+        self.problems.append(error("config", message, self.file, self.line_of(leaf), hint=hint))
 
     def check_keys(self, table: Mapping[str, Any], known: set[str], where: str) -> None:
         for key in table:
@@ -419,13 +421,32 @@ def _toml_error(exc: tomllib.TOMLDecodeError) -> Diagnostic:
                  hint="check quotes, brackets and commas on this line")
 
 
-def key_line(root: Path, key: str) -> int | None:
-    """The line of ``key = …`` in the book's book.toml, for a message about its value."""
+def key_line(root: Path, key: str, file: str = CONFIG_NAME) -> int | None:
+    """The line of ``key = …`` in the book's book.toml (or ``key:`` in a project's YAML), for a
+    message about its value."""
     try:
-        text = (root / CONFIG_NAME).read_bytes().decode("utf-8-sig")
+        text = (root / file).read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
-    return _Reader(text).line_of(key)
+    return _Reader(text, file).line_of(key)
+
+
+def project_config(root: Path, file: str, text: str, tables: Mapping[str, Mapping[str, Any]]
+                   ) -> tuple[Config, list[Diagnostic]]:
+    """A Quarto or pandoc project's settings (``tables`` in book.toml's shape, read from ``file``),
+    checked by the rules of book.toml's tables, with messages at the lines of ``file``."""
+    r = _Reader(text, file)
+    book = tables.get("book", {})
+    config = Config(
+        root=root,
+        meta=_metadata(r, book, fallback_title=""),
+        outline=_outline(r, book),
+        build=_build(r, tables.get("build", {})),
+        site=_site(r, tables.get("site", {})),
+        citations=_citations(r, book),
+        file=file,
+    )
+    return config, r.problems
 
 
 def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:

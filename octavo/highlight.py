@@ -371,7 +371,7 @@ HTML_FORMATS = frozenset({"html", "html4", "html5", "xhtml", "epub", "epub2", "e
 def raw_blocks(state: StateCore) -> None:
     """pandoc's raw blocks: ```` ```{=html} ```` is raw HTML (checked like any other, by the
     HTML rules), a block for another format (``{=latex}``, ``{=openxml}``) is left out, with a
-    notice, as pandoc leaves it out of HTML and EPUB."""
+    warning (pandoc leaves it out of HTML and EPUB silently; the author may expect it in print)."""
     kept: list[Token] = []
     for token in state.tokens:
         match = RAW.match(token.info.strip()) if token.type == "fence" else None
@@ -382,9 +382,9 @@ def raw_blocks(state: StateCore) -> None:
             kept.append(token)
         else:
             line = state.env.get("first_line", 1) + token.map[0] if token.map else None
-            state.env.setdefault("notices", []).append(
-                ("code.raw", f"left out a raw '{match.group(1)}' block: only raw HTML reaches the book", line,
-                 "write the content in Markdown or HTML, or drop the block"))
+            state.env["problems"].append(
+                ("code.raw", f"left out a raw '{match.group(1)}' block: only raw HTML reaches the book (write "
+                 "its content in Markdown or HTML, or drop the block)", line))
     state.tokens = kept
 
 

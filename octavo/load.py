@@ -16,11 +16,12 @@ from typing import Any
 
 from octavo import mdbook, summary
 from octavo.assets import Limits, inspect_file
-from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, key_line, load_config
+from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, key_line, load_config, project_config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.memo import Recall
 from octavo.model import Book, Chapter, Kind, Part, Source
 from octavo.paths import OutsideBook, book_relative, slugify
+from octavo.projects import detect
 
 RESERVED_IDS = {"cover", "titlepage", "copyright", "toc", "nav", "index", "search"}
 FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang", "bibliography"}
@@ -40,6 +41,8 @@ def load_book(root: Path, recall: Recall | None = None, skip_preprocessors: Sequ
         raise BookError([error("book.missing", f"no book folder at {root}", str(root),
                                hint="give the folder that holds book.toml and the chapters")])
     config, problems = load_config(root)
+    if config is not None and not config.has_file:
+        config, problems = _project(root, config)
     if config is None or has_errors(problems):
         raise BookError(problems)
     sources, parts, more = _outline(root, config)
@@ -49,9 +52,16 @@ def load_book(root: Path, recall: Recall | None = None, skip_preprocessors: Sequ
     if not has_errors(problems):
         chapters, more = mdbook.preprocess(root, config, chapters, parts, skip_preprocessors)
         problems += more
+    if config.file != CONFIG_NAME and config.file.endswith(".md"):
+        # pandoc's title block: its title is the book's, the chapter's is its first heading
+        chapters = [replace(c, title=None, text=detect.without_percent_block(c.text)) if c.source == config.file
+                    else c for c in chapters]
     if not chapters and not has_errors(problems):
-        problems.append(error("book.empty", "the book has no chapters", "book.toml" if config.has_file else "",
-                              hint="list chapters in book.toml or add .md files to the folder"))
+        problems.append(error("book.empty", "the book has no chapters", config.file, hint="list chapters in "
+                              f"{config.file} or add .md files to the folder") if config.has_file
+                        else detect.nothing_found(root))
+    elif not config.has_file:
+        problems += [detect.include_book(c.source, lines) for c in chapters if (lines := detect.includes_only(c.text))]
     if has_errors(problems):
         raise BookError(problems)
     book = _assemble(config, chapters, parts)
@@ -65,6 +75,17 @@ def load_book(root: Path, recall: Recall | None = None, skip_preprocessors: Sequ
     return book, problems
 
 
+def _project(root: Path, plain: Config) -> tuple[Config | None, list[Diagnostic]]:
+    """A folder without book.toml: a Quarto or pandoc project read as if it had one, or a plain folder."""
+    project = detect.find(root)
+    if project is None:
+        return plain, []
+    if has_errors(project.problems):
+        return None, list(project.problems)
+    config, problems = project_config(root, project.file, project.text, project.tables)
+    return config, [*project.problems, *problems]
+
+
 def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[Diagnostic]]:
     outline = config.outline
     if outline.explicit:
@@ -75,7 +96,7 @@ def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[
                 sources.append(Source(part.intro, Kind.PART_INTRO, part=index))
             sources += [Source(p, Kind.CHAPTER, part=index) for p in part.chapters]
         sources += [Source(p, Kind.BACK) for p in outline.back]
-        return _listed_at(sources, (root / CONFIG_NAME).read_text(encoding="utf-8-sig")), \
+        return _listed_at(sources, (root / config.file).read_text(encoding="utf-8-sig"), config.file), \
             [p.title for p in outline.parts], []
     src = outline.src or "src"
     if (root / src / "SUMMARY.md").is_file():
@@ -84,22 +105,24 @@ def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[
     return [Source(name, Kind.CHAPTER) for name in names if name != "SUMMARY.md"], [], []
 
 
-def _listed_at(sources: list[Source], text: str) -> list[Source]:
+def _listed_at(sources: list[Source], text: str, file: str = CONFIG_NAME) -> list[Source]:
     """Each source with the ``book.toml`` line that lists it, so a message points where the fix is.
 
     TOML parsers keep no positions; a path's n-th listing is taken to be the n-th string literal
-    of that path in the file, which holds for any file that lists each path as a plain string.
+    of that path in the file, which holds for any file that lists each path as a plain string
+    (or, in a Quarto or pandoc project's YAML, as a bare list item or ``part:`` value).
     """
     found: dict[str, list[int]] = {}
-    for match in re.finditer(r"""(["'])((?:(?!\1).)*)\1""", text):
-        found.setdefault(match.group(2), []).append(text.count("\n", 0, match.start()) + 1)
+    for match in re.finditer(r"""(["'])((?:(?!\1).)*)\1|^[ \t]*-[ \t]+(?:part:[ \t]*)?([^\s"'#{}\[\]]+)[ \t]*$""",
+                             text, re.M):
+        found.setdefault(match.group(2) or match.group(3), []).append(text.count("\n", 0, match.start()) + 1)
     used: dict[str, int] = {}
     placed = []
     for source in sources:
         lines = found.get(source.path, [])
         nth = used.get(source.path, 0)
         used[source.path] = nth + 1
-        placed.append(replace(source, listed_in=CONFIG_NAME, line=lines[nth] if nth < len(lines) else None))
+        placed.append(replace(source, listed_in=file, line=lines[nth] if nth < len(lines) else None))
     return placed
 
 
@@ -308,7 +331,8 @@ def _assemble(config: Config, chapters: Iterable[Chapter], part_titles: list[str
         part = next(b for b in body if isinstance(b, Part) and b.number == index + 1)
         position = body.index(part)
         if chapter.kind is Kind.PART_INTRO:
-            body[position] = replace(part, intro=replace(chapter, id=part.id))
+            text = without_title(chapter.text, part.title)
+            body[position] = replace(part, intro=replace(chapter, id=part.id, text=text))
         else:
             body[position] = replace(part, chapters=(*part.chapters, chapter))
     return Book(config=config, front=front, body=tuple(body), back=back)
@@ -326,18 +350,18 @@ def _finish_metadata(root: Path, book: Book) -> tuple[Book, list[Diagnostic]]:
     cover: str | None = None
     cover_files: tuple[str, ...] = ()
     if meta.cover:
-        line = key_line(root, "cover")
+        line = key_line(root, "cover", book.config.file)
         try:
             cover = book_relative(root, "", meta.cover)
             if not (root / cover).is_file():
-                problems.append(error("cover.missing", f"cover image '{meta.cover}' does not exist", "book.toml",
-                                      line))
+                problems.append(error("cover.missing", f"cover image '{meta.cover}' does not exist",
+                                      book.config.file, line))
             else:
                 cover_files, more = _check_cover(root, cover, book.config, line)
                 problems += more
         except OutsideBook:
-            problems.append(error("cover.outside", f"cover '{meta.cover}' is outside the book folder", "book.toml",
-                                  line))
+            problems.append(error("cover.outside", f"cover '{meta.cover}' is outside the book folder",
+                                  book.config.file, line))
     config = replace(book.config, meta=meta)
     return replace(book, config=config, cover=cover, cover_files=cover_files), problems
 
@@ -348,9 +372,24 @@ def _check_cover(root: Path, cover: str, config: Config, line: int | None
     inspection = inspect_file(root, cover, Limits.megapixels(config.build.max_megapixels))
     if inspection.problem is not None:
         return (), [error("cover.invalid" if inspection.code == "image.invalid" else inspection.code,
-                          f"cover image '{cover}': {inspection.problem}", "book.toml", line, hint=inspection.hint)]
+                          f"cover image '{cover}': {inspection.problem}", config.file, line, hint=inspection.hint)]
     return inspection.files, [warning(finding.code, f"cover image '{finding.path or cover}' {finding.message}",
-                                      "book.toml", line, hint=finding.hint) for finding in inspection.findings]
+                                      config.file, line, hint=finding.hint) for finding in inspection.findings]
+
+
+def without_title(text: str, title: str) -> str:
+    """A part's intro without its first heading when that heading is the part's title (Quarto's
+    part files open with it), so the part page shows its title once. The line is left blank, so
+    later lines keep their numbers."""
+    heading = first_heading(text)
+    if heading is None or re.sub(r"\s*\{[^{}]*\}$", "", heading) != title:
+        return text
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if re.match(r"^\s{0,3}#{1,6}\s", line):
+            lines[index] = ""
+            break
+    return "\n".join(lines)
 
 
 def first_heading(text: str) -> str | None:

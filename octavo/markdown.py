@@ -29,6 +29,7 @@ from octavo.blocks import blocks_plugin
 from octavo.citations.syntax import citations_plugin
 from octavo.math import math_plugin, mathjax_plugin
 from octavo.paths import slugify
+from octavo.projects.syntax import syntax_plugin
 from octavo.refs import refs_plugin
 
 QUOTES: dict[str, str | list[str]] = {
@@ -90,7 +91,7 @@ def parser(language: str, smart: bool = True, math_syntax: str = "tex") -> Markd
     # markdown-it's "replacements" would also turn (c), (r) and (tm) into symbols, which breaks
     # list markers like "(c)" and old spellings like "M^(r)"; octavo does only dashes and ellipses.
     md.enable(["table", "strikethrough", *(["smartquotes"] if smart else [])])
-    md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.use(footnote_plugin).use(deflist_plugin).use(attrs_plugin, spans=True).use(attrs_block_plugin)
     md.use(highlight.code_plugin)
     if math_syntax != "none":
         md.use(mathjax_plugin if math_syntax == "mathjax" else math_plugin)
@@ -101,6 +102,7 @@ def parser(language: str, smart: bool = True, math_syntax: str = "tex") -> Markd
     md.core.ruler.push("octavo_lines", inline_lines)
     md.core.ruler.push("octavo_figures", figures)
     md.core.ruler.push("octavo_headless_tables", headless_tables)
+    md.use(syntax_plugin)
     md.use(blocks_plugin, language).use(refs_plugin, language).use(leftovers.leftovers_plugin)
     md.use(citations_plugin)
     for name, rule in RENDER_RULES.items():

@@ -28,6 +28,7 @@ from octavo.model import Assembled, Book, BuildResult, RenderedChapter
 from octavo.options import Options, output_dir
 from octavo.output import OutputError, check_replaceable, owner, publish, record_owner, shown, staging
 from octavo.paths import slugify
+from octavo.projects import syntax
 from octavo.render import RenderContext, place_remote
 from octavo.signals import Interrupted, signum_of
 from octavo.stack import in_one_chunk
@@ -87,6 +88,7 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics
+    problems = syntax.one_notice(problems)
     cache = cache or output_dir(book.config, None) / ".cache"
     downloads = carried_copies(book, rendered, cache / "svg")
     if allow_remote:

@@ -269,4 +269,4 @@ def test_pandoc_raw_blocks_pass_html_and_leave_out_other_formats(tmp_path: Path)
     root, found = rendered(markdown, tmp_path)
     assert root.xpath("//aside[@class='tip']/p/b/text()") == ["HTML"] and root.xpath("//pre") == []
     assert "newpage" not in "".join(root.itertext())
-    assert found == [("notice", "code.raw", 5)]
+    assert found == [("warning", "code.raw", 5)]

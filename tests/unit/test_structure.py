@@ -30,7 +30,7 @@ NOT_KEYED = {"octavo", "octavo.config", "octavo.writers.registry", "octavo.diagn
 RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.math", "octavo.render", "octavo.sanitize",
              "octavo.model.rendered", "octavo.urls", "octavo.svg", "octavo.raster", "octavo.citations.syntax",
              "octavo.model.citations", "octavo.blocks", "octavo.refs", "octavo.leftovers", "octavo.labels",
-             "octavo.mdbook.web"}
+             "octavo.mdbook.web", "octavo.projects.syntax", "octavo.projects.tables"}
 # What a writer reads but keys by content (templates and style sheets by files_digest, the code sheet
 # that codestyle makes by its text, links by the index's digest, deflated members by their bytes,
 # published files compared byte for byte).

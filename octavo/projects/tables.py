@@ -1,0 +1,163 @@
+"""pandoc's grid tables and simple tables, as the same tokens markdown-it makes for a pipe table.
+
+Pipe tables are markdown-it's own. A grid table is drawn with ``+---+`` rules and ``|`` walls; a
+``+===+`` rule ends its header, and ``:`` in a rule sets a column's alignment. A simple table is
+a header line over a line of dash groups (one a column), its rows down to a blank line; without a
+header it opens and closes with the dash line. Cells hold inline Markdown (several lines of a
+grid cell are one paragraph); a grid row that spans columns is left as text, as it was.
+A ``Table: caption`` beside either is its caption, as for pipe tables (:mod:`octavo.blocks`).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+
+GRID_RULE = re.compile(r"^\+(?:[-=:]+\+)+\s*$")
+DASHES = re.compile(r"-{2,}")
+Aligns = list[str]  # "", "left", "right" or "center" per column
+
+
+def tables_plugin(md: MarkdownIt) -> None:
+    md.block.ruler.after("fence", "octavo_grid_table", grid_table)
+    md.block.ruler.after("octavo_grid_table", "octavo_simple_table", simple_table)
+
+
+def _line(state: StateBlock, number: int) -> str:
+    return state.src[state.bMarks[number] + state.tShift[number]: state.eMarks[number]].rstrip()
+
+
+def grid_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if state.sCount[start] - state.blkIndent >= 4 or not GRID_RULE.match(_line(state, start)):
+        return False
+    first = _line(state, start)
+    walls = [i for i, char in enumerate(first) if char == "+"]
+    rows: list[list[str]] = []
+    header: list[str] | None = None
+    aligns = _grid_aligns(first, walls)
+    lines: list[list[str]] = []
+    current = start + 1
+    while current < end:
+        text = _line(state, current)
+        if GRID_RULE.match(text):
+            if [i for i, char in enumerate(text) if char == "+"] != walls:
+                return False
+            if lines:
+                rows.append([" ".join(p.strip() for p in cell if p.strip()) for cell in zip(*lines, strict=True)])
+                lines = []
+            if "=" in text and header is None and len(rows) == 1:
+                header = rows.pop()
+                aligns = _grid_aligns(text, walls)
+            current += 1
+            if current >= end or not _line(state, current).startswith(("|", "+")):
+                break
+            continue
+        if not text.startswith("|") or any(len(text) <= w or text[w] != "|" for w in walls):
+            return False  # a spanning cell, or not a table after all
+        lines.append([text[a + 1: b] for a, b in pairwise(walls)])
+        current += 1
+    else:
+        if lines:
+            return False  # the last row has no closing rule
+    if lines or not (rows or header):
+        return False
+    if not silent:
+        _emit(state, header, rows, aligns, start, current)
+    state.line = current
+    return True
+
+
+def _grid_aligns(rule: str, walls: list[int]) -> Aligns:
+    aligns: Aligns = []
+    for a, b in pairwise(walls):
+        cell = rule[a + 1: b]
+        left, right = cell.startswith(":"), cell.endswith(":")
+        aligns.append("center" if left and right else "right" if right else "left" if left else "")
+    return aligns
+
+
+def simple_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if state.sCount[start] - state.blkIndent >= 4 or start + 1 >= end:
+        return False
+    raw = [state.src[state.bMarks[n] + state.blkIndent: state.eMarks[n]].rstrip() for n in range(start, end)]
+    headless = _dash_line(raw[0]) is not None
+    dash_at = 0 if headless else 1
+    columns = _dash_line(raw[dash_at])
+    if columns is None or (not headless and not raw[0].strip()):
+        return False
+    current = dash_at + 1
+    body: list[str] = []
+    while current < len(raw) and raw[current].strip():
+        if headless and _dash_line(raw[current]) is not None:
+            break
+        body.append(raw[current])
+        current += 1
+    if headless:
+        if current >= len(raw) or _dash_line(raw[current]) is None or not body:
+            return False
+        current += 1
+    elif not body:
+        return False
+    if not silent:
+        header = None if headless else _cells(raw[0], columns)
+        aligns = _simple_aligns(raw[0] if not headless else body[0], columns)
+        _emit(state, header, [_cells(row, columns) for row in body], aligns, start, start + current)
+    state.line = start + current
+    return True
+
+
+def _dash_line(text: str) -> list[tuple[int, int]] | None:
+    """The columns a line of dash groups marks, when it has two at least and nothing else."""
+    if not text.strip() or set(text.strip()) - {"-", " "}:
+        return None
+    groups = [(m.start(), m.end()) for m in DASHES.finditer(text)]
+    return groups if len(groups) >= 2 and "".join(text.split()) == "-" * sum(b - a for a, b in groups) else None
+
+
+def _cells(row: str, columns: list[tuple[int, int]]) -> list[str]:
+    edges = [0] + [start for start, _ in columns[1:]] + [max(len(row), columns[-1][1])]
+    return [row[a:b].strip() for a, b in pairwise(edges)]
+
+
+def _simple_aligns(line: str, columns: list[tuple[int, int]]) -> Aligns:
+    """pandoc's rule: text flush with its dashes' left end only is left-aligned, with the right end
+    only right-aligned, with neither centred; flush with both, the default."""
+    aligns: Aligns = []
+    for a, b in columns:
+        left = a < len(line) and line[a] != " " and (a == 0 or line[a - 1] == " ")
+        right = b - 1 < len(line) and line[b - 1] != " " and (b >= len(line) or line[b] == " ")
+        aligns.append("" if left and right else "left" if left else "right" if right else "center")
+    return aligns
+
+
+def _emit(state: StateBlock, header: list[str] | None, rows: list[list[str]], aligns: Aligns,
+          start: int, end: int) -> None:
+    """The tokens of markdown-it's table rule, so captions, styles and writers treat it as one."""
+    table = state.push("table_open", "table", 1)
+    table.map = [start, end]
+    if header is not None:
+        state.push("thead_open", "thead", 1)
+        _row(state, header, aligns, "th", start)
+        state.push("thead_close", "thead", -1)
+    state.push("tbody_open", "tbody", 1)
+    for row in rows:
+        _row(state, row, aligns, "td", start)
+    state.push("tbody_close", "tbody", -1)
+    state.push("table_close", "table", -1)
+
+
+def _row(state: StateBlock, cells: list[str], aligns: Aligns, tag: str, line: int) -> None:
+    state.push("tr_open", "tr", 1)
+    for index, text in enumerate(cells):
+        cell = state.push(f"{tag}_open", tag, 1)
+        if index < len(aligns) and aligns[index]:
+            cell.attrSet("style", f"text-align:{aligns[index]}")
+        inline = state.push("inline", "", 0)
+        inline.content = text
+        inline.map = [line, line + 1]
+        inline.children = []
+        state.push(f"{tag}_close", tag, -1)
+    state.push("tr_close", "tr", -1)
