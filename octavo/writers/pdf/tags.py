@@ -161,7 +161,7 @@ class Structure:
         tree = source.Root.get("/StructTreeRoot")
         if tree is None:
             return
-        root, document = self._start()
+        document = self._start()
         theirs = _document(tree)
         del theirs["/P"]  # so that copying it does not bring the unit's root and parent tree along
         copied = self.pdf.copy_foreign(theirs)
@@ -189,13 +189,14 @@ class Structure:
             for name, element in pikepdf.NameTree(tree.IDTree).items():
                 self.ids[str(name)] = self.pdf.copy_foreign(element)
 
-    def _start(self) -> tuple[pikepdf.Dictionary, pikepdf.Dictionary]:
+    def _start(self) -> pikepdf.Dictionary:
+        """The /Document every unit's elements go under, made with the root at the first tagged unit."""
         if self.root is None or self.document is None:
             self.root = self.pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
             self.document = self.pdf.make_indirect(pikepdf.Dictionary(
                 Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=self.root, K=pikepdf.Array()))
             self.root.K = pikepdf.Array([self.document])
-        return self.root, self.document
+        return self.document
 
     def finish(self) -> None:
         """The tree in the catalogue, with what PDF/UA asks of a tagged document's catalogue."""
