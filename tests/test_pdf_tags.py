@@ -13,14 +13,20 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import page as validator  # PyPI page-validation
 import pikepdf
 import pytest
 from conftest import ROOT
+from PIL import Image
 from pypdf import PdfReader
 from test_pdf import SAMPLE_OUTLINE, Pdf, parallel_pdf, sample_pdf, sample_pdfs, sherlock_pdf  # noqa: F401 (fixtures)
+
+from octavo.diagnostics import Diagnostic, Severity
+from octavo.options import resolve
+from octavo.pipeline import build
 
 MCID = re.compile(rb"<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 Mark = tuple[int, int]  # (page index, MCID)
@@ -235,3 +241,17 @@ def test_figures_have_alt_text_and_table_cells_name_their_headers(request: pytes
     assert headers and {str(e.ID) for e in headers} == set(ids)
     cells = [e for e in tree.elements if e.S == "/TD"]
     assert cells and all({str(h) for h in e.A.Headers} <= set(ids) and len(e.A.Headers) for e in cells)
+
+
+def test_an_image_without_alt_text_is_a_warning_and_the_pdf_is_still_written(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    (book / "images").mkdir(parents=True)
+    Image.new("RGB", (40, 30), "red").save(book / "images" / "red.png")
+    (book / "book.toml").write_text('[book]\ntitle = "Alt"\nlanguage = "en"\nchapters = ["one.md"]\n', encoding="utf-8")
+    (book / "one.md").write_text("# One\n\n![](images/red.png)\n\nText.\n", encoding="utf-8")
+    reported: list[Diagnostic] = []
+    options = replace(resolve(book, output=tmp_path / "out", formats=["pdf"], jobs=1), report=reported.append)
+    result = build(book, options)
+    assert "/StructTreeRoot" in pikepdf.open(result.outputs[0]).Root
+    said = [d for d in [*reported, *result.diagnostics] if d.code == "pdf.alt"]
+    assert said and all(d.severity == Severity.WARNING and d.path == "one.md" for d in said)

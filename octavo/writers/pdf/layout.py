@@ -303,6 +303,10 @@ def _logged(record: logging.LogRecord, source: str, shown: Callable[[str], str] 
     missing HarfBuzz subsetter) is a notice of the whole build, so it is said once, not once per
     chapter."""
     message = record.getMessage()
+    if "has no required alt description" in message:  # said by the tagging, of an image with alt=""
+        return warning("pdf.alt", f"an image has no alt text, so a screen reader cannot say what it shows: "
+                       f"{shown(str(record.args[0])) if isinstance(record.args, tuple) and record.args else ''}",
+                       source, hint="write what the image shows between the brackets: ![a map of the site](map.png)")
     if "HarfBuzz-Subset" in message:
         return notice("pdf.machine", f"WeasyPrint: {message}",
                       hint="install HarfBuzz's subsetter (Debian, Ubuntu: apt-get install libharfbuzz-subset0); "
