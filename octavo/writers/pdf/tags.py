@@ -8,7 +8,8 @@ by :func:`tidy` in the worker, where the unit's PDF is written:
 - the text of the margin boxes (running heads, folios) is marked content whose elements hang from
   no parent in the tree; leaders' dots (the contents) are tagged as text. Both become
   ``/Artifact`` marked content, without an MCID, and leave the tree and the /ParentTree;
-- a link annotation's element is sometimes a /Span; it is made a /Link;
+- a link annotation's element is sometimes a /Span; it is made a /Link; a list item's paragraph
+  beside its label (a loose list) goes into an /LBody;
 - a table header's /ID is only unique within its unit; it gets the unit's name before it, and
   the unit's /IDTree lists them.
 
@@ -36,13 +37,16 @@ def tidy(pdf: bytes, leaders: dict[int, list[int]], unit: str) -> bytes:
     root = source.Root.get("/StructTreeRoot")
     if root is None:
         return pdf
-    ids = _walk(_document(root), unit)
+    ids = _walk(source, _document(root), unit)
     parents = dict(_numbers(root.ParentTree))
+    spans = _Spans()
     for number, page in enumerate(source.pages):
         key = page.obj.get("/StructParents")
         marked = parents.get(int(key)) if key is not None else None
         if isinstance(marked, pikepdf.Array):
             _artifacts(page, marked, ids.reachable, set(leaders.get(number, ())))
+            spans.fold(page, marked)
+    spans.finish()
     if ids.names:
         tree = pikepdf.NameTree.new(source)
         for name, element in sorted(ids.names.items()):
@@ -64,8 +68,8 @@ def _document(root: pikepdf.Object) -> pikepdf.Object:
     return kids[0] if isinstance(kids, pikepdf.Array) else kids
 
 
-def _walk(document: pikepdf.Object, unit: str) -> _Found:
-    """Every element reached from the /Document; header IDs renamed on the way."""
+def _walk(source: pikepdf.Pdf, document: pikepdf.Object, unit: str) -> _Found:
+    """Every element reached from the /Document; header IDs renamed and list items mended on the way."""
     found = _Found()
     stack = [document]
     while stack:
@@ -80,6 +84,8 @@ def _walk(document: pikepdf.Object, unit: str) -> _Found:
             attributes = element.get("/A")
             if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
                 attributes.Headers = pikepdf.Array([pikepdf.String(f"{unit}/{h}") for h in attributes.Headers])
+        elif kind == "/LI":
+            _list_body(source, element)
         kids = element.get("/K")
         for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
             if not isinstance(kid, pikepdf.Dictionary):
@@ -90,6 +96,33 @@ def _walk(document: pikepdf.Object, unit: str) -> _Found:
             elif "/S" in kid:
                 stack.append(kid)
     return found
+
+
+def _list_body(source: pikepdf.Pdf, item: pikepdf.Object) -> None:
+    """A list item holds a label and a body only: an element WeasyPrint put beside the label (a
+    paragraph of a loose list) goes into a body of its own."""
+    kids = item.get("/K")
+    if not isinstance(kids, pikepdf.Array):
+        return
+    mended: list[pikepdf.Object] = []
+    body: pikepdf.Dictionary | None = None
+    changed = False
+    for kid in kids:
+        if not isinstance(kid, pikepdf.Dictionary) or kid.get("/S") in (None, "/Lbl", "/LBody"):
+            mended.append(kid)
+            body = None
+            continue
+        if body is None:
+            body = source.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.LBody,
+                                                           P=item, K=pikepdf.Array()))
+            if "/Pg" in kid:
+                body.Pg = kid.Pg
+            mended.append(body)
+            changed = True
+        body.K.append(kid)
+        kid.P = body
+    if changed:
+        item.K = pikepdf.Array(mended)
 
 
 def _artifacts(page: pikepdf.Page, marked: pikepdf.Array, reachable: set[tuple[int, int]],
@@ -116,6 +149,41 @@ def _artifacts(page: pikepdf.Page, marked: pikepdf.Array, reachable: set[tuple[i
         changed = MARKED.sub(lambda m: ARTIFACT if int(m.group(1)) in gone else m.group(0), data)
         if changed != data:
             stream.write(changed)
+
+
+PLAIN_SPAN = {"/Type", "/S", "/K", "/Pg", "/P"}
+
+
+class _Spans:
+    """WeasyPrint gives each run of text its own /Span element that says nothing more than its
+    parent (a paragraph, a heading); the run's marked content goes straight into the parent
+    instead (an MCID, or a marked-content reference when on another page than the parent's), so
+    the tree of a long book has half the elements to copy and to hold while the book is joined."""
+
+    def __init__(self) -> None:
+        self.replaced: dict[tuple[int, int], tuple[pikepdf.Object, dict[tuple[int, int], pikepdf.Object]]] = {}
+
+    def fold(self, page: pikepdf.Page, marked: pikepdf.Array) -> None:
+        for mcid, element in enumerate(marked):
+            if not isinstance(element, pikepdf.Dictionary) or element.get("/S") != "/Span" \
+                    or set(element.keys()) - PLAIN_SPAN or "/P" not in element:
+                continue
+            kids = element.K
+            only = kids[0] if isinstance(kids, pikepdf.Array) and len(kids) == 1 else kids
+            if not isinstance(only, int) or int(only) != mcid:
+                continue
+            parent = element.P
+            if parent.get("/Type") != "/StructElem" or not isinstance(parent.get("/K"), pikepdf.Array):
+                continue
+            same = "/Pg" in parent and parent.Pg.objgen == page.obj.objgen
+            direct = mcid if same else pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=page.obj, MCID=mcid)
+            self.replaced.setdefault(parent.objgen, (parent, {}))[1][element.objgen] = direct
+            marked[mcid] = parent
+
+    def finish(self) -> None:
+        for parent, spans in self.replaced.values():
+            parent.K = pikepdf.Array([spans.get(kid.objgen, kid) if isinstance(kid, pikepdf.Dictionary) else kid
+                                      for kid in parent.K])
 
 
 def _unhook(element: pikepdf.Object, mcid: int) -> None:
