@@ -36,7 +36,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from octavo.assets import Limits, inspect_file, media_type
 from octavo.diagnostics import BookError, Diagnostic, error, notice, warning
 from octavo.styles import DEFAULTS as STYLES
-from octavo.writers.pdf import footnotes, weasy
+from octavo.writers.pdf import footnotes, tags, weasy
 from octavo.writers.pdf.folios import first_side, folio_html
 from octavo.writers.pdf.jobs import Bookmark, FolioJob, LayoutJob, LayoutResult, PrintSheet, Use
 
@@ -155,7 +155,7 @@ class Engine:
             try:
                 document, rules, fallback = self._with_notes(job)
                 clock = time.process_time()
-                pdf = _write(document, job.unit) if job.write else None
+                pdf = tags.tidy(*_write(document, job.unit, tagged=True), job.unit) if job.write else None
             except FatalURLFetchingError as fatal:  # a BaseException, meant to stop WeasyPrint at once
                 raise BookError([*self._problems(job.source, log.records, job.uses),
                                  self._fatal(fatal, job)]) from None
@@ -184,7 +184,7 @@ class Engine:
                 stylesheets=[*self.css, CSS(string=ours, font_config=self.fonts)], font_config=self.fonts)
             if weasy.page_kinds(document) != job.kinds:
                 return None
-            return _write(document, f"{job.unit} folios")
+            return _write(document, f"{job.unit} folios")[0]
 
     def _with_notes(self, job: LayoutJob) -> tuple[Document, tuple[str, ...], tuple[Diagnostic, ...]]:
         """The unit's layout; with its notes at the chapter's end if WeasyPrint drops a footnote."""
@@ -303,6 +303,10 @@ def _logged(record: logging.LogRecord, source: str, shown: Callable[[str], str] 
     missing HarfBuzz subsetter) is a notice of the whole build, so it is said once, not once per
     chapter."""
     message = record.getMessage()
+    if "has no required alt description" in message:  # said by the tagging, of an image with alt=""
+        return warning("pdf.alt", f"an image has no alt text, so a screen reader cannot say what it shows: "
+                       f"{shown(str(record.args[0])) if isinstance(record.args, tuple) and record.args else ''}",
+                       source, hint="write what the image shows between the brackets: ![a map of the site](map.png)")
     if "HarfBuzz-Subset" in message:
         return notice("pdf.machine", f"WeasyPrint: {message}",
                       hint="install HarfBuzz's subsetter (Debian, Ubuntu: apt-get install libharfbuzz-subset0); "
@@ -339,8 +343,8 @@ def _short(text: str) -> str:
     return text if len(text) <= 100 else f"{text[:80]}…"
 
 
-def _write(document: Document, name: str) -> bytes:
-    return weasy.write(document, md5(name.encode()).hexdigest().encode())
+def _write(document: Document, name: str, tagged: bool = False) -> tuple[bytes, dict[int, list[int]]]:
+    return weasy.write(document, md5(name.encode()).hexdigest().encode(), tagged)
 
 
 def _switch(mode: weasy.Mode) -> tuple[Diagnostic, ...]:

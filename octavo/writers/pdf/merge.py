@@ -16,6 +16,9 @@ processes. What WeasyPrint would have done for one big document is done here ins
 - the same information is written again as XMP metadata (title, each author, description,
   keywords, language, dates), which archives, catalogues and PDF/A read instead of the older
   dictionary; with the build's dates, so it is as reproducible as the rest;
+- the units' structure trees (WeasyPrint tags each unit) become one, under one /Document, with
+  the catalogue's /MarkInfo and /ViewerPreferences and the XMP's PDF/UA-1 identification
+  (:mod:`~octavo.writers.pdf.tags`); stamped folios are marked as artifacts;
 - font subsets get a tag of their own per unit (WeasyPrint derives the ``ABCDEF+`` tag from the
   font alone, and two different subsets must not share a name in one PDF).
 """
@@ -36,6 +39,7 @@ from octavo.diagnostics import Diagnostic, error
 from octavo.writers.pdf.body import DEST_SCHEME
 from octavo.writers.pdf.jobs import LayoutResult
 from octavo.writers.pdf.pages import Slot
+from octavo.writers.pdf.tags import Structure
 
 PX = 0.75  # PDF points per CSS pixel
 FOLIO = "/OctavoFolio"  # the name of a page's stamped folio among its XObjects
@@ -53,6 +57,7 @@ class Joined:
         self.dests: dict[str, pikepdf.Array] = {}
         self.links: list[tuple[str, str]] = []  # (destination name, unit) of every cross-unit link
         self.bookmarks: list[tuple[int, str, int, float, float]] = []
+        self.structure = Structure(self.pdf)
 
     def append(self, slot: Slot, result: LayoutResult, folios: bytes | None = None) -> None:
         """The unit's pages, each with the page of the same index of ``folios`` laid over it."""
@@ -70,6 +75,7 @@ class Joined:
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
             self.pdf.pages.extend(source.pages)
         self._destinations(source, first)
+        self.structure.add(source, first)
         for page in self.pdf.pages[first:]:
             self._relink(page, slot.unit or "")
         if folios is not None:
@@ -94,7 +100,7 @@ class Joined:
             resources.XObject = xobjects
             target.obj.Resources = resources
             target.contents_add(pikepdf.Stream(self.pdf, b"q\n"), prepend=True)
-            target.contents_add(pikepdf.Stream(self.pdf, f"Q\nq {FOLIO} Do Q\n".encode()))
+            target.contents_add(pikepdf.Stream(self.pdf, f"Q\n/Artifact BMC\nq {FOLIO} Do Q\nEMC\n".encode()))
 
     def blank(self) -> None:
         """A blank page the size of the page before it (a verso left empty)."""
@@ -137,6 +143,7 @@ class Joined:
         self.pdf.Root.PageLabels = self.pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(
             [item for first, spec in labels for item in (first, _label(spec))])))
         self.pdf.Root.PageMode = pikepdf.Name.UseOutlines
+        self.structure.finish()
         self._metadata()
         self.pdf.save(path, deterministic_id=True, compress_streams=True,
                       object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -152,6 +159,8 @@ class Joined:
                 meta["dc:creator"] = list(self.authors)
             if "/Lang" in self.pdf.Root:
                 meta["dc:language"] = [str(self.pdf.Root.Lang)]
+            if "/StructTreeRoot" in self.pdf.Root:
+                meta["pdfuaid:part"] = "1"  # PDF/UA-1 (ISO 14289-1), which the tagged book is made to
 
     def _outline(self) -> None:
         with self.pdf.open_outline() as outline:

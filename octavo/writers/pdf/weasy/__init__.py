@@ -11,15 +11,17 @@ Four *patches* replace functions, to make the same PDF faster:
   keeps the pages its new rules do not touch);
 - :mod:`flate` gives pydyf a zlib at level 6 instead of 9 while a PDF is written.
 
-Two *readers* read WeasyPrint's page boxes, which are not its API either:
+Three *readers* read WeasyPrint's page boxes, which are not its API either:
 
 - :mod:`notes` finds the paragraph whose lines pushed a footnote off the page of its call, for
   the rules that keep it there (without it, the note stays where WeasyPrint put it);
 - :mod:`kinds` reads each page's side and name, so folios can be stamped on later (without it,
-  a parallel build lays each chapter out where it lands, the slower way).
+  a parallel build lays each chapter out where it lands, the slower way);
+- :mod:`leaders` notes which tagged text draws a leader's dots, so they become artifacts
+  (without it, a screen reader reads the dots of the contents).
 
 Why one door: each rests on code that is not WeasyPrint's API and is only right for the code it
-was checked against. So all six are on for WeasyPrint :data:`PINNED` only (one version guard) and
+was checked against. So all seven are on for WeasyPrint :data:`PINNED` only (one version guard) and
 all off, with a notice, on any other version. On the pinned version, one that no longer applies
 (a locally patched WeasyPrint) turns them all off with a notice, and fails the tests.
 
@@ -35,6 +37,8 @@ it starts the workers that lay out, and each layout brings the process to that m
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,7 +56,7 @@ if TYPE_CHECKING:
 PINNED = "70.0"  # the WeasyPrint every patch and reader was checked against; pyproject.toml pins it too
 SWITCH = "OCTAVO_WEASY_PATCHES"  # "0": the patches off
 PATCHES = ("note_area", "margins", "resume", "flate")
-READERS = ("notes", "kinds")
+READERS = ("notes", "kinds", "leaders")
 Mode = Literal["patched", "readers", "off"]  # patches and readers, readers only, nothing
 
 _mode: Mode = "off"  # in this process (switch())
@@ -161,13 +165,31 @@ def page_kinds(document: Document) -> tuple[PageKind, ...]:
     return kinds.page_kinds(document)
 
 
-def write(document: Document, identifier: bytes) -> bytes:
-    """The document's PDF; patched, its page content compressed at :data:`flate.LEVEL`."""
-    if not patched():
-        pdf: bytes = document.write_pdf(pdf_identifier=identifier)
-        return pdf
-    from octavo.writers.pdf.weasy import flate
+def write(document: Document, identifier: bytes, tagged: bool = False) -> tuple[bytes, dict[int, list[int]]]:
+    """The document's PDF, with WeasyPrint's structure tree if ``tagged`` (its public ``pdf_tags``,
+    as PDF 1.7, the version PDF/UA-1 is of), and the MCIDs of the leaders on each page (none when
+    the readers are off: they stay tagged text); patched, its page content compressed at
+    :data:`flate.LEVEL`."""
+    options: dict[str, Any] = {"pdf_identifier": identifier, "pdf_tags": tagged}
+    if tagged:
+        options["pdf_version"] = "1.7"
+    with _leaders(document, tagged) as leaders:
+        if not patched():
+            pdf: bytes = document.write_pdf(**options)
+            return pdf, leaders
+        from octavo.writers.pdf.weasy import flate
 
-    with flate.level(flate.LEVEL):
-        faster: bytes = document.write_pdf(pdf_identifier=identifier)
-    return faster
+        with flate.level(flate.LEVEL):
+            faster: bytes = document.write_pdf(**options)
+        return faster, leaders
+
+
+@contextmanager
+def _leaders(document: Document, tagged: bool) -> Iterator[dict[int, list[int]]]:
+    if not (tagged and reading()):
+        yield {}
+        return
+    from octavo.writers.pdf.weasy import leaders
+
+    with leaders.recording([getattr(page, "_page_box", None) for page in document.pages]) as found:
+        yield found
