@@ -29,7 +29,7 @@ def test_zip_starts_with_stored_mimetype(sample_epub: Epub) -> None:
 
 
 def test_metadata(sample_epub: Epub) -> None:
-    assert sample_epub.meta("title") == ["Inner Leadership"]
+    assert sample_epub.meta("title") == ["Inner Leadership", "Preparing Yourself to Lead Others"]
     assert sample_epub.meta("creator") == ["Maren Holt", "David Okafor"]
     assert sample_epub.meta("language") == ["en"]
     assert sample_epub.meta("publisher") == ["Octavo Sample Press"]

@@ -26,7 +26,9 @@ from lxml import etree
 
 from octavo import __version__, styles, templates
 from octavo.assets import media_type
+from octavo.config import Metadata
 from octavo.diagnostics import BookError, has_errors
+from octavo.imprint import imprint
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page, TocEntry
 from octavo.options import Options
@@ -35,7 +37,7 @@ from octavo.writers.common import images, page_body, page_fingerprint, templates
 from octavo.writers.epub.container import write_container
 
 XHTML = "application/xhtml+xml"
-CODE = ("writers/epub/writer.py", "writers/common.py", "templates.py")  # what an EPUB page is made by
+CODE = ("writers/epub/writer.py", "writers/common.py", "templates.py", "imprint.py")  # what an EPUB page is made by
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     """
     env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
-    common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for}
+    common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for, "imprint": imprint(meta)}
     memo = assembled.memo.area("epub")
     salt = digest(code_digest(*CODE),
                   templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
@@ -200,6 +202,7 @@ def _metadata(package: epub.EpubBook, assembled: Assembled, has_images: bool) ->
     package.set_language(meta.language)
     for number, author in enumerate(meta.authors, 1):
         package.add_author(author, role="aut", uid=f"creator-{number}")
+    _publisher_metadata(package, meta)
     for name, value in (("description", meta.description), ("publisher", meta.publisher),
                         ("date", meta.date), ("rights", meta.rights)):
         if value:
@@ -212,6 +215,30 @@ def _metadata(package: epub.EpubBook, assembled: Assembled, has_images: bool) ->
         package.add_metadata("OPF", "cover", "", {"name": "cover", "content": "cover-image"})
     for prop, value in _accessibility(assembled, has_images):
         package.add_metadata("OPF", prop, value, {"property": prop})
+
+
+def _publisher_metadata(package: epub.EpubBook, meta: Metadata) -> None:
+    """What a publisher fills in, as EPUB 3 says it: the subtitle a second, refined ``dc:title``
+    (stores and Calibre show the first, ``main``, as the title), the series a
+    ``belongs-to-collection`` with its position, the EPUB's ISBN a second identifier (the
+    generated UUID stays the package's own, so an ISBN added later changes no reading position),
+    and each contributor a ``dc:contributor`` with its MARC relator role."""
+    if meta.subtitle:
+        package.metadata[epub.NAMESPACES["DC"]]["title"] = [(meta.title, {"id": "title"}),
+                                                             (meta.subtitle, {"id": "subtitle"})]
+        package.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+        package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    if meta.series:
+        package.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
+        package.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        if meta.series_number:
+            package.add_metadata(None, "meta", meta.series_number, {"refines": "#series", "property": "group-position"})
+    if (isbn := meta.isbn("epub")) is not None:
+        package.add_metadata("DC", "identifier", f"urn:isbn:{isbn}", {"id": "isbn"})
+    for number, contributor in enumerate(meta.contributors, 1):
+        package.add_metadata("DC", "contributor", contributor.name, {"id": f"contributor-{number}"})
+        package.add_metadata(None, "meta", contributor.role, {"refines": f"#contributor-{number}",
+                                                              "property": "role", "scheme": "marc:relators"})
 
 
 def _accessibility(assembled: Assembled, chapter_images: bool) -> list[tuple[str, str]]:

@@ -32,7 +32,9 @@ from urllib.parse import unquote
 
 import pikepdf
 
+from octavo.config import Metadata
 from octavo.diagnostics import Diagnostic, error
+from octavo.imprint import xmp_fields
 from octavo.writers.pdf.body import DEST_SCHEME
 from octavo.writers.pdf.jobs import LayoutResult
 from octavo.writers.pdf.pages import Slot
@@ -45,9 +47,10 @@ SUBSET = re.compile(r"^/?([A-Z]{6})\+(.*)$")
 class Joined:
     """The PDF being assembled, and what must stay alive until it is saved."""
 
-    def __init__(self, created: str, authors: tuple[str, ...] = ()) -> None:
+    def __init__(self, created: str, authors: tuple[str, ...] = (), book: Metadata | None = None) -> None:
         self.created = created  # a PDF date, D:YYYYMMDDHHmmSSZ
         self.authors = authors  # each its own creator in the XMP (the dictionary joins them)
+        self.book = book  # the publisher's metadata, for the XMP
         self.pdf = pikepdf.new()
         self.sources: list[pikepdf.Pdf] = []  # pikepdf copies stream data lazily: keep them open
         self.dests: dict[str, pikepdf.Array] = {}
@@ -152,6 +155,8 @@ class Joined:
                 meta["dc:creator"] = list(self.authors)
             if "/Lang" in self.pdf.Root:
                 meta["dc:language"] = [str(self.pdf.Root.Lang)]
+            for key, value in xmp_fields(self.book).items() if self.book is not None else ():
+                meta[key] = value
 
     def _outline(self) -> None:
         with self.pdf.open_outline() as outline:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from octavo import styles, templates
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
+from octavo.imprint import imprint, schema_book
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page
 from octavo.options import Options
@@ -34,7 +35,8 @@ from octavo.writers.web import search
 from octavo.writers.web.search import SearchIndex
 from octavo.writers.web.sidebar import SideContents
 
-CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", "templates.py")  # a page's maker
+CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", "templates.py",
+        "imprint.py")  # a page's maker
 SITE = "site"
 HOME = "index.html"
 SCRIPT = "js/octavo.js"
@@ -212,9 +214,12 @@ class SitePages:
 
     def home(self) -> str:
         meta = self.assembled.book.config.meta
+        cover = self.assembled.book.cover
+        image = canonical(self.assembled, cover) if cover else None  # only a full address serves a link preview
         return templates.render(
             self.env, "web/index.html.j2", **self.context(0), title=meta.title, kind="home", current="",
-            cover=self.assembled.book.cover, downloads=self.downloads,
+            cover=self.assembled.book.cover, downloads=self.downloads, imprint=imprint(meta),
+            image=image, schema=Markup(schema_book(meta, image)),
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc)
 
     def html(self, position: int) -> bytes:
