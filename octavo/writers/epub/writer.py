@@ -35,9 +35,17 @@ from octavo.options import Options
 from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.epub.container import write_container
+from octavo.writers.epub.cover import raster_name, rasterise
+from octavo.writers.epub.ereader import for_ereaders, label_in_heading
 
 XHTML = "application/xhtml+xml"
-CODE = ("writers/epub/writer.py", "writers/common.py", "templates.py", "imprint.py")  # what an EPUB page is made by
+# Apple Books shows a book's own faces only when this file says so; without it, its reader's font.
+APPLE_OPTIONS = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_FONTS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n<platform name="*">\n'
+               b'<option name="specified-fonts">true</option>\n</platform>\n</display_options>\n')
+# what an EPUB page is made by
+CODE = ("writers/epub/writer.py", "writers/epub/ereader.py", "writers/epub/cover.py", "writers/common.py",
+        "templates.py", "imprint.py")
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,11 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
     sheets, problems = styles.layers(assembled.book, "epub")
     if has_errors(problems):
         raise BookError(problems)
-    documents = render_documents(assembled, [s.href for s in sheets.sheets])
-    package, contents = _package(assembled, documents, sheets)
+    sheets = replace(sheets, sheets=tuple(replace(sheet, text=text) for sheet, text in
+                                          zip(sheets.sheets, for_ereaders(s.text for s in sheets.sheets), strict=True)))
+    cover = _cover(assembled)
+    documents = render_documents(assembled, [s.href for s in sheets.sheets], cover[0] if cover else None)
+    package, contents = _package(assembled, documents, sheets, cover)
     buffer = io.BytesIO()
     # ebooklib's zip is rewritten below, so it need not spend time compressing; and it only
     # writes the package document and the members' names and order: the contents are ours.
@@ -67,14 +78,29 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
                                       "compresslevel": 0})
     path = dest / f"{assembled.slug}.epub"
     known = {f"{package.FOLDER_NAME}/{doc.name}": doc.key for doc in documents if doc.key}
-    write_container(path, _members(buffer.getvalue(), assembled.book.config.meta.language, contents),
-                    assembled.built, assembled.memo.area("deflate"), known)
+    members = _members(buffer.getvalue(), assembled.book.config.meta.language, contents)
+    if any((media_type(asset) or "").startswith(("font/", "application/font", "application/vnd.ms-opentype"))
+           for asset in sheets.assets):
+        members.append((APPLE_OPTIONS, APPLE_FONTS))
+    write_container(path, members, assembled.built, assembled.memo.area("deflate"), known)
     return [path]
 
 
 WRITER = Writer("EPUB 3", ("epub",), write_epub)
 
-def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
+def _cover(assembled: Assembled) -> tuple[str, bytes] | None:
+    """The cover image's name in the EPUB and its bytes: a raster cover as it is, an SVG one
+    rasterised (:mod:`~octavo.writers.epub.cover`)."""
+    cover = assembled.book.cover
+    if cover is None:
+        return None
+    path = assembled.asset_path(cover)
+    if media_type(cover) != "image/svg+xml":
+        return cover, path.read_bytes()
+    return raster_name(cover), rasterise(assembled.book.config.root, cover, path, assembled.memo.area("cover"))
+
+
+def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | None = None) -> list[Document]:
     """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX.
 
     Each comes from the cache when what it shows is as before: a chapter's page when its page
@@ -106,12 +132,12 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     def chapter(item: Page) -> Document:
         template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
         return kept(item.id, (template, page_fingerprint(item, links) if memo.folder else ""),
-                    lambda: templates.render(env, template, title=item.title, page=item,
-                                             body=page_body(assembled, item, url_for), **common))
+                    lambda: label_in_heading(templates.render(env, template, title=item.title, page=item,
+                                                              body=page_body(assembled, item, url_for), **common)))
 
     docs: list[Document] = []
-    if assembled.book.cover:
-        docs.append(page("cover", "epub/cover.xhtml.j2", "Cover", cover=assembled.book.cover))
+    if cover:
+        docs.append(page("cover", "epub/cover.xhtml.j2", "Cover", cover=cover))
     docs.append(page("titlepage", "epub/titlepage.xhtml.j2", meta.title))
     docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
@@ -155,8 +181,8 @@ def _depth(entries: tuple[TocEntry, ...]) -> int:
     return 1 + max((_depth(e.children) for e in entries), default=0) if entries else 0
 
 
-def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles
-             ) -> tuple[epub.EpubBook, dict[str, bytes]]:
+def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles,
+             cover: tuple[str, bytes] | None = None) -> tuple[epub.EpubBook, dict[str, bytes]]:
     """ebooklib's book, its items empty, and each item's content by its name in the zip.
 
     ebooklib writes an item's content as it is given and makes the package document from the
@@ -184,11 +210,14 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
         add(epub.EpubItem(uid=f"css-{number}", file_name=sheet.href, media_type="text/css"),
             sheet.text.encode("utf-8"))
     files = dict.fromkeys([*pictures, *sheets.assets])
-    if assembled.book.cover:
-        cover = assembled.book.cover
-        add(epub.EpubItem(uid="cover-image", file_name=cover, media_type=media_type(cover)),
-            assembled.asset_path(cover).read_bytes(), ["cover-image"])
-        files.pop(assembled.book.cover, None)
+    if cover is not None:
+        name, data = cover
+        add(epub.EpubItem(uid="cover-image", file_name=name, media_type=media_type(name)), data, ["cover-image"])
+        files.pop(name, None)
+        if name != assembled.book.cover:  # drawn from the SVG: the SVG's own pictures go only where a chapter uses them
+            used = {path for page in assembled.pages if page.chapter is not None for path in page.chapter.images}
+            for path in set(assembled.book.cover_files) - used:
+                files.pop(path, None)
     for number, path in enumerate(files, 1):
         add(epub.EpubItem(uid=f"file-{number}", file_name=path, media_type=media_type(path)),
             assembled.asset_path(path).read_bytes())
