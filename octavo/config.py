@@ -20,7 +20,7 @@ from typing import Any
 from pygments.styles import get_all_styles
 
 from octavo.diagnostics import Diagnostic, error, notice
-from octavo.writers.registry import FORMATS
+from octavo.writers.registry import DEFAULT_FORMATS, FORMATS
 
 CONFIG_NAME = "book.toml"
 IGNORED_TABLES = ("output", "preprocessor", "rust")
@@ -126,7 +126,7 @@ class Outline:
 
 @dataclass(frozen=True)
 class BuildOptions:
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     output: str | None = None
     toc_depth: int = 2
     max_megapixels: float = 50  # a larger image is an error: see octavo.assets.Limits
@@ -362,7 +362,7 @@ def _outline(r: _Reader, book: Mapping[str, Any]) -> Outline:
 
 def _build(r: _Reader, build: Mapping[str, Any]) -> BuildOptions:
     r.check_keys(build, BUILD_KEYS, "build.")
-    formats = r.strings(build, "formats", "build.") or FORMATS
+    formats = r.strings(build, "formats", "build.") or DEFAULT_FORMATS
     for name in formats:
         if name not in FORMATS:
             r.fail("formats", f"unknown format '{name}'", f"formats are {', '.join(FORMATS)}")
