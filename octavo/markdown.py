@@ -93,6 +93,7 @@ def parser(language: str) -> MarkdownIt:
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
     md.core.ruler.push("octavo_figures", figures)
+    md.core.ruler.push("octavo_table_headers", table_headers)
     md.use(blocks_plugin, language).use(refs_plugin, language).use(leftovers.leftovers_plugin)
     md.use(citations_plugin)
     for name, rule in RENDER_RULES.items():
@@ -202,6 +203,27 @@ def figures(state: StateCore) -> None:
                 opening.meta["id"] = ident
             if opening.map:
                 opening.meta["line"] = state.env.get("first_line", 1) + opening.map[0]
+
+
+def table_headers(state: StateCore) -> None:
+    """Header rows as screen readers (and Ace) want them. Markdown cannot write a table without a
+    header row, so an empty one stands for none and is left out; an empty cell of a header row
+    (a corner above row labels) is a data cell, not a header a reader would announce as blank."""
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        if tokens[i].type != "thead_open":
+            i += 1
+            continue
+        close = next(j for j in range(i, len(tokens)) if tokens[j].type == "thead_close")
+        if not any(t.content.strip() for t in tokens[i:close] if t.type == "inline"):
+            del tokens[i:close + 1]
+            continue
+        for j in range(i, close - 2):
+            if tokens[j].type == "th_open" and tokens[j + 1].type == "inline" and not tokens[j + 1].content.strip():
+                tokens[j].type, tokens[j].tag = "td_open", "td"
+                tokens[j + 2].type, tokens[j + 2].tag = "td_close", "td"
+        i = close + 1
 
 
 def _all_tokens(tokens: Sequence[Token]) -> list[Token]:

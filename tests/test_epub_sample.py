@@ -49,7 +49,10 @@ def test_accessibility_metadata(sample_epub: Epub) -> None:
     assert {"alternativeText", "tableOfContents", "structuralNavigation", "readingOrder"} <= features
     assert sample_epub.prop("schema:accessibilityHazard") == ["none"]
     assert sample_epub.prop("schema:accessModeSufficient") == ["textual"]
-    assert sample_epub.prop("schema:accessibilitySummary")
+    summary = sample_epub.prop("schema:accessibilitySummary")[0]
+    assert summary.startswith("This publication meets EPUB Accessibility 1.1 at WCAG 2.1 Level AA.")
+    assert "Its images have text alternatives." in summary and "MathML" not in summary  # the sample has no math
+    assert sample_epub.prop("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
 
 
 def test_spine_order_and_cover_is_linear(sample_epub: Epub) -> None:

@@ -78,3 +78,15 @@ def test_no_page_break_strands_a_chapter_label(sample_epub: Epub) -> None:
               if n.endswith(".css")]
     assert not [d for css in sheets for d in declarations(css)
                 if d[0] in ("page-break-before", "break-before") and d[1] in ("always", "page")]
+
+
+def test_no_conformance_claim_for_an_image_without_a_text_alternative(tmp_path: Path) -> None:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    chapter = book / "part-1" / "01-what-is-inner-leadership.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + '\n<img src="../images/stakeholder-map.svg">\n',
+                       encoding="utf-8")
+    build_into(book, tmp_path / "out", ["epub"])
+    epub = Epub(tmp_path / "out" / "inner-leadership.epub")
+    assert epub.prop("dcterms:conformsTo") == []
+    summary = epub.prop("schema:accessibilitySummary")[0]
+    assert "meets" not in summary and "Some of its images have no text alternative." in summary
