@@ -141,12 +141,13 @@ def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
 def for_outputs(problems: list[Diagnostic], chosen: Sequence[str]) -> list[Diagnostic]:
     """Each problem once, without the stores' limits for EPUB images when no EPUB is made (a
     print PDF wants the large images a store would refuse)."""
-    return [p for p in dict.fromkeys(problems) if p.code != "image.store" or {"epub", "azw3"} & set(chosen)]
+    return [p for p in dict.fromkeys(problems) if p.code != "image.store" or {"epub", "azw3", "kepub"} & set(chosen)]
 
 
 def output_names(slug: str, formats: Sequence[str]) -> list[str]:
     """What each writer publishes, for the check made before the build (the writers name them)."""
-    names = {"epub": f"{slug}.epub", "pdf": f"{slug}.pdf", "azw3": f"{slug}.azw3", "web": "site"}
+    names = {"epub": f"{slug}.epub", "pdf": f"{slug}.pdf", "azw3": f"{slug}.azw3",
+             "kepub": f"{slug}.kepub.epub", "web": "site"}
     return [names[name] for name in formats]
 
 

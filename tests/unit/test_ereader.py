@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from octavo.writers.epub.ereader import for_ereaders, label_in_heading
+from octavo.writers.epub.ereader import close_heading_gaps, for_ereaders, label_in_heading
 
 
 def test_custom_properties_are_resolved_across_sheets_later_winning() -> None:
@@ -40,3 +40,11 @@ def test_a_chapter_label_moves_into_its_heading() -> None:
                                       'Title</h1><p class="chapter-number">b</p>')
     other = '<p class="chapter-numbers">x</p><h1>T</h1>'
     assert label_in_heading(other) == other
+
+
+def test_heading_levels_close_up_without_changing_anything_else() -> None:
+    page = ('<h1 id="a">A</h1><h4 id="b">B</h4><hr/><h4>C</h4><header><h2>D</h2></header><h5 class="x">E</h5>'
+            '<h3>F</h3>')
+    assert close_heading_gaps(page) == ('<h1 id="a">A</h1><h2 id="b">B</h2><hr/><h2>C</h2><header><h2>D</h2>'
+                                        '</header><h3 class="x">E</h3><h3>F</h3>')
+    assert close_heading_gaps("<h2>x</h2><h3>y</h3>") == "<h2>x</h2><h3>y</h3>"

@@ -1,5 +1,6 @@
 """The EPUB as e-readers read it: style sheets with custom properties and translucent colours
-resolved when the book is built, and chapter labels kept with their headings.
+resolved when the book is built, chapter labels kept with their headings, and heading levels
+without gaps.
 
 Calibre (behind many Kindle and Kobo workflows), Kindle's own converter and older Kobo and
 Adobe engines drop every declaration that holds ``var()``: the book would lose its faces,
@@ -155,3 +156,28 @@ def label_in_heading(page: str) -> str:
     every ``h1``, which left "Chapter 5" alone on the page before its chapter; inside the heading
     it stays with it, and a screen reader hears "Chapter 5, Technique 2: …" as one heading."""
     return LABEL.sub(r'<h1\4><span class="\1"\2>\3</span> ', page, count=1)
+
+
+HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>/])")
+
+
+def close_heading_gaps(page: str) -> str:
+    """Headings renumbered so that none goes down more than one level (``h1`` then ``h4`` becomes
+    ``h1`` then ``h2``), as screen readers' heading lists and Ace want. The source keeps its levels
+    (the mdBook guide goes from ``#`` to ``####``): only the page's tags change, never the text,
+    the ids or the contents."""
+    stack: list[tuple[int, int]] = []  # (level written, level given) of the headings above
+    given = 0
+
+    def renumber(match: re.Match[str]) -> str:
+        nonlocal given
+        if match.group(1):
+            return f"</h{given or match.group(2)}"
+        level = int(match.group(2))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        given = stack[-1][1] + 1 if stack else level
+        stack.append((level, given))
+        return f"<h{given}"
+
+    return HEADING_TAG.sub(renumber, page)

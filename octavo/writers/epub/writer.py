@@ -37,7 +37,7 @@ from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.epub.container import write_container
 from octavo.writers.epub.cover import raster_name, rasterise
-from octavo.writers.epub.ereader import for_ereaders, label_in_heading
+from octavo.writers.epub.ereader import close_heading_gaps, for_ereaders, label_in_heading
 
 XHTML = "application/xhtml+xml"
 # Apple Books shows a book's own faces only when this file says so; without it, its reader's font.
@@ -133,8 +133,9 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | 
     def chapter(item: Page) -> Document:
         template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
         return kept(item.id, (template, page_fingerprint(item, links) if memo.folder else ""),
-                    lambda: label_in_heading(templates.render(env, template, title=item.title, page=item,
-                                                              body=page_body(assembled, item, url_for), **common)))
+                    lambda: close_heading_gaps(label_in_heading(templates.render(
+                        env, template, title=item.title, page=item, body=page_body(assembled, item, url_for),
+                        **common))))
 
     docs: list[Document] = []
     if cover:
