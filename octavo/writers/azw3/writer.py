@@ -13,7 +13,6 @@ conversion, never the user's.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ from octavo.diagnostics import BookError, error
 from octavo.model import Assembled
 from octavo.options import Options
 from octavo.writers.base import Writer
-from octavo.writers.registry import OUTPUTS
+from octavo.writers.common import book_epub
 
 TOOL = "ebook-convert"
 PACKAGE_HINT = ("install Calibre (the Debian and Ubuntu package 'calibre', or calibre-ebook.com), "
@@ -41,11 +40,7 @@ def write_azw3(assembled: Assembled, dest: Path, options: Options) -> list[Path]
                                hint=PACKAGE_HINT)])
     out = dest / f"{assembled.slug}.azw3"
     with tempfile.TemporaryDirectory(prefix="octavo-azw3-") as work:
-        epub = dest / f"{assembled.slug}.epub"
-        if not epub.is_file():  # no EPUB in this build: one for the conversion alone
-            made: Writer = importlib.import_module(OUTPUTS["epub"]).WRITER
-            epub = made.write(assembled, Path(work), options)[0]
-        convert(tool, epub, out, Path(work))
+        convert(tool, book_epub(assembled, dest, options, Path(work)), out, Path(work))
     return [out]
 
 

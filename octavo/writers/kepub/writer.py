@@ -11,7 +11,6 @@ times. MathML, SVG, code and the navigation document are left as they are.
 
 from __future__ import annotations
 
-import importlib
 import re
 import tempfile
 import zipfile
@@ -22,7 +21,7 @@ from lxml import etree
 from octavo.model import Assembled
 from octavo.options import Options
 from octavo.writers.base import Writer
-from octavo.writers.registry import OUTPUTS
+from octavo.writers.common import book_epub
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 X = f"{{{XHTML_NS}}}"
@@ -37,10 +36,7 @@ def write_kepub(assembled: Assembled, dest: Path, options: Options) -> list[Path
     """Write ``dest/<slug>.kepub.epub`` from the book's EPUB."""
     out = dest / f"{assembled.slug}.kepub.epub"
     with tempfile.TemporaryDirectory(prefix="octavo-kepub-") as work:
-        epub = dest / f"{assembled.slug}.epub"
-        if not epub.is_file():
-            made: Writer = importlib.import_module(OUTPUTS["epub"]).WRITER
-            epub = made.write(assembled, Path(work), options)[0]
+        epub = book_epub(assembled, dest, options, Path(work))
         with zipfile.ZipFile(epub) as source, zipfile.ZipFile(out, "w") as target:
             for info in source.infolist():
                 data = source.read(info)
