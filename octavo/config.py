@@ -20,7 +20,7 @@ from typing import Any
 from pygments.styles import get_all_styles
 
 from octavo.diagnostics import Diagnostic, error, notice
-from octavo.writers.registry import FORMATS
+from octavo.writers.registry import DEFAULT_FORMATS, FORMATS
 
 CONFIG_NAME = "book.toml"
 IGNORED_TABLES = ("output", "preprocessor", "rust")  # not read here: their keys are the renderers' own
@@ -29,6 +29,8 @@ RUN_TABLES = ("preprocessor",)  # ... but octavo.mdbook runs these, so the notic
 BOOK_KEYS = {
     "title", "subtitle", "authors", "language", "identifier", "publisher", "date", "description",
     "subjects", "rights", "cover", "chapters", "front", "back", "parts",
+    # what a publisher fills in: the series, each edition's ISBN, who else made the book
+    "series", "series-number", "isbn", "contributors", "made-with-octavo",
     # citations, named as pandoc names them (citation-style is another name for csl)
     "bibliography", "csl", "citation-style", "nocite", "reference-section-title",
     # mdBook's own [book] keys, accepted so its projects build unchanged
@@ -49,8 +51,23 @@ PDF_KEYS = {"page-references"}
 CODE_THEME_KEYS = ("code-theme", "code-theme-dark")  # Pygments style names, not CSS values
 OWN_CODE_THEMES = ("octavo", "octavo-dark")  # octavo's own styles (octavo/codestyle.py), beside Pygments' ones
 TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
+ISBN_EDITIONS = ("epub", "print")  # the editions an ISBN can be given for: [book] isbn = { epub = "…", print = "…" }
+# Contributor roles by the words a book.toml uses -> MARC relator codes (id.loc.gov/vocabulary/relators)
+ROLES = {
+    "author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "photographer": "pht",
+    "introduction": "aui", "foreword": "aui", "afterword": "aft", "cover-designer": "cov", "designer": "bkd",
+    "narrator": "nrt", "contributor": "ctb", "compiler": "com", "annotator": "ann",
+}
 # BCP 47, loosely: a primary language subtag, then script/region/variant subtags.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """Someone besides the authors who made the book, with a MARC relator code (``edt``, ``trl``…)."""
+
+    name: str
+    role: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,15 @@ class Metadata:
     subjects: tuple[str, ...] = ()
     rights: str | None = None
     cover: str | None = None
+    series: str | None = None
+    series_number: str | None = None  # "2", "2.5": its place in the series
+    isbns: tuple[tuple[str, str], ...] = ()  # (edition, ISBN-13 without hyphens), editions as ISBN_EDITIONS
+    contributors: tuple[Contributor, ...] = ()
+    made_with_octavo: bool = False  # a "Made with octavo" line on the copyright page, when asked
+
+    def isbn(self, edition: str) -> str | None:
+        """The ISBN of ``edition`` ("epub", "print"), or None."""
+        return dict(self.isbns).get(edition)
 
 
 @dataclass(frozen=True)
@@ -102,7 +128,7 @@ class Outline:
 
 @dataclass(frozen=True)
 class BuildOptions:
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     output: str | None = None
     toc_depth: int = 2
     max_megapixels: float = 50  # a larger image is an error: see octavo.assets.Limits
@@ -251,7 +277,81 @@ def _metadata(r: _Reader, book: Mapping[str, Any], fallback_title: str) -> Metad
         subjects=r.strings(book, "subjects", "book.") or (),
         rights=r.string(book, "rights", "book."),
         cover=r.string(book, "cover", "book."),
+        series=r.string(book, "series", "book."),
+        series_number=_series_number(r, book),
+        isbns=_isbns(r, book),
+        contributors=_contributors(r, book),
+        made_with_octavo=bool(r.boolean(book, "made-with-octavo", "book.")),
     )
+
+
+def _series_number(r: _Reader, book: Mapping[str, Any]) -> str | None:
+    value = book.get("series-number")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or not re.fullmatch(
+            r"\d+(\.\d+)?", str(value).strip()):
+        r.fail("series-number", "'book.series-number' must be a number, such as 2",
+               "the book's place in its series (book.series)")
+        return None
+    if "series" not in book:
+        r.fail("series-number", "'book.series-number' is set but 'book.series' is not",
+               'name the series too: series = "…"')
+    return str(value).strip()
+
+
+def isbn13(text: str) -> str | None:
+    """``text`` as an ISBN-13 of digits alone (an ISBN-10 is converted), or None if it is not one."""
+    digits = re.sub(r"[\s-]", "", text).upper().removeprefix("ISBN").removeprefix(":")
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        if sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits)) % 11:
+            return None
+        digits = "978" + digits[:9]
+        return digits + str(-sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(digits)) % 10)
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        return digits if sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(digits)) % 10 == 0 else None
+    return None
+
+
+def _isbns(r: _Reader, book: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    value = book.get("isbn")
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        r.fail("isbn", "'book.isbn' must be a table of ISBNs by edition",
+               'isbn = { epub = "978-…", print = "978-…" }')
+        return ()
+    found: list[tuple[str, str]] = []
+    for edition, text in value.items():
+        if edition not in ISBN_EDITIONS:
+            r.fail("isbn", f"unknown edition '{edition}' in 'book.isbn'", f"editions: {', '.join(ISBN_EDITIONS)}")
+        elif not isinstance(text, str) or (number := isbn13(text)) is None:
+            r.fail("isbn", f"'{text}' in 'book.isbn.{edition}' is not a valid ISBN",
+                   "an ISBN-13 (978-…) or ISBN-10 whose check digit matches; copy it from your ISBN agency")
+        else:
+            found.append((edition, number))
+    return tuple(found)
+
+
+def _contributors(r: _Reader, book: Mapping[str, Any]) -> tuple[Contributor, ...]:
+    value = book.get("contributors", [])
+    items = value if isinstance(value, list) else [value]
+    found: list[Contributor] = []
+    codes = set(ROLES.values())
+    for item in items:
+        name, role = (item.get("name"), item.get("role")) if isinstance(item, dict) else (None, None)
+        if not isinstance(name, str) or not name.strip() or not isinstance(role, str):
+            r.fail("contributors", "each 'book.contributors' entry must be { name = \"…\", role = \"…\" }",
+                   'contributors = [{ name = "Ada Lane", role = "editor" }]')
+            continue
+        code = ROLES.get(role.strip().lower(), role.strip().lower())
+        if code not in codes:
+            close = difflib.get_close_matches(role, sorted(ROLES), n=1)
+            r.fail("contributors", f"unknown contributor role '{role}'",
+                   f"did you mean '{close[0]}'?" if close else f"roles: {', '.join(sorted(ROLES))}")
+            continue
+        found.append(Contributor(name.strip(), code))
+    return tuple(found)
 
 
 def _outline(r: _Reader, book: Mapping[str, Any]) -> Outline:
@@ -281,7 +381,7 @@ def _outline(r: _Reader, book: Mapping[str, Any]) -> Outline:
 
 def _build(r: _Reader, build: Mapping[str, Any]) -> BuildOptions:
     r.check_keys(build, BUILD_KEYS, "build.")
-    formats = r.strings(build, "formats", "build.") or FORMATS
+    formats = r.strings(build, "formats", "build.") or DEFAULT_FORMATS
     for name in formats:
         if name not in FORMATS:
             r.fail("formats", f"unknown format '{name}'", f"formats are {', '.join(FORMATS)}")

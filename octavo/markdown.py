@@ -101,7 +101,7 @@ def parser(language: str, smart: bool = True, math_syntax: str = "tex") -> Markd
     md.core.ruler.push("octavo_safe_attrs", safe_attrs)
     md.core.ruler.push("octavo_lines", inline_lines)
     md.core.ruler.push("octavo_figures", figures)
-    md.core.ruler.push("octavo_headless_tables", headless_tables)
+    md.core.ruler.push("octavo_table_headers", table_headers)
     md.use(syntax_plugin)
     md.use(blocks_plugin, language).use(refs_plugin, language).use(leftovers.leftovers_plugin)
     md.use(citations_plugin)
@@ -216,19 +216,25 @@ def figures(state: StateCore) -> None:
                 opening.meta["line"] = state.env.get("first_line", 1) + opening.map[0]
 
 
-def headless_tables(state: StateCore) -> None:
-    """A table whose header row is all empty cells has no header, as in pandoc: a pipe table must
-    have a header line, so authors leave it blank; empty ``th`` cells would name no column."""
-    tokens, kept, i = state.tokens, list[Token](), 0
+def table_headers(state: StateCore) -> None:
+    """Header rows as screen readers (and Ace) want them. Markdown cannot write a table without a
+    header row, so an empty one stands for none and is left out; an empty cell of a header row
+    (a corner above row labels) is a data cell, not a header a reader would announce as blank."""
+    tokens = state.tokens
+    i = 0
     while i < len(tokens):
-        if tokens[i].type == "thead_open":
-            end = next(j for j in range(i, len(tokens)) if tokens[j].type == "thead_close")
-            if all(not t.content.strip() for t in tokens[i:end] if t.type == "inline"):
-                i = end + 1
-                continue
-        kept.append(tokens[i])
-        i += 1
-    state.tokens = kept
+        if tokens[i].type != "thead_open":
+            i += 1
+            continue
+        close = next(j for j in range(i, len(tokens)) if tokens[j].type == "thead_close")
+        if not any(t.content.strip() for t in tokens[i:close] if t.type == "inline"):
+            del tokens[i:close + 1]
+            continue
+        for j in range(i, close - 2):
+            if tokens[j].type == "th_open" and tokens[j + 1].type == "inline" and not tokens[j + 1].content.strip():
+                tokens[j].type, tokens[j].tag = "td_open", "td"
+                tokens[j + 2].type, tokens[j + 2].tag = "td_close", "td"
+        i = close + 1
 
 
 def _all_tokens(tokens: Sequence[Token]) -> list[Token]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from octavo.config import Config, Metadata, load_config
 from octavo.diagnostics import Diagnostic
-from octavo.writers.registry import FORMATS
+from octavo.writers.registry import DEFAULT_FORMATS, FORMATS
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Options:
     """What one build is asked to do; flags and ``book.toml`` already merged (:func:`resolve`)."""
 
     output: Path  # the output folder, where the previous build's files are
-    formats: tuple[str, ...] = FORMATS  # in the order they are written
+    formats: tuple[str, ...] = DEFAULT_FORMATS  # in the order they are written
     strict: bool = False  # warnings count as errors
     allow_remote: bool = False  # images at web addresses are downloaded
     jobs: int = 1  # processes to use

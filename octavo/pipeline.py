@@ -34,7 +34,7 @@ from octavo.signals import Interrupted, signum_of
 from octavo.stack import in_one_chunk
 from octavo.transforms import crossrefs, numbering, toc, xrefs
 from octavo.writers.base import Writer
-from octavo.writers.registry import FORMATS, OUTPUTS
+from octavo.writers.registry import OUTPUTS, STYLED
 
 if TYPE_CHECKING:
     from octavo.remote import Store
@@ -113,7 +113,7 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
 def carried_copies(book: Book, rendered: Mapping[str, RenderedChapter], folder: Path) -> dict[str, Path]:
     """The book's SVGs that start with a plain DOCTYPE, as every output carries them: without it
     (see :mod:`octavo.svg`), by book path. Their warnings were given where they were checked."""
-    sheets = [path for output in FORMATS for path in _sheet_assets(book, output)]
+    sheets = [path for output in STYLED for path in _sheet_assets(book, output)]
     used = (path for chapter in rendered.values() for path in chapter.images)
     cover = [book.cover] if book.cover else []
     return clean_copies(book.config.root, [*cover, *book.cover_files, *used, *sheets], folder)
@@ -161,12 +161,13 @@ def download_remote(rendered: Mapping[str, RenderedChapter], store: Store
 def for_outputs(problems: list[Diagnostic], chosen: Sequence[str]) -> list[Diagnostic]:
     """Each problem once, without the stores' limits for EPUB images when no EPUB is made (a
     print PDF wants the large images a store would refuse)."""
-    return [p for p in dict.fromkeys(problems) if p.code != "image.store" or "epub" in chosen]
+    return [p for p in dict.fromkeys(problems) if p.code != "image.store" or {"epub", "azw3", "kepub"} & set(chosen)]
 
 
 def output_names(slug: str, formats: Sequence[str]) -> list[str]:
     """What each writer publishes, for the check made before the build (the writers name them)."""
-    names = {"epub": f"{slug}.epub", "pdf": f"{slug}.pdf", "web": "site"}
+    names = {"epub": f"{slug}.epub", "pdf": f"{slug}.pdf", "azw3": f"{slug}.azw3",
+             "kepub": f"{slug}.kepub.epub", "web": "site"}
     return [names[name] for name in formats]
 
 
@@ -219,7 +220,8 @@ def build(root: Path, options: Options, recall: Recall | None = None) -> BuildRe
         store = Store(out / ".cache" / "remote", reuse=options.use_cache, images=Limits.megapixels(
             book.config.build.max_megapixels))
     assembled, problems = assemble_book(book, problems, options.allow_remote, options.jobs, memo, store, out / ".cache")
-    problems = for_outputs(problems + [p for f in options.formats for p in styles.layers(book, f)[1]], options.formats)
+    sheet_problems = [p for f in options.formats if f in STYLED for p in styles.layers(book, f)[1]]
+    problems = for_outputs(problems + sheet_problems, options.formats)
     if has_errors(problems, options.strict):
         raise BookError(problems)
     options = replace(options, report=problems.append)  # a writer's warnings count with the others

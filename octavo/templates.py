@@ -29,6 +29,7 @@ from jinja2 import (
 )
 
 from octavo.diagnostics import BookError, error
+from octavo.imprint import names
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "templates"
 
@@ -51,6 +52,7 @@ def environment(book_root: Path | None = None, compiled: Path | None = None) -> 
         auto_reload=False,
         bytecode_cache=_bytecode_cache(compiled),
     )
+    env.filters["names"] = names  # book.authors|names: "A and B", "A, B and C"
     return env
 
 

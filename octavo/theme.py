@@ -14,7 +14,7 @@ from pathlib import Path
 
 from octavo.styles import DEFAULTS as STYLE_DEFAULTS
 from octavo.templates import DEFAULTS as TEMPLATE_DEFAULTS
-from octavo.writers.registry import FORMATS
+from octavo.writers.registry import STYLED
 
 STYLE_EXPORTS = {"base.css": "book.css", "epub.css": "epub.css", "pdf.css": "pdf.css", "web.css": "web.css"}
 
@@ -40,7 +40,7 @@ def default_templates(output: str) -> list[str]:
 def used(book: Path) -> list[Used]:
     """Every template and style sheet each output uses, and whether the book's copy wins."""
     result: list[Used] = []
-    for output in FORMATS:
+    for output in STYLED:
         for name in default_templates(output):
             own = book / "templates" / name
             origin, path = ("book", own) if own.is_file() else ("default", TEMPLATE_DEFAULTS / name)

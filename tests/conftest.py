@@ -92,7 +92,9 @@ class Epub:
     def chapter_with_title(self, title: str) -> tuple[str, etree._Element]:
         for href in self.spine_hrefs():
             doc = self.xml(href)
-            if title in [" ".join("".join(h.itertext()).split()) for h in doc.xpath("//x:h1", namespaces=NS)]:
+            headings = [" ".join("".join(h.xpath("text()|*[not(@class='chapter-number')]//text()",
+                                                  namespaces=NS)).split()) for h in doc.xpath("//x:h1", namespaces=NS)]
+            if title in headings:  # the chapter label inside the heading is not its title
                 return href, doc
         raise AssertionError(f"no page with the heading {title!r}")
 

@@ -1,5 +1,8 @@
-"""Ace by DAISY, the accessibility checker stores run: no failure on the sample book, Sherlock, or
-the book of code listings."""
+"""Ace by DAISY, the accessibility checker stores run: no failure on the sample book, Sherlock,
+the mdBook guide, the book of code listings, and the books of every technical and citation
+feature (tables with and without headers, math, code, figures, callouts, references). Pepys is
+too long for Ace within its time limit on a shared machine: its one kind of finding (empty
+table headers) is checked in its EPUB directly."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import BOOKS, CORPUS, ROOT
+from conftest import BOOKS, CORPUS, MDBOOK_GUIDE, ROOT
 
 from octavo.check import run_ace, source_locator
 from octavo.pipeline import assemble
@@ -17,7 +20,8 @@ pytestmark = pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil
                                 reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
 
 
-@pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock", BOOKS / "code"], ids=lambda p: p.name)
+@pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock", MDBOOK_GUIDE,
+                                  BOOKS / "code", BOOKS / "technical", BOOKS / "citations"], ids=lambda p: p.name)
 def test_ace_finds_no_violation(book: Path, build_book: Callable[..., Path]) -> None:
     out = build_book(book)
     epub = next(out.glob("*.epub"))

@@ -53,7 +53,7 @@ def test_custom_chapter_opening(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with zipfile.ZipFile(out / "inner-leadership.epub") as epub:
         chapter = epub.read("EPUB/05-relationship-focus.xhtml").decode()
-    assert '<p class="chapter-number chapter-number-large" title="Chapter 5">5</p>' in chapter
+    assert '<span class="chapter-number chapter-number-large" title="Chapter 5">5</span>' in chapter  # in its h1
     assert "Chapter 5</p>" not in chapter
     web = (out / "site" / "05-relationship-focus.html").read_text(encoding="utf-8")
     assert 'class="chapter-number chapter-number-large" title="Chapter 5">5</p>' in web

@@ -41,8 +41,10 @@ def runner() -> tuple[tuple[str, ...], int | None] | str:
     try:
         os.chown(probe, NOBODY, NOBODY)
         nobody = (setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups")
-        done = subprocess.run([*nobody, sys.executable, "-c", "import octavo.cli"], capture_output=True,
-                              env=environment(probe), cwd=probe, check=False)
+        # what a build imports, not only the command line: with Debian's python3-click installed (Calibre
+        # brings it), nobody finds click but not the packages pip put in root's home
+        done = subprocess.run([*nobody, sys.executable, "-c", "import octavo.cli, octavo.pipeline"],
+                              capture_output=True, env=environment(probe), cwd=probe, check=False)
         if done.returncode == 0:
             return nobody, NOBODY
         os.chown(probe, 0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +12,11 @@ from markupsafe import Markup
 from octavo import highlight, templates
 from octavo.memo import Memo, digest, files_digest
 from octavo.model import Assembled, Page, RenderedChapter, TocEntry
+from octavo.options import Options
 from octavo.transforms import xrefs
 from octavo.transforms.xrefs import UrlFor
+from octavo.writers.base import Writer
+from octavo.writers.registry import OUTPUTS
 
 
 def page_body(assembled: Assembled, page: Page, url_for: UrlFor,
@@ -78,3 +82,14 @@ def chapter_digest(chapter: RenderedChapter | None) -> str:
 def templates_digest(book_root: Path) -> str:
     """The default templates and the book's own: a change to either re-renders every page."""
     return files_digest([templates.DEFAULTS, book_root / "templates"])
+
+
+def book_epub(assembled: Assembled, dest: Path, options: Options, work: Path) -> Path:
+    """The EPUB an output made from it (AZW3, KEPUB) starts from: the one this build wrote into
+    ``dest`` (the EPUB is written first), else one written into ``work`` for it alone, through the
+    EPUB's :class:`~octavo.writers.base.Writer` found by the registry (never its internals)."""
+    written = dest / f"{assembled.slug}.epub"
+    if written.is_file():
+        return written
+    epub: Writer = importlib.import_module(OUTPUTS["epub"]).WRITER
+    return epub.write(assembled, work, options)[0]

@@ -12,6 +12,10 @@ from __future__ import annotations
 OUTPUTS = {
     "epub": "octavo.writers.epub.writer",
     "pdf": "octavo.writers.pdf.writer",
+    "azw3": "octavo.writers.azw3.writer",  # after the EPUB, which it converts when it was written
+    "kepub": "octavo.writers.kepub.writer",  # the same
     "web": "octavo.writers.web.writer",  # last: the EPUB and PDF it finds become its downloads
 }
-FORMATS = tuple(OUTPUTS)
+FORMATS = tuple(OUTPUTS)  # every output -f and [build] formats accept
+DEFAULT_FORMATS = ("epub", "pdf", "web")  # what a build writes unless told (AZW3 needs Calibre)
+STYLED = DEFAULT_FORMATS  # the outputs with templates and style sheets of their own (AZW3, KEPUB: the EPUB's)

@@ -244,3 +244,13 @@ def test_syntax_left_in_the_text_is_a_warning_at_its_line(markdown: str, code: s
         "image-attrs", "raw-html", "email", "mdbook-directives"])
 def test_code_escapes_and_syntax_octavo_reads_are_not_warned_about(markdown: str, tmp_path: Path) -> None:
     assert [p.code for p in rendered(markdown, tmp_path).diagnostics if p.code.startswith("literal.")] == []
+
+
+def test_an_empty_header_row_is_no_header_and_an_empty_header_cell_is_data() -> None:
+    from octavo.markdown import to_xhtml
+
+    html, _ = to_xhtml("| | |\n|---|---|\n| a | b |\n\n| | Men | Guns |\n|---|---|---|\n| Ship | 3 | 4 |\n", "en")
+    first, second = html.split("</table>")[:2]
+    assert "<thead>" not in first and "<th" not in first and "<td>a</td>" in first
+    assert "<thead>\n<tr>\n<td></td>\n<th>Men</th>\n<th>Guns</th>" in second
+    assert "<th></th>" not in html

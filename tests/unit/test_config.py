@@ -82,3 +82,40 @@ def test_site_links_must_be_web_addresses(tmp_path: Path) -> None:
                                       'footer = [{ title = "x", url = "javascript:alert(1)" }]\n')
     messages = [p.message for p in problems]
     assert any("base-url" in m for m in messages) and any("javascript:alert(1)" in m for m in messages)
+
+
+def test_publisher_metadata(tmp_path: Path) -> None:
+    config, problems = config_of(tmp_path, """
+[book]
+title = "T"
+series = "Leading Well"
+series-number = 2
+isbn = { epub = "978-0-306-40615-7", print = "0-306-40615-2" }
+contributors = [{ name = "Ada Lane", role = "editor" }, { name = "Ben Cho", role = "ill" }]
+""")
+    assert problems == []
+    meta = config.meta
+    assert (meta.series, meta.series_number) == ("Leading Well", "2")
+    assert meta.isbn("epub") == meta.isbn("print") == "9780306406157"  # the ISBN-10 as its ISBN-13
+    assert [(c.name, c.role) for c in meta.contributors] == [("Ada Lane", "edt"), ("Ben Cho", "ill")]
+    assert meta.made_with_octavo is False
+
+
+def test_publisher_metadata_problems_at_their_lines(tmp_path: Path) -> None:
+    _, problems = config_of(tmp_path, """
+[book]
+title = "T"
+series-number = "two"
+isbn = { epub = "978-0-306-40615-8", audio = "978-0-306-40615-7" }
+contributors = [{ name = "Ada Lane", role = "edtor" }, { role = "editor" }]
+""")
+    messages = {(p.line, p.message, p.hint) for p in problems}
+    assert all(p.severity is Severity.ERROR for p in problems)
+    assert (4, "'book.series-number' must be a number, such as 2", "the book's place in its series (book.series)") \
+        in messages
+    lines = {p.line for p in problems}
+    assert lines == {4, 5, 6}
+    assert any("978-0-306-40615-8" in m and "not a valid ISBN" in m for _, m, _ in messages)
+    assert any("unknown edition 'audio'" in m for _, m, _ in messages)
+    assert any(m == "unknown contributor role 'edtor'" and h == "did you mean 'editor'?" for _, m, h in messages)
+    assert any("{ name = " in m for _, m, _ in messages)

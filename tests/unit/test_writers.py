@@ -31,7 +31,7 @@ def test_each_registered_output_has_one_writer_with_the_common_interface(output:
 
 
 def test_the_outputs_are_written_in_the_registry_order_with_the_web_last() -> None:
-    assert FORMATS == ("epub", "pdf", "web")
+    assert FORMATS == ("epub", "pdf", "azw3", "kepub", "web")
 
 
 def test_the_registry_imports_no_writer() -> None:

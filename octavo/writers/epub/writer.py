@@ -15,6 +15,7 @@ deflated bytes under the digest of its content.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -26,16 +27,26 @@ from lxml import etree
 
 from octavo import __version__, styles, templates
 from octavo.assets import media_type
+from octavo.config import Metadata
 from octavo.diagnostics import BookError, has_errors
+from octavo.imprint import imprint
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page, TocEntry
 from octavo.options import Options
 from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.epub.container import write_container
+from octavo.writers.epub.cover import raster_name, rasterise
+from octavo.writers.epub.ereader import close_heading_gaps, for_ereaders, label_in_heading
 
 XHTML = "application/xhtml+xml"
-CODE = ("writers/epub/writer.py", "writers/common.py", "templates.py")  # what an EPUB page is made by
+# Apple Books shows a book's own faces only when this file says so; without it, its reader's font.
+APPLE_OPTIONS = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_FONTS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n<platform name="*">\n'
+               b'<option name="specified-fonts">true</option>\n</platform>\n</display_options>\n')
+# what an EPUB page is made by
+CODE = ("writers/epub/writer.py", "writers/epub/ereader.py", "writers/epub/cover.py", "writers/common.py",
+        "templates.py", "imprint.py")
 
 
 @dataclass(frozen=True)
@@ -56,8 +67,11 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
     sheets, problems = styles.layers(assembled.book, "epub")
     if has_errors(problems):
         raise BookError(problems)
-    documents = render_documents(assembled, [s.href for s in sheets.sheets])
-    package, contents = _package(assembled, documents, sheets)
+    sheets = replace(sheets, sheets=tuple(replace(sheet, text=text) for sheet, text in
+                                          zip(sheets.sheets, for_ereaders(s.text for s in sheets.sheets), strict=True)))
+    cover = _cover(assembled)
+    documents = render_documents(assembled, [s.href for s in sheets.sheets], cover[0] if cover else None)
+    package, contents = _package(assembled, documents, sheets, cover)
     buffer = io.BytesIO()
     # ebooklib's zip is rewritten below, so it need not spend time compressing; and it only
     # writes the package document and the members' names and order: the contents are ours.
@@ -65,14 +79,29 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
                                       "compresslevel": 0})
     path = dest / f"{assembled.slug}.epub"
     known = {f"{package.FOLDER_NAME}/{doc.name}": doc.key for doc in documents if doc.key}
-    write_container(path, _members(buffer.getvalue(), assembled.book.config.meta.language, contents),
-                    assembled.built, assembled.memo.area("deflate"), known)
+    members = _members(buffer.getvalue(), assembled.book.config.meta.language, contents)
+    if any((media_type(asset) or "").startswith(("font/", "application/font", "application/vnd.ms-opentype"))
+           for asset in sheets.assets):
+        members.append((APPLE_OPTIONS, APPLE_FONTS))
+    write_container(path, members, assembled.built, assembled.memo.area("deflate"), known)
     return [path]
 
 
 WRITER = Writer("EPUB 3", ("epub",), write_epub)
 
-def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
+def _cover(assembled: Assembled) -> tuple[str, bytes] | None:
+    """The cover image's name in the EPUB and its bytes: a raster cover as it is, an SVG one
+    rasterised (:mod:`~octavo.writers.epub.cover`)."""
+    cover = assembled.book.cover
+    if cover is None:
+        return None
+    path = assembled.asset_path(cover)
+    if media_type(cover) != "image/svg+xml":
+        return cover, path.read_bytes()
+    return raster_name(cover), rasterise(assembled.book.config.root, cover, path, assembled.memo.area("cover"))
+
+
+def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | None = None) -> list[Document]:
     """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX.
 
     Each comes from the cache when what it shows is as before: a chapter's page when its page
@@ -80,7 +109,7 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     """
     env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
-    common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for}
+    common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for, "imprint": imprint(meta)}
     memo = assembled.memo.area("epub")
     salt = digest(code_digest(*CODE),
                   templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
@@ -104,12 +133,13 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     def chapter(item: Page) -> Document:
         template = "epub/part.xhtml.j2" if item.kind == "part" else "epub/chapter.xhtml.j2"
         return kept(item.id, (template, page_fingerprint(item, links) if memo.folder else ""),
-                    lambda: templates.render(env, template, title=item.title, page=item,
-                                             body=page_body(assembled, item, url_for), **common))
+                    lambda: close_heading_gaps(label_in_heading(templates.render(
+                        env, template, title=item.title, page=item, body=page_body(assembled, item, url_for),
+                        **common))))
 
     docs: list[Document] = []
-    if assembled.book.cover:
-        docs.append(page("cover", "epub/cover.xhtml.j2", "Cover", cover=assembled.book.cover))
+    if cover:
+        docs.append(page("cover", "epub/cover.xhtml.j2", "Cover", cover=cover))
     docs.append(page("titlepage", "epub/titlepage.xhtml.j2", meta.title))
     docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
@@ -153,8 +183,8 @@ def _depth(entries: tuple[TocEntry, ...]) -> int:
     return 1 + max((_depth(e.children) for e in entries), default=0) if entries else 0
 
 
-def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles
-             ) -> tuple[epub.EpubBook, dict[str, bytes]]:
+def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles,
+             cover: tuple[str, bytes] | None = None) -> tuple[epub.EpubBook, dict[str, bytes]]:
     """ebooklib's book, its items empty, and each item's content by its name in the zip.
 
     ebooklib writes an item's content as it is given and makes the package document from the
@@ -182,11 +212,14 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
         add(epub.EpubItem(uid=f"css-{number}", file_name=sheet.href, media_type="text/css"),
             sheet.text.encode("utf-8"))
     files = dict.fromkeys([*pictures, *sheets.assets])
-    if assembled.book.cover:
-        cover = assembled.book.cover
-        add(epub.EpubItem(uid="cover-image", file_name=cover, media_type=media_type(cover)),
-            assembled.asset_path(cover).read_bytes(), ["cover-image"])
-        files.pop(assembled.book.cover, None)
+    if cover is not None:
+        name, data = cover
+        add(epub.EpubItem(uid="cover-image", file_name=name, media_type=media_type(name)), data, ["cover-image"])
+        files.pop(name, None)
+        if name != assembled.book.cover:  # drawn from the SVG: the SVG's own pictures go only where a chapter uses them
+            used = {path for page in assembled.pages if page.chapter is not None for path in page.chapter.images}
+            for path in set(assembled.book.cover_files) - used:
+                files.pop(path, None)
     for number, path in enumerate(files, 1):
         add(epub.EpubItem(uid=f"file-{number}", file_name=path, media_type=media_type(path)),
             assembled.asset_path(path).read_bytes())
@@ -200,6 +233,7 @@ def _metadata(package: epub.EpubBook, assembled: Assembled, has_images: bool) ->
     package.set_language(meta.language)
     for number, author in enumerate(meta.authors, 1):
         package.add_author(author, role="aut", uid=f"creator-{number}")
+    _publisher_metadata(package, meta)
     for name, value in (("description", meta.description), ("publisher", meta.publisher),
                         ("date", meta.date), ("rights", meta.rights)):
         if value:
@@ -214,19 +248,73 @@ def _metadata(package: epub.EpubBook, assembled: Assembled, has_images: bool) ->
         package.add_metadata("OPF", prop, value, {"property": prop})
 
 
+def _publisher_metadata(package: epub.EpubBook, meta: Metadata) -> None:
+    """What a publisher fills in, as EPUB 3 says it: the subtitle a second, refined ``dc:title``
+    (stores and Calibre show the first, ``main``, as the title), the series a
+    ``belongs-to-collection`` with its position, the EPUB's ISBN a second identifier (the
+    generated UUID stays the package's own, so an ISBN added later changes no reading position),
+    and each contributor a ``dc:contributor`` with its MARC relator role."""
+    if meta.subtitle:
+        package.metadata[epub.NAMESPACES["DC"]]["title"] = [(meta.title, {"id": "title"}),
+                                                             (meta.subtitle, {"id": "subtitle"})]
+        package.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
+        package.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    if meta.series:
+        package.add_metadata(None, "meta", meta.series, {"property": "belongs-to-collection", "id": "series"})
+        package.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        if meta.series_number:
+            package.add_metadata(None, "meta", meta.series_number, {"refines": "#series", "property": "group-position"})
+    if (isbn := meta.isbn("epub")) is not None:
+        package.add_metadata("DC", "identifier", f"urn:isbn:{isbn}", {"id": "isbn"})
+    for number, contributor in enumerate(meta.contributors, 1):
+        package.add_metadata("DC", "contributor", contributor.name, {"id": f"contributor-{number}"})
+        package.add_metadata(None, "meta", contributor.role, {"refines": f"#contributor-{number}",
+                                                              "property": "role", "scheme": "marc:relators"})
+
+
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+# An image without a text alternative: no alt, or an empty one on an image not marked decorative
+# (octavo gives a raw <img> without alt an empty one, which must not pass for a claim it is decorative).
+NO_ALT = re.compile(r'<img\b(?![^>]*\srole="(?:presentation|none)")(?:(?![^>]*\salt=)|(?=[^>]*\salt=""))[^>]*>')
+
+
 def _accessibility(assembled: Assembled, chapter_images: bool) -> list[tuple[str, str]]:
-    """EPUB Accessibility 1.1 metadata, stated from what the book actually contains."""
+    """EPUB Accessibility 1.1 metadata, stated from what the book actually contains.
+
+    The book claims conformance (``dcterms:conformsTo``) only when what octavo cannot make
+    right by itself is right: every image has a text alternative or is marked decorative
+    (``role="presentation"``). The rest of what WCAG 2.1 AA
+    asks of an EPUB (language, titles, headings in order, tables with real headers, links that
+    say where they go, no colour alone carrying meaning) comes from octavo's own markup, which
+    the tests check with Ace on every book of the corpus. The summary says only what is true of
+    this book: images, formulas and notes are mentioned when it has them.
+    """
+    pages = [page.chapter for page in assembled.pages if page.chapter is not None]
     has_images = chapter_images or assembled.book.cover is not None
+    has_math = any("<math" in chapter.html for chapter in pages)
+    has_notes = any(chapter.notes for chapter in pages)
+    conforms = not any(NO_ALT.search(chapter.html) for chapter in pages)
     modes = ["textual", *(["visual"] if has_images else [])]
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if has_images:
         features.append("alternativeText")
-    summary = ("This publication has a navigable table of contents, a logical reading order and "
-               "structured headings" + (", and text alternatives for its images" if has_images else "") + ".")
+    if has_math:
+        features.append("MathML")
+    sentences = [f"This publication meets {CONFORMANCE.replace(' - ', ' at ')}."] if conforms else []
+    sentences.append("It has a navigable table of contents, a logical reading order and structured headings.")
+    if has_images:
+        sentences.append("Its images have text alternatives." if conforms else
+                         "Some of its images have no text alternative.")
+    if has_math:
+        sentences.append("Its formulas are MathML, which screen readers can read aloud and navigate.")
+    if has_notes:
+        sentences.append("Its notes link to where they are called and back.")
     result = [("schema:accessMode", m) for m in modes]
     result += [("schema:accessibilityFeature", f) for f in features]
     result += [("schema:accessibilityHazard", "none"), ("schema:accessModeSufficient", "textual"),
-               ("schema:accessibilitySummary", summary)]
+               ("schema:accessibilitySummary", " ".join(sentences))]
+    if conforms:
+        result.append(("dcterms:conformsTo", CONFORMANCE))
     return result
 
 

@@ -35,7 +35,9 @@ from urllib.parse import unquote
 
 import pikepdf
 
+from octavo.config import Metadata
 from octavo.diagnostics import Diagnostic, error
+from octavo.imprint import xmp_fields
 from octavo.writers.pdf.body import DEST_SCHEME
 from octavo.writers.pdf.jobs import LayoutResult
 from octavo.writers.pdf.pages import Slot
@@ -49,9 +51,10 @@ SUBSET = re.compile(r"^/?([A-Z]{6})\+(.*)$")
 class Joined:
     """The PDF being assembled, and what must stay alive until it is saved."""
 
-    def __init__(self, created: str, authors: tuple[str, ...] = ()) -> None:
+    def __init__(self, created: str, authors: tuple[str, ...] = (), book: Metadata | None = None) -> None:
         self.created = created  # a PDF date, D:YYYYMMDDHHmmSSZ
         self.authors = authors  # each its own creator in the XMP (the dictionary joins them)
+        self.book = book  # the publisher's metadata, for the XMP
         self.pdf = pikepdf.new()
         self.sources: list[pikepdf.Pdf] = []  # pikepdf copies stream data lazily: keep them open
         self.dests: dict[str, pikepdf.Array] = {}
@@ -161,6 +164,8 @@ class Joined:
                 meta["dc:language"] = [str(self.pdf.Root.Lang)]
             if "/StructTreeRoot" in self.pdf.Root:
                 meta["pdfuaid:part"] = "1"  # PDF/UA-1 (ISO 14289-1), which the tagged book is made to
+            for key, value in xmp_fields(self.book).items() if self.book is not None else ():
+                meta[key] = value
 
     def _outline(self) -> None:
         with self.pdf.open_outline() as outline:

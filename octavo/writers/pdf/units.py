@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from octavo import __version__, codestyle, highlight, templates
 from octavo.diagnostics import Diagnostic, warning
+from octavo.imprint import imprint
 from octavo.model import Assembled, Page, TocEntry
 from octavo.transforms.crossrefs import has_page_references
 from octavo.writers.pdf.body import LONG_NOTE, Mark, anchor, print_body, url_maker
@@ -86,6 +87,7 @@ class UnitRenderer:
         self.problems: list[Diagnostic] = []  # warnings found while rendering, for the writer to report
         self.common: dict[str, Any] = {
             "book": assembled.book.config.meta,
+            "imprint": imprint(assembled.book.config.meta),
             "built": assembled.built.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "generator": f"octavo {__version__}",
         }

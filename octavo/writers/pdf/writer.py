@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from octavo import styles
-from octavo.config import CONFIG_NAME, key_line
+from octavo.config import CONFIG_NAME, Metadata, key_line
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
 from octavo.model import Assembled, Book
 from octavo.options import Options, Progress
@@ -97,7 +97,8 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
         raise BookError(problems)
     path = dest / f"{assembled.slug}.pdf"
     problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
-                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"), assembled.book.config.meta.authors)
+                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"), assembled.book.config.meta.authors,
+                      assembled.book.config.meta)
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -196,8 +197,9 @@ def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, 
 
 
 def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
-          files: dict[str, str], created: str, authors: tuple[str, ...] = ()) -> list[Diagnostic]:
-    joined = Joined(created, authors)
+          files: dict[str, str], created: str, authors: tuple[str, ...] = (),
+          book: Metadata | None = None) -> list[Diagnostic]:
+    joined = Joined(created, authors, book)
     for slot in slots:
         if slot.unit is None:
             joined.blank()

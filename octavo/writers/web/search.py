@@ -49,7 +49,8 @@ from octavo.model import Page
 from octavo.sanitize import ASTRAL, EPUB_NS
 from octavo.writers.common import chapter_digest, uncached_size
 
-CODE = ("writers/web/search.py",)  # what a page's words and an index block are made by
+# what a page's words and an index block are made by (templates.py names authors with imprint.py)
+CODE = ("writers/web/search.py", "imprint.py")
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from octavo import styles, templates
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
+from octavo.imprint import imprint, schema_book
 from octavo.mdbook import web as mdbook
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page
@@ -37,7 +38,7 @@ from octavo.writers.web.search import SearchIndex
 from octavo.writers.web.sidebar import SideContents
 
 CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", "templates.py",
-        "mdbook/web.py")  # a page's maker
+        "mdbook/web.py", "imprint.py")  # a page's maker
 SITE = "site"
 HOME = "index.html"
 CONTENTS = "toc.html"  # the contents page of an mdBook project whose first page is index.html, as mdBook names it
@@ -304,9 +305,12 @@ class SitePages:
 
     def home(self) -> str:
         meta = self.assembled.book.config.meta
+        cover = self.assembled.book.cover
+        image = canonical(self.assembled, cover) if cover else None  # only a full address serves a link preview
         return rebase(templates.render(
             self.env, "web/index.html.j2", **self.context(0), title=meta.title, kind="home", current="",
-            cover=self.assembled.book.cover, downloads=self.downloads,
+            cover=self.assembled.book.cover, downloads=self.downloads, imprint=imprint(meta),
+            image=image, schema=Markup(schema_book(meta, image)),
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc), self.sitemap.home)
 
     def html(self, position: int) -> bytes:
