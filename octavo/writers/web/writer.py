@@ -147,6 +147,9 @@ def _write_pages(work: SiteWork, first: int, last: int) -> None:
     with gc_paused():
         for position in range(first, last):
             _write(work.pages.site, work.pages.chain[position].href, work.pages.html(position), work.pages.previous)
+            number = position - 1
+            _write(work.pages.site, search.text_href(number),
+                   search.text_script(work.search.pages[number], number).encode("utf-8"), work.pages.previous)
 
 
 class SitePages:
@@ -172,6 +175,8 @@ class SitePages:
             "book": meta, "site": safe_site(assembled.book.config.site), "styles": sheets, "script": SCRIPT,
             "home": Link(HOME, meta.title), "toc": assembled.toc, "url": sitemap.url,
             "direction": "rtl" if meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+            # the header's downloads carry no size, which would change every page's cache key
+            "downloads": [replace(item, size="") for item in downloads],
         }
         self.sidebar = SideContents(self.env, assembled.toc, sitemap.url)
         self.memo = assembled.memo.area("web")
@@ -213,8 +218,8 @@ class SitePages:
     def home(self) -> str:
         meta = self.assembled.book.config.meta
         return templates.render(
-            self.env, "web/index.html.j2", **self.context(0), title=meta.title, kind="home", current="",
-            cover=self.assembled.book.cover, downloads=self.downloads,
+            self.env, "web/index.html.j2", **{**self.context(0), "downloads": self.downloads}, title=meta.title,
+            kind="home", current="", cover=self.assembled.book.cover,
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc)
 
     def html(self, position: int) -> bytes:
