@@ -33,9 +33,11 @@ from octavo.options import Options
 from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest
 from octavo.writers.epub.container import write_container
+from octavo.writers.epub.pagelist import Mark, mark_pages
 
 XHTML = "application/xhtml+xml"
-CODE = ("writers/epub/writer.py", "writers/common.py", "templates.py")  # what an EPUB page is made by
+# what an EPUB page is made by
+CODE = ("writers/epub/writer.py", "writers/epub/pagelist.py", "writers/common.py", "templates.py")
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
     sheets, problems = styles.layers(assembled.book, "epub")
     if has_errors(problems):
         raise BookError(problems)
-    documents = render_documents(assembled, [s.href for s in sheets.sheets])
-    package, contents = _package(assembled, documents, sheets)
+    documents, pages = render_documents(assembled, [s.href for s in sheets.sheets])
+    package, contents = _package(assembled, documents, sheets, bool(pages))
     buffer = io.BytesIO()
     # ebooklib's zip is rewritten below, so it need not spend time compressing; and it only
     # writes the package document and the members' names and order: the contents are ours.
@@ -72,11 +74,13 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
 
 WRITER = Writer("EPUB 3", ("epub",), write_epub)
 
-def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Document]:
-    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX.
+def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> tuple[list[Document], list[Mark]]:
+    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX; and the print
+    edition's pages marked in them (none unless the PDF was written first in this run).
 
     Each comes from the cache when what it shows is as before: a chapter's page when its page
     and body are (:func:`page_fingerprint`), the contents, nav and NCX when the contents are.
+    The page break markers are put in afterwards (:mod:`~octavo.writers.epub.pagelist`).
     """
     env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
@@ -114,13 +118,19 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str]) -> list[Docum
     docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
     docs += [chapter(item) for item in assembled.pages]
+    changed, marks = mark_pages(docs, assembled.print_pages) if assembled.print_pages else ({}, [])
+    for number, (content, placed) in changed.items():
+        docs[number] = replace(docs[number], content=content, key=digest(docs[number].key, placed)
+                               if docs[number].key else "")
     landmarks = _landmarks(assembled.book.cover, assembled.pages)
-    docs.append(kept("nav", ("epub/nav.xhtml.j2", assembled.toc, landmarks), lambda: templates.render(
-        env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc, landmarks=landmarks, **common), "nav"))
+    page_list = [(mark.href, mark.label) for mark in marks]
+    docs.append(kept("nav", ("epub/nav.xhtml.j2", assembled.toc, landmarks, page_list), lambda: templates.render(
+        env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc, landmarks=landmarks,
+        page_list=page_list, **common), "nav"))
     ncx = kept("ncx", ("epub/toc.ncx.j2", assembled.toc), lambda: templates.render(
         env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc), depth=_depth(assembled.toc)))
     docs.append(replace(ncx, name="toc.ncx", properties=()))
-    return docs
+    return docs, marks
 
 
 def _document(name: str, content: bytes, key: str = "", *properties: str) -> Document:
@@ -153,7 +163,7 @@ def _depth(entries: tuple[TocEntry, ...]) -> int:
     return 1 + max((_depth(e.children) for e in entries), default=0) if entries else 0
 
 
-def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles
+def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles, paged: bool = False
              ) -> tuple[epub.EpubBook, dict[str, bytes]]:
     """ebooklib's book, its items empty, and each item's content by its name in the zip.
 
@@ -171,6 +181,8 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
 
     pictures = images(assembled)
     _metadata(package, assembled, bool(pictures))
+    if paged:
+        _page_source(package, assembled)
     for doc in documents:
         media = "application/x-dtbncx+xml" if doc.id == "ncx" else XHTML
         item = epub.EpubItem(uid=doc.id if doc.id in ("nav", "ncx") else f"x-{doc.id}", file_name=doc.name,
@@ -212,6 +224,17 @@ def _metadata(package: epub.EpubBook, assembled: Assembled, has_images: bool) ->
         package.add_metadata("OPF", "cover", "", {"name": "cover", "content": "cover-image"})
     for prop, value in _accessibility(assembled, has_images):
         package.add_metadata("OPF", prop, value, {"property": prop})
+
+
+def _page_source(package: epub.EpubBook, assembled: Assembled) -> None:
+    """Name the print edition the page-list comes from: ``pageBreakSource`` (EPUB Accessibility
+    1.1's page source identification) and ``dc:source``, which reading systems read today; and
+    say that the book has its page breaks and a way to go to a page."""
+    source = f"{assembled.book.config.meta.title}, print edition ({assembled.slug}.pdf)"
+    package.add_metadata("DC", "source", source)
+    package.add_metadata("OPF", "pageBreakSource", source, {"property": "pageBreakSource"})
+    for feature in ("pageBreakMarkers", "pageNavigation"):
+        package.add_metadata("OPF", "schema:accessibilityFeature", feature, {"property": "schema:accessibilityFeature"})
 
 
 def _accessibility(assembled: Assembled, chapter_images: bool) -> list[tuple[str, str]]:

@@ -27,7 +27,7 @@ R = TypeVar("R")
 CODE = ("writers/pdf/layout.py", "writers/pdf/folios.py", "writers/pdf/jobs.py", "writers/pdf/footnotes.py",
         "writers/pdf/weasy/__init__.py", "writers/pdf/weasy/notes.py", "writers/pdf/weasy/note_area.py",
         "writers/pdf/weasy/resume.py", "writers/pdf/weasy/margins.py", "writers/pdf/weasy/checked.py",
-        "writers/pdf/weasy/flate.py", "writers/pdf/weasy/kinds.py",
+        "writers/pdf/weasy/flate.py", "writers/pdf/weasy/kinds.py", "writers/pdf/weasy/starts.py",
         "assets.py", "raster.py", "svg.py", "urls.py")  # how a resource WeasyPrint refused is explained
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
                 Path.home() / ".local/share/fonts")

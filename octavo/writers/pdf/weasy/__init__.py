@@ -11,15 +11,17 @@ Four *patches* replace functions, to make the same PDF faster:
   keeps the pages its new rules do not touch);
 - :mod:`flate` gives pydyf a zlib at level 6 instead of 9 while a PDF is written.
 
-Two *readers* read WeasyPrint's page boxes, which are not its API either:
+Three *readers* read WeasyPrint's page boxes, which are not its API either:
 
 - :mod:`notes` finds the paragraph whose lines pushed a footnote off the page of its call, for
   the rules that keep it there (without it, the note stays where WeasyPrint put it);
 - :mod:`kinds` reads each page's side and name, so folios can be stamped on later (without it,
-  a parallel build lays each chapter out where it lands, the slower way).
+  a parallel build lays each chapter out where it lands, the slower way);
+- :mod:`starts` reads the words each page begins with, for the EPUB's page-list (without it,
+  the EPUB has none).
 
 Why one door: each rests on code that is not WeasyPrint's API and is only right for the code it
-was checked against. So all six are on for WeasyPrint :data:`PINNED` only (one version guard) and
+was checked against. So all seven are on for WeasyPrint :data:`PINNED` only (one version guard) and
 all off, with a notice, on any other version. On the pinned version, one that no longer applies
 (a locally patched WeasyPrint) turns them all off with a notice, and fails the tests.
 
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
 PINNED = "70.0"  # the WeasyPrint every patch and reader was checked against; pyproject.toml pins it too
 SWITCH = "OCTAVO_WEASY_PATCHES"  # "0": the patches off
 PATCHES = ("note_area", "margins", "resume", "flate")
-READERS = ("notes", "kinds")
+READERS = ("notes", "kinds", "starts")
 Mode = Literal["patched", "readers", "off"]  # patches and readers, readers only, nothing
 
 _mode: Mode = "off"  # in this process (switch())
@@ -159,6 +161,15 @@ def page_kinds(document: Document) -> tuple[PageKind, ...]:
     from octavo.writers.pdf.weasy import kinds
 
     return kinds.page_kinds(document)
+
+
+def page_starts(document: Document) -> tuple[str, ...]:
+    """Each page's first words ("" for none); empty when off (then the EPUB gets no page-list)."""
+    if not reading():
+        return ()
+    from octavo.writers.pdf.weasy import starts
+
+    return starts.page_starts(document)
 
 
 def write(document: Document, identifier: bytes) -> bytes:
