@@ -15,6 +15,7 @@ from pathlib import Path
 
 from octavo.config import Config, Metadata, load_config
 from octavo.diagnostics import Diagnostic
+from octavo.model import PrintPage
 from octavo.writers.registry import DEFAULT_FORMATS, FORMATS
 
 
@@ -48,6 +49,9 @@ class Options:
     report: Callable[[Diagnostic], None] = field(default=quiet, compare=False, repr=False)
     """Where a writer sends the warnings that do not stop it; :func:`~octavo.pipeline.build` collects
     them with the others, so they count under ``strict`` and come back in its result."""
+    print_pages: Callable[[tuple[PrintPage, ...]], None] = field(default=quiet, compare=False, repr=False)
+    """Where the PDF writer sends where each of its pages begins; the pipeline hands them to the
+    EPUB writer (written after the PDF when both are built) for its page-list."""
 
 
 DEFAULT_OUTPUT = "dist"  # inside the book folder

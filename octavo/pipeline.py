@@ -24,7 +24,7 @@ from octavo.config import Config
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.load import load_book
 from octavo.memo import NO_CACHE, Memo, Recall
-from octavo.model import Assembled, Book, BuildResult, RenderedChapter
+from octavo.model import Assembled, Book, BuildResult, PrintPage, RenderedChapter
 from octavo.options import Options, output_dir
 from octavo.output import OutputError, check_replaceable, owner, publish, record_owner, shown, staging
 from octavo.paths import slugify
@@ -190,6 +190,16 @@ def write_error(exc: OSError, out: Path, problems: list[Diagnostic]) -> BookErro
                                        hint=f"{hint}; the previous outputs were left as they were")])
 
 
+def writing_order(formats: Sequence[str]) -> list[str]:
+    """``formats`` in the registry's order, except that the PDF comes before the EPUB: the EPUB
+    carries the PDF's page breaks (its page-list) when both are built."""
+    order = list(formats)
+    if "epub" in order and "pdf" in order and order.index("epub") < order.index("pdf"):
+        order.remove("epub")
+        order.insert(order.index("pdf") + 1, "epub")
+    return order
+
+
 def writer(output: str) -> Writer:
     """The writer of ``output``, imported only now (so an EPUB build never loads WeasyPrint)."""
     found: Writer = importlib.import_module(OUTPUTS[output]).WRITER
@@ -224,12 +234,14 @@ def build(root: Path, options: Options, recall: Recall | None = None) -> BuildRe
     problems = for_outputs(problems + sheet_problems, options.formats)
     if has_errors(problems, options.strict):
         raise BookError(problems)
-    options = replace(options, report=problems.append)  # a writer's warnings count with the others
+    printed: list[tuple[PrintPage, ...]] = []  # the PDF's pages, for the EPUB's page-list
+    options = replace(options, report=problems.append, print_pages=printed.append)  # warnings count with the others
     outputs: list[Path] | None = None
     try:
         with staging(out) as temp:
-            for output in options.formats:
-                writer(output).write(assembled, temp, options)
+            for output in writing_order(options.formats):
+                writer(output).write(replace(assembled, print_pages=printed[-1]) if output == "epub" and printed
+                                     else assembled, temp, options)
             if has_errors(problems, options.strict):
                 raise BookError(problems)
             record_owner(temp, book.config.root, book.title)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from conftest import BOOKS as TEST_BOOKS
 from conftest import CORPUS, CORPUS_SKIPS, MDBOOK_GUIDE, ROOT, copy_book
 from lxml import html as lxml_html
 
@@ -32,6 +33,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = ROOT / "book"
 PEPYS = CORPUS / "pepys"
 BOOKS = [SAMPLE, PEPYS, CORPUS / "sherlock", MDBOOK_GUIDE]
+BOOKS_TECHNICAL = TEST_BOOKS / "technical"  # callouts of every kind
+BOOKS_CODE = TEST_BOOKS / "code"  # highlighted code
 
 Site = Callable[..., Path]
 
@@ -225,7 +228,7 @@ def test_contents_page_has_cover_title_description_contents_and_downloads(build_
     contents = home.xpath("//section[@class='contents']//a/@href")
     assert contents[:2] == ["preface.html", "preface.html#how-the-book-is-organized"]
     assert "05-relationship-focus.html#trust" in contents
-    downloads = home.xpath("//a[@download]/@href")
+    downloads = home.xpath("//ul[@class='book-actions']//a[@download]/@href")
     assert downloads == ["downloads/inner-leadership.epub"]
     assert (site / downloads[0]).read_bytes() == (site.parent / "inner-leadership.epub").read_bytes()
 
@@ -478,7 +481,7 @@ def test_search_across_index_blocks_in_the_browser(browser: Any, tmp_path: Path)
                                                                                    range(1, len(names) + 1)]),
                             (f"cribbage{len(names)}", [f"{len(names):02d}.html#evening-{len(names)}"])]:
         page.fill("#_search-input", query)
-        count = "1 section" if len(expected) == 1 else f"{len(expected)} sections"
+        count = "1 page" if len(expected) == 1 else f"{len(expected)} pages"
         page.wait_for_function("c => document.querySelector('#_search-status').textContent.startsWith(c)",
                                arg=count)
         links = page.locator("#_search-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
@@ -486,3 +489,119 @@ def test_search_across_index_blocks_in_the_browser(browser: Any, tmp_path: Path)
                  for link in links]
         assert set(found) <= set(expected) and found, (query, found)
     context.close()
+
+
+# --- themes, the header, search results, phones, axe-core -----------------------------------------
+
+AXE = ROOT / ".ci" / ".node" / "node_modules" / "axe-core" / "axe.min.js"  # installed by .ci/run
+THEMES = ("light", "dark")
+BACKGROUND = "getComputedStyle(document.body).backgroundColor"
+CODE_BACKGROUND = "getComputedStyle(document.querySelector('.highlight')).backgroundColor"
+
+
+def luminance(rgb: str) -> float:
+    """WCAG relative luminance of a computed ``rgb(r, g, b)`` colour."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def themed_page(browser: Any, path: Path, scheme: str, width: int = 1280, height: int = 900) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(path.as_uri())
+    return context, page
+
+
+def test_the_theme_follows_the_system_until_the_reader_chooses(browser: Any, build_book: Site) -> None:
+    site = site_of(build_book, BOOKS_CODE, ("web",))
+    for scheme in THEMES:
+        context, page = themed_page(browser, site / "01-fences.html", scheme)
+        dark = scheme == "dark"
+        assert (luminance(page.evaluate(BACKGROUND)) < 0.05) is dark
+        assert (luminance(page.evaluate(CODE_BACKGROUND)) < 0.05) is dark  # the code's own theme too
+        toggle = page.locator(".theme-toggle")
+        assert toggle.get_attribute("aria-pressed") == str(dark).lower()
+        toggle.click()
+        assert toggle.get_attribute("aria-pressed") == str(not dark).lower()
+        assert (luminance(page.evaluate(BACKGROUND)) < 0.05) is not dark
+        assert (luminance(page.evaluate(CODE_BACKGROUND)) < 0.05) is not dark
+        # remembered on the next page, and applied before the body is parsed: no flash of the other theme
+        page.add_init_script("""new MutationObserver(function (_, observer) {
+            if (document.body) { window.themeAtBody = document.documentElement.getAttribute("data-theme");
+                                 observer.disconnect(); }
+        }).observe(document, {childList: true, subtree: true});""")
+        page.goto((site / "02-languages.html").as_uri())
+        assert page.evaluate("window.themeAtBody") == ("light" if dark else "dark")
+        assert (luminance(page.evaluate(BACKGROUND)) < 0.05) is not dark
+        assert page.errors == []
+        context.close()
+
+
+def test_every_page_links_the_downloads_in_its_header(build_book: Site) -> None:
+    site = site_of(build_book, BOOKS_TECHNICAL, ("epub", "pdf", "web"))
+    docs = pages(site)
+    assert len(docs) > 3
+    for name, doc in docs.items():
+        links = doc.xpath("//header[@class='site-header']//nav[@class='site-downloads']//a")
+        assert [text(a) for a in links] == ["Download EPUB", "Download PDF"], name
+        for link in links:
+            assert link.get("download") is not None and (site / link.get("href")).is_file(), name
+
+
+def test_search_lists_each_page_once_with_the_passage_that_matched(open_page: Callable[..., Any]) -> None:
+    page = open_page("index.html")
+    page.fill("#_search-input", "stakeholder map")
+    page.locator("#_search-results .result-passage mark").first.wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('#_search-results .result-passage')]"
+                           ".every(p => p.querySelector('mark'))")
+    links = page.locator("#_search-results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    files = [urlsplit(link).path for link in links]
+    assert len(files) > 1 and len(files) == len(set(files)), files  # the chapter has three such sections
+    assert page.locator("#_search-status").text_content() == f"{len(files)} pages."
+    for passage in page.locator("#_search-results .result-passage").all():
+        quoted = " ".join(passage.text_content().split())
+        marked = [m.lower() for m in passage.locator("mark").all_text_contents()]
+        assert 20 < len(quoted) < 260 and marked, quoted
+        assert all(m.startswith(("stakeholder", "map")) for m in marked), quoted  # each word as a prefix
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("name", ["04-respecting-stakeholders.html", "part-2.html", "references.html"])
+def test_a_phone_shows_the_page_title_without_scrolling(open_page: Callable[..., Any], name: str) -> None:
+    page = open_page(name, width=390, height=844)
+    box = page.locator("article h1").bounding_box()
+    header = page.locator(".site-header").bounding_box()
+    assert box["y"] + box["height"] <= 844 and box["y"] < 300, box
+    assert header["height"] < 110, header  # one line of buttons and title, one of search
+    for selector in (".toc-toggle", ".theme-toggle", ".site-downloads a", "#_search-input"):
+        assert page.locator(selector).first.is_visible(), selector
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def axe_findings(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page, as "rule: target" lines."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert "color-contrast" in [rule["id"] for rule in results["passes"]]  # the themes' colours were checked
+    return [f"{v['id']}: {node['target']}" for v in results["violations"] if v["impact"] in ("serious", "critical")
+            for node in v["nodes"]]
+
+
+@pytest.mark.parametrize("scheme", THEMES)
+def test_axe_finds_no_serious_violation(browser: Any, build_book: Site, scheme: str) -> None:
+    """Every page of the sample and of the books with callouts and code, in both themes."""
+    assert AXE.is_file(), f"axe-core is missing at {AXE}: run .ci/run (npm install --prefix .ci/.node axe-core)"
+    found: list[str] = []
+    for book in (SAMPLE, BOOKS_TECHNICAL, BOOKS_CODE):
+        site = site_of(build_book, book)
+        for path in sorted(site.glob("*.html")):
+            context, page = themed_page(browser, path, scheme)
+            found += [f"{book.name}/{path.name}: {finding}" for finding in axe_findings(page)]
+            context.close()
+    assert found == []

@@ -20,6 +20,17 @@ from octavo.paths import slugify
 
 
 @dataclass(frozen=True)
+class PrintPage:
+    """Where a page of the print edition begins: for the EPUB's page-list, so a reader can cite the
+    print page from the EPUB. ``page`` is the page of the reading order that holds (or, for a page
+    in a unit of several, comes before) the first words ``words`` of that print page."""
+
+    label: str  # the page's label in the PDF: "17", "iv"
+    page: str  # a Page id
+    words: str  # its first words, as the PDF shows them (case may differ: text-transform)
+
+
+@dataclass(frozen=True)
 class XRefIndex:
     anchors: Mapping[str, frozenset[str]]  # chapter id -> the ids in it
     owners: Mapping[str, str]  # id -> the one chapter that has it (ids found in several are left out)
@@ -55,6 +66,7 @@ class Assembled:
     built: datetime  # SOURCE_DATE_EPOCH when set, so two builds give the same bytes
     memo: Memo = NO_CACHE  # the output's .cache/, where writers keep what a rebuild can reuse
     downloads: Mapping[str, Path] = field(default_factory=dict)  # book path -> file in the remote cache
+    print_pages: tuple[PrintPage, ...] = ()  # the PDF's pages, when it is written before the EPUB in this run
 
     @property
     def slug(self) -> str:

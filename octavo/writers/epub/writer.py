@@ -38,6 +38,7 @@ from octavo.writers.common import images, page_body, page_fingerprint, templates
 from octavo.writers.epub.container import write_container
 from octavo.writers.epub.cover import raster_name, rasterise
 from octavo.writers.epub.ereader import close_heading_gaps, for_ereaders, label_in_heading
+from octavo.writers.epub.pagelist import Mark, mark_pages
 
 XHTML = "application/xhtml+xml"
 # Apple Books shows a book's own faces only when this file says so; without it, its reader's font.
@@ -45,7 +46,8 @@ APPLE_OPTIONS = "META-INF/com.apple.ibooks.display-options.xml"
 APPLE_FONTS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n<platform name="*">\n'
                b'<option name="specified-fonts">true</option>\n</platform>\n</display_options>\n')
 # what an EPUB page is made by
-CODE = ("writers/epub/writer.py", "writers/epub/ereader.py", "writers/epub/cover.py", "writers/common.py",
+CODE = ("writers/epub/writer.py", "writers/epub/ereader.py", "writers/epub/cover.py", "writers/epub/pagelist.py",
+        "writers/common.py",
         "templates.py", "imprint.py")
 
 
@@ -70,8 +72,8 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
     sheets = replace(sheets, sheets=tuple(replace(sheet, text=text) for sheet, text in
                                           zip(sheets.sheets, for_ereaders(s.text for s in sheets.sheets), strict=True)))
     cover = _cover(assembled)
-    documents = render_documents(assembled, [s.href for s in sheets.sheets], cover[0] if cover else None)
-    package, contents = _package(assembled, documents, sheets, cover)
+    documents, pages = render_documents(assembled, [s.href for s in sheets.sheets], cover[0] if cover else None)
+    package, contents = _package(assembled, documents, sheets, cover, bool(pages))
     buffer = io.BytesIO()
     # ebooklib's zip is rewritten below, so it need not spend time compressing; and it only
     # writes the package document and the members' names and order: the contents are ours.
@@ -101,11 +103,14 @@ def _cover(assembled: Assembled) -> tuple[str, bytes] | None:
     return raster_name(cover), rasterise(assembled.book.config.root, cover, path, assembled.memo.area("cover"))
 
 
-def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | None = None) -> list[Document]:
-    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX.
+def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | None = None
+                     ) -> tuple[list[Document], list[Mark]]:
+    """Every XHTML page of the EPUB, in reading order, plus the nav and the NCX; and the print
+    edition's pages marked in them (none unless the PDF was written first in this run).
 
     Each comes from the cache when what it shows is as before: a chapter's page when its page
     and body are (:func:`page_fingerprint`), the contents, nav and NCX when the contents are.
+    The page break markers are put in afterwards (:mod:`~octavo.writers.epub.pagelist`).
     """
     env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
     meta = assembled.book.config.meta
@@ -144,13 +149,19 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | 
     docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
     docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
     docs += [chapter(item) for item in assembled.pages]
+    changed, marks = mark_pages(docs, assembled.print_pages) if assembled.print_pages else ({}, [])
+    for number, (content, placed) in changed.items():
+        docs[number] = replace(docs[number], content=content, key=digest(docs[number].key, placed)
+                               if docs[number].key else "")
     landmarks = _landmarks(assembled.book.cover, assembled.pages)
-    docs.append(kept("nav", ("epub/nav.xhtml.j2", assembled.toc, landmarks), lambda: templates.render(
-        env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc, landmarks=landmarks, **common), "nav"))
+    page_list = [(mark.href, mark.label) for mark in marks]
+    docs.append(kept("nav", ("epub/nav.xhtml.j2", assembled.toc, landmarks, page_list), lambda: templates.render(
+        env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc, landmarks=landmarks,
+        page_list=page_list, **common), "nav"))
     ncx = kept("ncx", ("epub/toc.ncx.j2", assembled.toc), lambda: templates.render(
         env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc), depth=_depth(assembled.toc)))
     docs.append(replace(ncx, name="toc.ncx", properties=()))
-    return docs
+    return docs, marks
 
 
 def _document(name: str, content: bytes, key: str = "", *properties: str) -> Document:
@@ -184,7 +195,7 @@ def _depth(entries: tuple[TocEntry, ...]) -> int:
 
 
 def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles,
-             cover: tuple[str, bytes] | None = None) -> tuple[epub.EpubBook, dict[str, bytes]]:
+             cover: tuple[str, bytes] | None = None, paged: bool = False) -> tuple[epub.EpubBook, dict[str, bytes]]:
     """ebooklib's book, its items empty, and each item's content by its name in the zip.
 
     ebooklib writes an item's content as it is given and makes the package document from the
@@ -201,6 +212,8 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
 
     pictures = images(assembled)
     _metadata(package, assembled, bool(pictures))
+    if paged:
+        _page_source(package, assembled)
     for doc in documents:
         media = "application/x-dtbncx+xml" if doc.id == "ncx" else XHTML
         item = epub.EpubItem(uid=doc.id if doc.id in ("nav", "ncx") else f"x-{doc.id}", file_name=doc.name,
@@ -276,6 +289,17 @@ CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 # An image without a text alternative: no alt, or an empty one on an image not marked decorative
 # (octavo gives a raw <img> without alt an empty one, which must not pass for a claim it is decorative).
 NO_ALT = re.compile(r'<img\b(?![^>]*\srole="(?:presentation|none)")(?:(?![^>]*\salt=)|(?=[^>]*\salt=""))[^>]*>')
+
+
+def _page_source(package: epub.EpubBook, assembled: Assembled) -> None:
+    """Name the print edition the page-list comes from: ``pageBreakSource`` (EPUB Accessibility
+    1.1's page source identification) and ``dc:source``, which reading systems read today; and
+    say that the book has its page breaks and a way to go to a page."""
+    source = f"{assembled.book.config.meta.title}, print edition ({assembled.slug}.pdf)"
+    package.add_metadata("DC", "source", source)
+    package.add_metadata("OPF", "pageBreakSource", source, {"property": "pageBreakSource"})
+    for feature in ("pageBreakMarkers", "pageNavigation"):
+        package.add_metadata("OPF", "schema:accessibilityFeature", feature, {"property": "schema:accessibilityFeature"})
 
 
 def _accessibility(assembled: Assembled, chapter_images: bool) -> list[tuple[str, str]]:

@@ -65,6 +65,7 @@ class LayoutResult:
     stamped: bool = False  # laid out without folios: they are stamped on from a folio document
     kinds: tuple[PageKind, ...] = ()  # each page's side and name, for the folio document
     seconds: tuple[float, ...] = ()  # CPU time of each layout (first, then the footnote rounds) and the write
+    starts: tuple[str, ...] = ()  # each page's first words, for the EPUB's page-list (weasy.page_starts)
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,7 @@ class Engine:
         problems = unapplied + self.sheet_problems + self._problems(job.source, log.records, job.uses) + fallback
         return LayoutResult(job.unit, len(document.pages), tuple(anchors.items()), tuple(bookmarks),
                             problems, pdf, rules, job.start, job.without_folios is not None,
-                            weasy.page_kinds(document), tuple(self.seconds))
+                            weasy.page_kinds(document), tuple(self.seconds), weasy.page_starts(document))
 
     def folios(self, job: FolioJob) -> bytes | None:
         """The folio document's PDF; None if its pages do not come out of the same kinds."""

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 from octavo import styles
 from octavo.config import CONFIG_NAME, Metadata, key_line
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
-from octavo.model import Assembled, Book
+from octavo.model import Assembled, Book, PrintPage
 from octavo.options import Options, Progress
 from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
@@ -104,7 +104,22 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
         raise BookError(problems)
     for problem in dict.fromkeys([*problems, *renderer.problems]):  # a chapter can be rendered twice
         options.report(problem)
+    options.print_pages(print_pages(slots, results, {unit.id: unit for unit in plan}))
     return [path]
+
+
+def print_pages(slots: list[Slot], results: dict[str, LayoutResult], plan: dict[str, Unit]) -> tuple[PrintPage, ...]:
+    """Where each page of the reading order's units begins, with its label, for the EPUB's
+    page-list. Pages of octavo's own front matter (title page, contents), blank pages and pages
+    without text have none; so does every page when WeasyPrint's pages cannot be read."""
+    found: list[PrintPage] = []
+    for slot in slots:
+        unit = plan.get(slot.unit or "")
+        if unit is None or unit.page is None:
+            continue
+        found += [PrintPage(slot.label(offset), unit.page.id, words)
+                  for offset, words in enumerate(results[unit.id].starts) if words]
+    return tuple(found)
 
 
 WRITER = Writer("print PDF", ("pdf",), write_pdf)

@@ -416,3 +416,24 @@ def _heading_text(heading: etree._Element) -> str:
     """A heading's text without its note calls."""
     text = heading.xpath(".//text()[not(ancestor::*[@role='doc-noteref'])]")
     return " ".join("".join(str(t) for t in text).split())
+
+
+TEXTS = "js/text"
+
+
+def text_href(number: int) -> str:
+    """Where the text of the page at ``number`` (in reading order) is written."""
+    return f"{TEXTS}/{number}.js"
+
+
+def text_script(page: Page, number: int) -> str:
+    """The page's sections' text, for the search results to quote the passage that matched.
+
+    One script per page, loaded by ``octavo.js`` only for the pages a search lists: the index
+    holds no text (that keeps it small), and a script, unlike ``fetch()``, loads from ``file://``.
+    Its sections are the index's sections of that page, in the same order.
+    """
+    sections = page_sections(page, number)
+    sections[0].texts = sections[0].texts[1:]  # the page's title, which the result shows already
+    texts = [" ".join(" ".join(section.texts).split()) for section in sections]
+    return f"window.octavoText({number},{json.dumps(texts, ensure_ascii=False, separators=(',', ':'))});\n"

@@ -227,6 +227,9 @@ def _write_pages(work: SiteWork, first: int, last: int) -> None:
     with gc_paused():
         for position in range(first, last):
             _write(work.pages.site, work.pages.chain[position].href, work.pages.html(position), work.pages.previous)
+            number = position - 1
+            _write(work.pages.site, search.text_href(number),
+                   search.text_script(work.search.pages[number], number).encode("utf-8"), work.pages.previous)
 
 
 class SitePages:
@@ -256,6 +259,8 @@ class SitePages:
             "repository": mdbook_html.git_repository_url if assembled.book.mdbook_src is not None else None,
             "edit_template": mdbook_html.edit_url_template if assembled.book.mdbook_src is not None else None,
             "direction": "rtl" if meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+            # the header's downloads carry no size, which would change every page's cache key
+            "downloads": [replace(item, size="") for item in downloads],
         }
         self.sidebar = SideContents(self.env, assembled.toc, sitemap.url)
         self.memo = assembled.memo.area("web")
@@ -308,8 +313,8 @@ class SitePages:
         cover = self.assembled.book.cover
         image = canonical(self.assembled, cover) if cover else None  # only a full address serves a link preview
         return rebase(templates.render(
-            self.env, "web/index.html.j2", **self.context(0), title=meta.title, kind="home", current="",
-            cover=self.assembled.book.cover, downloads=self.downloads, imprint=imprint(meta),
+            self.env, "web/index.html.j2", **{**self.context(0), "downloads": self.downloads}, title=meta.title,
+            kind="home", current="", cover=self.assembled.book.cover, imprint=imprint(meta),
             image=image, schema=Markup(schema_book(meta, image)),
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc), self.sitemap.home)
 

@@ -1,8 +1,11 @@
 /* octavo.js: what the web edition adds when JavaScript runs. Reading never needs it.
    - The left and right arrow keys follow the page's <link rel="prev"> and <link rel="next">.
    - On narrow screens the side contents becomes a drawer, opened by the Contents button.
+   - The theme button switches between light and dark and remembers the choice in localStorage
+     ("octavo-theme"); until the reader chooses, the page follows the system's preference.
    - The search box (hidden without JavaScript) loads search-index.js on first use and lists
-     the sections that hold every word typed (each word matched as a prefix).
+     each page that holds every word typed (each word matched as a prefix) once, at its best
+     section, with the passage that matched (from js/text/<page>.js, loaded for the pages listed).
    - A page opened from a search result (page.html?q=words#section) marks the words and
      scrolls to the first one in that section.
    The index format is described in octavo/writers/web_search.py. A book can replace this file
@@ -14,9 +17,12 @@
   var CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_";
   var WORD = /[\p{L}\p{N}]+/gu;
   var LIMIT = 40;
+  var QUOTE = 70;  /* characters of the passage shown before the first match, about twice that after */
+  var THEME = "octavo-theme";
   var script = document.currentScript;
   var indexUrl = new URL("search-index.js", script ? script.src : location.href).href;
   var siteUrl = new URL("..", indexUrl).href;  // pages are listed by their path from the site's top
+  var textUrl = new URL("text/", script ? script.src : location.href).href;
   var root = document.documentElement;
 
   root.classList.add("js");
@@ -48,6 +54,31 @@
       location.href = link.href;
     }
   });
+
+  /* The theme: data-theme on <html> once the reader has chosen (set before drawing by the
+     page's own first script), the system's preference until then. */
+  function setupTheme() {
+    var button = document.querySelector(".theme-toggle");
+    if (!button) return;
+    var system = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+    function dark() {
+      var chosen = root.getAttribute("data-theme");
+      return chosen ? chosen === "dark" : !!(system && system.matches);
+    }
+
+    function show() { button.setAttribute("aria-pressed", String(dark())); }
+
+    button.hidden = false;
+    show();
+    button.addEventListener("click", function () {
+      var theme = dark() ? "light" : "dark";
+      root.setAttribute("data-theme", theme);
+      try { localStorage.setItem(THEME, theme); } catch (error) { /* private mode: this page only */ }
+      show();
+    });
+    if (system && system.addEventListener) system.addEventListener("change", show);
+  }
 
   function setupDrawer() {
     var button = document.querySelector(".toc-toggle");
@@ -174,10 +205,20 @@
       status.textContent = text;
     }
 
-    function entry(index, number, query) {
+    /* The pages found, each once, at its best section (the first in search order). */
+    function byPage(index, found) {
+      var seen = {}, listed = [];
+      found.forEach(function (number) {
+        var page = index.sections[number][0];
+        if (!seen[page]) { seen[page] = true; listed.push(number); }
+      });
+      return listed;
+    }
+
+    function entry(index, number, words) {
       var section = index.sections[number], page = index.pages[section[0]];
       var link = document.createElement("a");
-      link.href = new URL(page[0], siteUrl).href + "?q=" + encodeURIComponent(query) + (section[1] ? "#" + section[1] : "");
+      link.href = new URL(page[0], siteUrl).href + "?q=" + encodeURIComponent(words.join(" ")) + (section[1] ? "#" + section[1] : "");
       var title = document.createElement("span");
       title.className = "result-page";
       title.textContent = page[1];
@@ -188,18 +229,22 @@
         heading.textContent = section[2];
         link.appendChild(heading);
       }
+      var passage = document.createElement("span");
+      passage.className = "result-passage";
+      link.appendChild(passage);
+      passageOf(index, number, function (text) { quote(passage, text, words); });
       var item = document.createElement("li");
       item.appendChild(link);
       return item;
     }
 
     function show(index, words) {
-      var found = search(index, words);
+      var found = byPage(index, search(index, words));
       if (!found.length) { message("Nothing found for “" + input.value.trim() + "”."); return; }
-      var count = found.length === 1 ? "1 section" : found.length + " sections";
+      var count = found.length === 1 ? "1 page" : found.length + " pages";
       message(count + (found.length > LIMIT ? ", the first " + LIMIT + " listed" : "") + ".");
       var list = document.createElement("ol");
-      found.slice(0, LIMIT).forEach(function (number) { list.appendChild(entry(index, number, words.join(" "))); });
+      found.slice(0, LIMIT).forEach(function (number) { list.appendChild(entry(index, number, words)); });
       panel.appendChild(list);
     }
 
@@ -242,6 +287,63 @@
     input.addEventListener("focus", function () { if (panel.childNodes.length && input.value.trim()) panel.hidden = false; });
     var query = new URLSearchParams(location.search).get("q");
     if (query) input.value = query;
+  }
+
+  /* The text of a page's sections, loaded once per page as a script (js/text/<page>.js). */
+  var texts = {}, waiting = {};
+  window.octavoText = function (page, sections) {
+    texts[page] = sections;
+    (waiting[page] || []).forEach(function (then) { then(); });
+    delete waiting[page];
+  };
+
+  function passageOf(index, number, then) {
+    var page = index.sections[number][0];
+    if (index.firsts === undefined) {
+      index.firsts = {};
+      index.sections.forEach(function (section, n) {
+        if (index.firsts[section[0]] === undefined) index.firsts[section[0]] = n;
+      });
+    }
+    function give() { then(texts[page][number - index.firsts[page]] || ""); }
+    if (texts[page]) { give(); return; }
+    if (!waiting[page]) {
+      waiting[page] = [];
+      var tag = document.createElement("script");
+      tag.src = textUrl + page + ".js";
+      document.head.appendChild(tag);
+    }
+    waiting[page].push(give);
+  }
+
+  /* Into element: the passage of text around the first word that matches, the matches marked. */
+  function quote(element, text, words) {
+    function matches(word) {
+      var folded = fold(word);
+      return words.some(function (term) { return folded.lastIndexOf(term, 0) === 0; });
+    }
+    var match, first = -1;
+    WORD.lastIndex = 0;
+    while ((match = WORD.exec(text))) {
+      if (matches(match[0])) { first = match.index; break; }
+    }
+    if (first < 0) return;
+    var start = 0, cut = text.indexOf(" ", first - QUOTE);
+    if (first > QUOTE) start = cut >= 0 && cut < first ? cut + 1 : first - QUOTE;
+    var end = Math.min(text.length, first + 2 * QUOTE);
+    if (end < text.length) end = Math.max(text.lastIndexOf(" ", end), first + 1);
+    var passage = text.slice(start, end), last = 0;
+    element.appendChild(document.createTextNode(start > 0 ? "… " : ""));
+    WORD.lastIndex = 0;
+    while ((match = WORD.exec(passage))) {
+      if (!matches(match[0])) continue;
+      element.appendChild(document.createTextNode(passage.slice(last, match.index)));
+      var mark = document.createElement("mark");
+      mark.textContent = match[0];
+      element.appendChild(mark);
+      last = match.index + match[0].length;
+    }
+    element.appendChild(document.createTextNode(passage.slice(last) + (end < text.length ? " …" : "")));
   }
 
   /* Mark the words of ?q= in the page, and bring the first one after the target into view. */
@@ -306,6 +408,7 @@
   }
 
   function start() {
+    setupTheme();
     setupDrawer();
     setupSearch();
     setupHiddenLines();

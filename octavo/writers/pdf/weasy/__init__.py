@@ -19,6 +19,8 @@ Three *readers* read WeasyPrint's page boxes, which are not its API either:
   a parallel build lays each chapter out where it lands, the slower way);
 - :mod:`leaders` notes which tagged text draws a leader's dots, so they become artifacts
   (without it, a screen reader reads the dots of the contents).
+- :mod:`starts` reads the words each page begins with, for the EPUB's page-list (without it,
+  the EPUB has none).
 
 Why one door: each rests on code that is not WeasyPrint's API and is only right for the code it
 was checked against. So all seven are on for WeasyPrint :data:`PINNED` only (one version guard) and
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
 PINNED = "70.0"  # the WeasyPrint every patch and reader was checked against; pyproject.toml pins it too
 SWITCH = "OCTAVO_WEASY_PATCHES"  # "0": the patches off
 PATCHES = ("note_area", "margins", "resume", "flate")
-READERS = ("notes", "kinds", "leaders")
+READERS = ("notes", "kinds", "leaders", "starts")
 Mode = Literal["patched", "readers", "off"]  # patches and readers, readers only, nothing
 
 _mode: Mode = "off"  # in this process (switch())
@@ -163,6 +165,15 @@ def page_kinds(document: Document) -> tuple[PageKind, ...]:
     from octavo.writers.pdf.weasy import kinds
 
     return kinds.page_kinds(document)
+
+
+def page_starts(document: Document) -> tuple[str, ...]:
+    """Each page's first words ("" for none); empty when off (then the EPUB gets no page-list)."""
+    if not reading():
+        return ()
+    from octavo.writers.pdf.weasy import starts
+
+    return starts.page_starts(document)
 
 
 def write(document: Document, identifier: bytes, tagged: bool = False) -> tuple[bytes, dict[int, list[int]]]:
