@@ -71,10 +71,10 @@ def connect(scheduler: str | None, local_workers: int | None = None) -> Iterator
 
 
 def _dashboard(client: Client) -> str | None:
-    try:
-        return str(client.dashboard_link)
-    except (KeyError, AttributeError):  # a scheduler without bokeh has no dashboard
+    """The dashboard's address, when the scheduler serves one (it needs bokeh, and can be turned off)."""
+    if "dashboard" not in client.scheduler_info().get("services", {}):
         return None
+    return str(client.dashboard_link)
 
 
 def readers(client: Client, root: Path, output: Path) -> list[str]:

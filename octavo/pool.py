@@ -75,7 +75,7 @@ class Pool(Generic[S]):
 
 
 class ClusterPool(Pool[S]):
-    """Sends tasks to a Dask cluster; ``shared`` goes to every allowed worker once, not with each task.
+    """Sends tasks to a Dask cluster; ``shared`` goes to each worker once, not with each task.
 
     A task whose worker dies is run again on another (Dask retries it): the tasks are pure.
     """
@@ -83,20 +83,29 @@ class ClusterPool(Pool[S]):
     def __init__(self, shared: S, client: Client, allowed: list[str]) -> None:
         super().__init__(shared)
         self.client, self.allowed = client, allowed
-        self.ref = None if shared is None else client.scatter(shared, broadcast=True, workers=allowed, hash=False)
+        # a task that returns ``shared``, not scattered data: should every worker holding it die,
+        # the scheduler makes it again instead of forgetting the tasks that need it
+        self.ref = None if shared is None else client.submit(_value, shared, pure=False, workers=allowed)
+        self.running: set[Any] = set()  # Dask forgets a task whose client future is dropped: held until done
 
     def submit(self, task: Callable[Concatenate[S, P], R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
         remote = self.client.submit(_given, task, self.ref, args, kwargs, pure=False, workers=self.allowed)
         done: Future[R] = Future()
 
         def hand_over(finished: Any) -> None:
+            self.running.discard(finished)
             try:
                 done.set_result(finished.result())
             except BaseException as exc:  # raised by result(), as a process pool's future would
                 done.set_exception(exc)
 
+        self.running.add(remote)
         remote.add_done_callback(hand_over)
         return done
+
+
+def _value(shared: S) -> S:
+    return shared
 
 
 def _given(task: Callable[..., R], shared: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
