@@ -16,7 +16,7 @@ from typing import TypeVar
 from octavo import highlight
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
-from octavo.pool import PARALLEL_MIN_BYTES, gc_paused, workers
+from octavo.pool import gc_paused, spreading, workers
 from octavo.render import RenderContext, render_chapter
 
 CODE = ("markdown.py", "highlight.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py",
@@ -111,7 +111,7 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
             done[chapter.id], stamps[chapter.id] = hit
     todo = [c for c in chapters if c.id not in done]
     size = sum(len(c.text) for c in todo)
-    if jobs > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
+    if spreading(jobs, len(todo), size):
         runs = guided(sorted(todo, key=lambda c: -len(c.text)), jobs)
         with workers(min(jobs, len(todo)), ctx) as pool:
             results = [pool.submit(_render, run) for run in runs]  # the workers start here, collecting

@@ -14,16 +14,21 @@ import signal
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from octavo import __version__
 from octavo.diagnostics import BookError, Diagnostic, Severity, has_errors, summary
-from octavo.options import Progress
+from octavo.options import Options, Progress
 from octavo.signals import Interrupted, signum_of, unwinding
 from octavo.writers.registry import FORMATS
+
+if TYPE_CHECKING:
+    from octavo import catalogue
 
 
 def report(diagnostics: list[Diagnostic], strict: bool = False) -> None:
@@ -153,6 +158,82 @@ def build(ctx: click.Context, book: Path = Path("book"), formats: tuple[str, ...
         click.echo(f"wrote {path}")
     if has_errors(result.diagnostics, strict):
         sys.exit(1)
+
+
+@main.command("build-all", epilog="Exit codes: 0 every book built or unchanged; 1 a book failed (the others "
+              "were built; its previous outputs were left as they were); 2 bad usage or no cluster.")
+@click.argument("books", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Output to build; repeat for several. Default: each book's [build] formats, else all.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Processes to use on this machine. Default: its cores.")
+@click.option("--no-cache", is_flag=True, help="Build every book afresh, changed or not.")
+@click.option("--force", is_flag=True, help="Build even into output folders that hold another book's outputs.")
+@click.option("--scheduler", metavar="ADDRESS", help="Send the work to the Dask scheduler at ADDRESS (tcp://HOST:PORT).")
+@click.option("--cluster", type=click.Choice(["local"]), help="Start a Dask cluster on this machine for the run.")
+@click.option("--workers", type=click.IntRange(1, 1024), help="Workers of --cluster local. Default: the cores.")
+def build_all(books: tuple[Path, ...], formats: tuple[str, ...] = (), strict: bool = False, jobs: int | None = None,
+              no_cache: bool = False, force: bool = False, scheduler: str | None = None, cluster: str | None = None,
+              workers: int | None = None) -> None:
+    """Build every book of BOOKS (book folders, or catalogue.toml files listing them), each into its
+    own output folder; a book that fails does not stop the others. Unchanged books are not rebuilt.
+
+    With --scheduler or --cluster (pip install 'octavo[dask]'), the chapters, web pages and PDF
+    layouts of all the books are tasks on a Dask cluster; the outputs are joined and published here.
+    """
+    from octavo import catalogue
+    from octavo.options import resolve
+
+    if scheduler and cluster:
+        raise click.UsageError("give --scheduler or --cluster, not both")
+    found, problems = catalogue.entries(books)
+    if problems:
+        report(problems)
+        sys.exit(1)
+
+    def options_for(entry: catalogue.Entry) -> Options:
+        return resolve(entry.root, output=entry.output, formats=formats, strict=strict, jobs=jobs,
+                       use_cache=not no_cache, force=force)
+
+    def done(outcome: catalogue.Outcome) -> None:
+        click.echo(f"{outcome.state:9} {outcome.title or outcome.entry.root.name}  ({outcome.entry.root})", err=True)
+
+    try:
+        with unwinding():
+            if scheduler or cluster:
+                outcomes = _on_cluster(found, options_for, done, scheduler, workers)
+            else:
+                outcomes = catalogue.build_all(found, options_for, done=done)
+    except KeyboardInterrupt as stop:
+        stopped(stop)
+    for outcome in catalogue.failed(outcomes):
+        click.secho(f"\n{outcome.entry.root}: failed", err=True, fg="red")
+        report(list(outcome.diagnostics), strict)
+    click.echo(f"{len(outcomes)} books: {catalogue.summary(outcomes)}", err=True)
+    sys.exit(1 if any(catalogue.failed(outcomes)) else 0)
+
+
+def _on_cluster(found: list[catalogue.Entry], options_for: Callable[[catalogue.Entry], Options],
+                done: Callable[[catalogue.Outcome], None], scheduler: str | None,
+                workers: int | None) -> list[catalogue.Outcome]:
+    """The catalogue on a Dask cluster: a few books at a time, their tasks spread over the workers."""
+    from octavo import catalogue
+    from octavo.cluster import ClusterError, connect, readers
+    from octavo.pool import sees
+
+    try:
+        with connect(scheduler, workers) as run:
+            if run.dashboard:
+                click.echo(f"Dask dashboard: {run.dashboard}", err=True)
+
+            def placed(entry: catalogue.Entry, options: Options) -> AbstractContextManager[None]:
+                return sees(readers(run.client, entry.root, options.output))
+
+            return catalogue.build_all(found, options_for, at_once=max(2, run.workers), placed=placed, done=done)
+    except ClusterError as exc:
+        click.secho(f"octavo: error: {exc.message}", err=True, fg="red")
+        click.echo(f"    hint: {exc.hint}", err=True)
+        sys.exit(2)
 
 
 @main.command(epilog="Exit codes: 0 every validator ran and found no error; 1 the book has errors, a validator "

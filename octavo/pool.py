@@ -14,6 +14,11 @@ A :class:`Pool` runs ``task(shared, *args)`` and hands back a future, whatever r
   that uses one needs the ``if __name__ == "__main__":`` guard.
 
 A task must be a module-level function (it is sent by name) and its arguments small.
+
+- A Dask cluster (``octavo build-all --cluster`` or ``--scheduler``, :mod:`octavo.cluster`): while
+  :func:`distributed` holds a client, every pool sends its tasks there, with ``shared`` scattered to
+  the workers once; :func:`sees` limits a thread's tasks to the workers that can read its book
+  (none: they run here). Futures come back as the local pool's would.
 """
 
 from __future__ import annotations
@@ -21,10 +26,14 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,6 +43,8 @@ Start = Literal["fork", "spawn"]
 PARALLEL_MIN_BYTES = 512 * 1024  # of chapters to make: below this, starting processes costs more than it saves
 
 _shared: Any = None  # in a worker: the ``shared`` of the pool that started it
+_client: Client | None = None  # the run's Dask client, while :func:`distributed` holds it
+_where = threading.local()  # .workers: the Dask workers that can read this thread's book
 
 
 def _adopt(shared: object) -> None:
@@ -63,6 +74,83 @@ class Pool(Generic[S]):
         return done
 
 
+class ClusterPool(Pool[S]):
+    """Sends tasks to a Dask cluster; ``shared`` goes to each worker once, not with each task.
+
+    A task whose worker dies is run again on another (Dask retries it): the tasks are pure.
+    """
+
+    def __init__(self, shared: S, client: Client, allowed: list[str]) -> None:
+        super().__init__(shared)
+        self.client, self.allowed = client, allowed
+        # a task that returns ``shared``, not scattered data: should every worker holding it die,
+        # the scheduler makes it again instead of forgetting the tasks that need it
+        self.ref = None if shared is None else client.submit(_value, shared, pure=False, workers=allowed)
+        self.running: set[Any] = set()  # Dask forgets a task whose client future is dropped: held until done
+
+    def submit(self, task: Callable[Concatenate[S, P], R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        remote = self.client.submit(_given, task, self.ref, args, kwargs, pure=False, workers=self.allowed)
+        done: Future[R] = Future()
+
+        def hand_over(finished: Any) -> None:
+            self.running.discard(finished)
+            try:
+                done.set_result(finished.result())
+            except BaseException as exc:  # raised by result(), as a process pool's future would
+                done.set_exception(exc)
+
+        self.running.add(remote)
+        remote.add_done_callback(hand_over)
+        return done
+
+
+def _value(shared: S) -> S:
+    return shared
+
+
+def _given(task: Callable[..., R], shared: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
+    with gc_paused():
+        return task(shared, *args, **kwargs)
+
+
+@contextmanager
+def distributed(client: Client) -> Iterator[None]:
+    """Every pool made while this holds sends its tasks to ``client``'s cluster."""
+    global _client
+    _client = client
+    try:
+        yield
+    finally:
+        _client = None
+
+
+@contextmanager
+def sees(workers: list[str]) -> Iterator[None]:
+    """This thread's tasks go only to ``workers`` (the ones that read its book's files); to none:
+    they run in this process."""
+    _where.workers = workers
+    try:
+        yield
+    finally:
+        del _where.workers
+
+
+def _allowed() -> list[str] | None:
+    """The workers this thread's tasks may go to, or None when they run on this machine."""
+    if _client is None:
+        return None
+    allowed: list[str] | None = getattr(_where, "workers", None)
+    return allowed if allowed is None or allowed else None
+
+
+def spreading(jobs: int, tasks: int, size: int) -> bool:
+    """Whether work of ``tasks`` tasks and ``size`` bytes is worth sending to other processes: on
+    a cluster whenever there are two tasks, on this machine only for work of some size."""
+    if tasks < 2:
+        return False
+    return (_client is not None and _allowed() is not None) or (jobs > 1 and size >= PARALLEL_MIN_BYTES)
+
+
 def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
@@ -72,8 +160,13 @@ def workers(jobs: int, shared: S, start: Start = "fork") -> Iterator[Pool[S]]:
     """A pool of ``jobs`` processes that share ``shared`` as it is now, or none when ``jobs`` < 2.
 
     Forked workers are made when the first task is submitted, so ``shared`` must be complete
-    (and no other thread of this process busy) by then.
+    (and no other thread of this process busy) by then. On a cluster (:func:`distributed`), the
+    cluster's workers take the tasks whatever ``jobs`` says.
     """
+    if _client is not None:  # a thread of the cluster's client: never fork it
+        allowed = _allowed()
+        yield Pool(shared) if allowed is None else ClusterPool(shared, _client, allowed)
+        return
     if jobs < 2 or (start == "fork" and not can_fork()):
         yield Pool(shared)
         return

@@ -52,6 +52,11 @@ class SideContents:
         self._plain: Markup | None = None
         self._owners = own_entries(toc) if self.own else {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Without the Jinja environment, which cannot be pickled: a cluster's worker gets this
+        from :class:`~octavo.writers.web.writer.SitePages`, which gives it the worker's own."""
+        return {**vars(self), "env": None, "_nav": None}
+
     def for_page(self, current: str) -> Deferred:
         return Deferred(lambda: self.render(current))
 

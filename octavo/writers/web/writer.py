@@ -270,6 +270,15 @@ class SitePages:
                 self.env.get_template(name)
         self.sidebar.render("")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For a cluster's worker (:mod:`octavo.pool`): the Jinja environment is made again there."""
+        return {**vars(self), "env": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self.env = templates.environment(self.assembled.book.config.root, self.assembled.memo.area("jinja").folder)
+        self.sidebar.env = self.env
+
     def template(self, page: Page) -> str:
         return "web/part.html.j2" if page.kind == "part" else "web/chapter.html.j2"
 

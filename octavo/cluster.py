@@ -1,0 +1,100 @@
+"""A Dask cluster for a catalogue's work: ``--scheduler ADDRESS`` or ``--cluster local``.
+
+Dask is an optional extra (``pip install 'octavo[dask]'``), imported here only, and only when a
+cluster is asked for. While :func:`connect` holds, :mod:`octavo.pool` sends every pool's tasks
+to the cluster. A worker takes a book's tasks only if it reads the same book folder (a shared
+filesystem: :func:`readers`); a book no worker can read is built on this machine, whole, so no
+worker ever works from half a book.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from octavo.pool import distributed
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+CONNECT_SECONDS = 10  # to reach a scheduler before the run gives up, before anything is written
+
+
+class ClusterError(Exception):
+    """The cluster cannot be used; nothing was built."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+@dataclass(frozen=True)
+class Cluster:
+    client: Client
+    dashboard: str | None  # the scheduler's dashboard, when it has one
+    workers: int
+
+
+@contextmanager
+def connect(scheduler: str | None, local_workers: int | None = None) -> Iterator[Cluster]:
+    """A client of the scheduler at ``scheduler``, or of a :class:`LocalCluster` started for the
+    run (``local_workers`` processes of one thread, the machine's cores by default); closed on exit."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError("Dask is not installed", "install it with: pip install 'octavo[dask]'") from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                               "check the address (tcp://HOST:PORT, default port 8786) and that "
+                               "`dask scheduler` runs there") from None
+        local = None
+    else:
+        local = LocalCluster(n_workers=local_workers or os.cpu_count() or 1, threads_per_worker=1,
+                             processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
+        client = Client(local, set_as_default=False)
+    try:
+        with distributed(client):
+            yield Cluster(client, _dashboard(client), len(client.scheduler_info().get("workers", {})))
+    finally:
+        client.close()
+        if local is not None:
+            local.close()
+
+
+def _dashboard(client: Client) -> str | None:
+    """The dashboard's address, when the scheduler serves one (it needs bokeh, and can be turned off)."""
+    if "dashboard" not in client.scheduler_info().get("services", {}):
+        return None
+    return str(client.dashboard_link)
+
+
+def readers(client: Client, root: Path, output: Path) -> list[str]:
+    """The workers that read the book at ``root`` as this process does (the same files, of the
+    same sizes, under the same path) and can reach its output folder's parent."""
+    mine = tree_digest(str(root.resolve()), str(output.resolve()))
+    seen = client.run(tree_digest, str(root.resolve()), str(output.resolve()))
+    return sorted(worker for worker, theirs in seen.items() if theirs == mine)
+
+
+def tree_digest(root: str, output: str) -> str | None:
+    """The names and sizes of the book's files (not its outputs'), or None when this machine
+    has no such book or cannot reach the output folder's parent. Run on each worker."""
+    base = Path(root)
+    out = Path(output)
+    if not base.is_dir() or not out.parent.is_dir():
+        return None
+    listing = hashlib.sha256()
+    for path in sorted(base.rglob("*")):
+        name = path.relative_to(base)
+        if path.is_file() and out not in path.parents and ".git" not in name.parts:
+            listing.update(f"{name.as_posix()}\0{path.stat().st_size}\n".encode())
+    return listing.hexdigest()
