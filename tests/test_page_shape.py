@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pikepdf
 import pytest
@@ -24,6 +26,7 @@ def _measurer() -> ModuleType:
     spec = importlib.util.spec_from_file_location("page_shape", ROOT / "benchmarks" / "page_shape.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules["page_shape"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -32,7 +35,7 @@ page_shape = _measurer()
 
 
 @pytest.fixture(scope="module", params=sorted(BOOKS))
-def measured(request: pytest.FixtureRequest, build_book: Callable[..., Path]) -> tuple[str, Path, object]:
+def measured(request: pytest.FixtureRequest, build_book: Callable[..., Path]) -> tuple[str, Path, Any]:
     name = request.param
     pdf = next(build_book(BOOKS[name], ("pdf",)).glob("*.pdf"))
     report = page_shape.measure(page_shape.read_pages(pdf))
@@ -40,7 +43,7 @@ def measured(request: pytest.FixtureRequest, build_book: Callable[..., Path]) ->
     return name, pdf, report
 
 
-def test_hyphenation_is_to_book_standard(measured: tuple[str, Path, object]) -> None:
+def test_hyphenation_is_to_book_standard(measured: tuple[str, Path, Any]) -> None:
     name, _, report = measured
     assert report.body_lines > 500  # the measure found the text
     assert report.hyphen_runs_over_2 == 0, report.where.get("hyphen run")
@@ -49,18 +52,18 @@ def test_hyphenation_is_to_book_standard(measured: tuple[str, Path, object]) -> 
     assert report.hyphenated_share <= 0.08
 
 
-def test_no_widows_orphans_or_overfull_lines(measured: tuple[str, Path, object]) -> None:
+def test_no_widows_orphans_or_overfull_lines(measured: tuple[str, Path, Any]) -> None:
     _, _, report = measured
     assert (report.widows, report.orphans, report.overfull_lines) == (0, 0, 0), report.where
 
 
-def test_every_word_is_found_in_the_text_layer(measured: tuple[str, Path, object]) -> None:
+def test_every_word_is_found_in_the_text_layer(measured: tuple[str, Path, Any]) -> None:
     """A word broken at a line end is one word again when the text is extracted or searched."""
     _, _, report = measured
     assert report.word_fidelity >= 0.995
 
 
-def test_book_face_is_embedded_with_its_licence_beside_it(measured: tuple[str, Path, object]) -> None:
+def test_book_face_is_embedded_with_its_licence_beside_it(measured: tuple[str, Path, Any]) -> None:
     _, pdf, _ = measured
     fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
     faces = {line.split()[0].split("+", 1)[-1] for line in fonts.splitlines()[2:] if line.strip()}
