@@ -41,6 +41,7 @@ NS = "{http://www.w3.org/1999/xhtml}"
 HEAD_ZONE = 0.085  # the running head sits in the top 8.5% of the page, the folio in the bottom 7%
 FOOT_ZONE = 0.93
 TOLERANCE = 1.5  # points: a line this close to the right edge is full
+BODY_TOLERANCE = 0.04  # a body line is within 4% of the commonest line height (a 0.92em table is not)
 WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 HYPHENS = ("-", "\u2010")
 # links' targets, tags, citations by key, attribute blocks and front matter: not printed as words
@@ -123,7 +124,7 @@ def measure(pages: list[PageText]) -> Report:
         where.setdefault(kind, []).append(page.number)
 
     def is_body(line: Line) -> bool:
-        return abs(line.height - body_height) <= body_height * 0.08
+        return abs(line.height - body_height) <= body_height * BODY_TOLERANCE
 
     units = _units(pages)
     run = 0
@@ -195,7 +196,7 @@ def _hyphenated(line: Line, following: Line | None) -> bool:
 def _opens_with_paragraph(page: PageText, body_height: float, left: dict[int, float]) -> bool:
     """Whether a page opens with a heading or a paragraph's first line (so the line before it, at
     the foot of the page before, ended a paragraph)."""
-    if not page.lines or abs(page.lines[0].height - body_height) > body_height * 0.08:
+    if not page.lines or abs(page.lines[0].height - body_height) > body_height * BODY_TOLERANCE:
         return True
     return _starts_paragraph(page.lines[0], None, left[page.number % 2])
 
