@@ -46,6 +46,7 @@ SITE_KEYS = {"header", "footer", "base-url"}
 STYLE_KEYS = {
     "sheets", "body-font", "body-size", "heading-font", "line-height", "text-color", "accent-color",
     "page-size", "page-margins", "justify", "hyphenate", "code-theme", "code-theme-dark",
+    "book-face",
 }
 PDF_KEYS = {"page-references"}
 CODE_THEME_KEYS = ("code-theme", "code-theme-dark")  # Pygments style names, not CSS values
@@ -431,6 +432,10 @@ def _style(r: _Reader, style: Mapping[str, Any]) -> StyleOptions:
             value = "yes" if value else "no"
         if not isinstance(value, str | int | float) or any(c in str(value) for c in ";{}<>"):
             r.fail(key, f"'style.{key}' must be a plain CSS value")
+            continue
+        if key == "book-face" and value not in ("print", "all", "none"):
+            r.fail(key, f"'style.book-face' must be \"print\", \"all\" or \"none\", not '{value}'",
+                   "print: octavo's face in the PDF only; all: in the EPUB and web edition too")
             continue
         variables.append((key, str(value)))
     themes = [_code_theme(r, style, key) for key in CODE_THEME_KEYS]

@@ -35,8 +35,9 @@ class Styles:
 
 def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
     root = book.config.root
+    names = ("base.css", *(("fonts.css",) if uses_book_face(book, output) else ()), f"{output}.css")
     sheets = [Sheet(f"css/{name}", (DEFAULTS / name).read_text(encoding="utf-8"), "default")
-              for name in ("base.css", f"{output}.css") if (DEFAULTS / name).is_file()]
+              for name in names if (DEFAULTS / name).is_file()]
     sheets.append(Sheet("css/code.css", code_sheet(book, output), "default"))
     variables = variables_sheet(book)
     if variables:
@@ -61,6 +62,24 @@ def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
         problems += more
         sheets.append(Sheet(path, text, path))
     return Styles(tuple(sheets), tuple(dict.fromkeys(asset for asset, _, _ in uses)), tuple(uses)), problems
+
+
+def uses_book_face(book: Book, output: str) -> bool:
+    """Whether octavo's book face (styles/fonts.css) is a layer of this output: by default only
+    the PDF's, whose fonts are embedded anyway; an EPUB or a site carries the files only when the
+    book asks (``[style] book-face = "all"``), as reading systems let the reader choose a face."""
+    chosen = dict(book.config.style.variables).get("book-face", "print")
+    return chosen == "all" or (chosen == "print" and output == "pdf")
+
+
+def book_face_files(book: Book, output: str) -> tuple[tuple[str, Path], ...]:
+    """The font files and licence an output carries with the book face: (href in the output,
+    file), the href relative to the output's root, as ``css/fonts.css`` refers to them."""
+    if not uses_book_face(book, output):
+        return ()
+    folder = DEFAULTS / "fonts"
+    return tuple((f"css/fonts/{path.relative_to(folder).as_posix()}", path)
+                 for path in sorted(folder.rglob("*")) if path.suffix in (".woff2", ".txt"))
 
 
 def code_sheet(book: Book, output: str) -> str:

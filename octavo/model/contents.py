@@ -35,3 +35,5 @@ class Page:
     part: Part | None = None
     number: str | None = None
     entries: tuple[TocEntry, ...] = field(default=())  # a part page's list of its chapters
+    label: str = ""  # a part page's number label ("Part II"), taken off the front of its title
+    heading: str = ""  # a part page's title without that label, as escaped HTML

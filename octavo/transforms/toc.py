@@ -6,10 +6,12 @@ which each writer extends with its own pages (cover, title page, contents).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from html import escape
+from html import escape, unescape
 
+from octavo.memo import digest
 from octavo.model import Book, Chapter, Heading, Kind, Page, Part, RenderedChapter, TocEntry
 
 
@@ -103,15 +105,50 @@ def pages(book: Book, rendered: Mapping[str, RenderedChapter], entries: Sequence
     part_entries = {e.page: e for e in entries if e.kind == "part"}
     for item in book.body:
         if isinstance(item, Part):
-            intro = rendered[item.intro.id] if item.intro else None
             children = part_entries[item.id].children if item.id in part_entries else ()
-            result.append(Page(item.id, "part", item.title, escape(item.title), intro, item,
-                               entries=tuple(c for c in children if c.kind != "section")))
+            result.append(part_page(item, rendered[item.intro.id] if item.intro else None,
+                                    tuple(c for c in children if c.kind != "section")))
             result += [_page(c, rendered[c.id], "chapter") for c in item.chapters]
         else:
             result.append(_page(item, rendered[item.id], "chapter"))
     result += [_page(c, rendered[c.id], "back") for c in book.back]
     return result
+
+
+PART_LABEL = re.compile(r"^(part\s+\S+?)\s*[:.\u2013\u2014]\s+(\S.*)$", re.IGNORECASE | re.DOTALL)
+LEADING_H1 = re.compile(r"^\s*<h1\b([^>]*)>(.*?)</h1>\s*", re.DOTALL)
+ID_ATTRIBUTE = re.compile(r'\bid="([^"]*)"')
+CHAPTER_LINK = re.compile(r'href="octavo:([^"#]*)#')
+
+
+def part_page(part: Part, intro: RenderedChapter | None, entries: tuple[TocEntry, ...]) -> Page:
+    """A part's page, set so the part's number, title and chapter list each appear once.
+
+    A title written "Part II: The Techniques" is shown as the label "Part II" over the title
+    "The Techniques". An overview that opens with the part's title as its own heading loses that
+    heading (its id stays, on an empty span, for links to it); an overview that links to every
+    chapter of the part is the part's chapter list, so the generated list is left out.
+    """
+    found = PART_LABEL.match(part.title)
+    label, heading = (found.group(1), found.group(2)) if found else ("", part.title)
+    if intro is not None:
+        html = intro.html
+        first = LEADING_H1.match(html)
+        if first and _plain(first.group(2)) in (_plain(escape(heading)), _plain(escape(part.title))):
+            anchor = ID_ATTRIBUTE.search(first.group(1))
+            html = (f'<span id="{anchor.group(1)}"></span>\n' if anchor else "") + html[first.end():]
+        linked = set(CHAPTER_LINK.findall(html))
+        if entries and all(e.page in linked for e in entries):
+            entries = ()
+        if html != intro.html:
+            intro = replace(intro, html=html, digest=digest(intro.digest, html) if intro.digest else "")
+    return Page(part.id, "part", part.title, escape(part.title), intro, part, entries=entries,
+                label=label, heading=escape(heading))
+
+
+def _plain(html: str) -> str:
+    """The words of an HTML fragment, for comparing two titles."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split()).casefold()
 
 
 def _page(chapter: Chapter, page: RenderedChapter, kind: str) -> Page:

@@ -224,6 +224,9 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
     for number, sheet in enumerate(sheets.sheets, 1):
         add(epub.EpubItem(uid=f"css-{number}", file_name=sheet.href, media_type="text/css"),
             sheet.text.encode("utf-8"))
+    for number, (href, file) in enumerate(styles.book_face_files(assembled.book, "epub"), 1):
+        kind = "text/plain" if file.suffix == ".txt" else media_type(href)  # the face's licence, with it
+        add(epub.EpubItem(uid=f"font-{number}", file_name=href, media_type=kind), file.read_bytes())
     files = dict.fromkeys([*pictures, *sheets.assets])
     if cover is not None:
         name, data = cover

@@ -51,10 +51,12 @@ SUBSET = re.compile(r"^/?([A-Z]{6})\+(.*)$")
 class Joined:
     """The PDF being assembled, and what must stay alive until it is saved."""
 
-    def __init__(self, created: str, authors: tuple[str, ...] = (), book: Metadata | None = None) -> None:
+    def __init__(self, created: str, authors: tuple[str, ...] = (), book: Metadata | None = None,
+                 attachments: Mapping[str, bytes] | None = None) -> None:
         self.created = created  # a PDF date, D:YYYYMMDDHHmmSSZ
         self.authors = authors  # each its own creator in the XMP (the dictionary joins them)
         self.book = book  # the publisher's metadata, for the XMP
+        self.attachments = dict(attachments or {})  # file name -> contents: the fonts' licence
         self.pdf = pikepdf.new()
         self.sources: list[pikepdf.Pdf] = []  # pikepdf copies stream data lazily: keep them open
         self.dests: dict[str, pikepdf.Array] = {}
@@ -142,6 +144,9 @@ class Joined:
         for name in sorted(self.dests, key=lambda n: n.encode("utf-16-be")):
             tree[name] = self.dests[name]
         self.pdf.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+        for name, data in sorted(self.attachments.items()):  # no dates: the same bytes on every build
+            self.pdf.attachments[name] = pikepdf.AttachedFileSpec(self.pdf, data, description="Font licence",
+                                                                  filename=name, mime_type="text/plain")
         self._outline()
         self.pdf.Root.PageLabels = self.pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(
             [item for first, spec in labels for item in (first, _label(spec))])))

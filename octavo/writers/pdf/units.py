@@ -1,7 +1,7 @@
 """The PDF as a list of units: each one a WeasyPrint document of its own, from a template in
 templates/pdf/.
 
-A unit is the cover, the title page, the copyright page, the contents, or one page of the book's
+A unit is the cover, the half-title, the title page, the copyright page, the contents, or one page of the book's
 reading order (a chapter, a part's page, front or back matter). Laying units out separately keeps
 WeasyPrint's memory to one chapter at a time and lets them be laid out in parallel; the price is
 that a unit cannot ask another for page numbers, so the two that show them (the contents and a
@@ -53,6 +53,7 @@ def units(assembled: Assembled) -> list[Unit]:
     result: list[Unit] = []
     if assembled.book.cover:
         result.append(Unit("octavo--cover", "Cover", "cover", "templates/pdf/cover.html.j2"))
+    result.append(Unit("octavo--halftitle", "Half-title", "front", "templates/pdf/halftitle.html.j2"))
     result.append(Unit("octavo--titlepage", "Title page", "front", "templates/pdf/titlepage.html.j2"))
     result.append(Unit("octavo--copyright", "Copyright", "front", "templates/pdf/copyright.html.j2",
                        recto=False))

@@ -25,7 +25,7 @@ Peak memory is one unit's layout per process plus the finished units' PDF bytes 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
@@ -98,7 +98,7 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     path = dest / f"{assembled.slug}.pdf"
     problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
                       assembled.built.strftime("D:%Y%m%d%H%M%SZ"), assembled.book.config.meta.authors,
-                      assembled.book.config.meta)
+                      assembled.book.config.meta, font_licences(assembled.book))
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -213,14 +213,21 @@ def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, 
 
 def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
           files: dict[str, str], created: str, authors: tuple[str, ...] = (),
-          book: Metadata | None = None) -> list[Diagnostic]:
-    joined = Joined(created, authors, book)
+          book: Metadata | None = None, attachments: Mapping[str, bytes] | None = None) -> list[Diagnostic]:
+    joined = Joined(created, authors, book, attachments)
     for slot in slots:
         if slot.unit is None:
             joined.blank()
         else:
             joined.append(slot, results[slot.unit], stamps.get(slot.unit))
     return joined.finish(page_labels(slots), path, files)
+
+
+def font_licences(book: Book) -> dict[str, bytes]:
+    """The licence of octavo's book face, which the OFL asks to travel with the fonts: attached
+    to the PDF that embeds them, as ``Alegreya-OFL.txt``."""
+    return {f"Alegreya-{file.name}": file.read_bytes()
+            for href, file in styles.book_face_files(book, "pdf") if file.suffix == ".txt"}
 
 
 def shared_uses(assembled: Assembled) -> tuple[Use, ...]:

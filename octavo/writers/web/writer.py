@@ -142,6 +142,8 @@ def write_web(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     copy_book_files(assembled, sheets.assets, site, previous)
     for sheet in sheets.sheets:
         _write(site, sheet.href, sheet.text.encode("utf-8"), previous)
+    for href, file in styles.book_face_files(assembled.book, "web"):  # the face's fonts and licence
+        _write(site, href, file.read_bytes(), previous)
     _write(site, SCRIPT, asset_text(assembled.book.config.root, "octavo.js").encode("utf-8"), previous)
     work = SiteWork(SitePages(assembled, sitemap, [s.href for s in sheets.sheets], downloads, site, previous),
                     SearchIndex.of(sitemap.written, assembled.memo.area("search")))

@@ -9,7 +9,9 @@ room (the last paragraph on the page), and that paragraph gets one rule for the 
 - it began on that page with one or two lines: it starts the next page instead (with the
   headings just before it), as orphan control would have done;
 - otherwise it may leave a single line at the top of the next page (``widows: 1``), so an
-  ordinary break is allowed before the line that did not fit.
+  ordinary break is allowed before the line that did not fit;
+- it is a table cell's: its row starts the next page instead (a cell takes no break rule; a
+  row does, and the rows before it leave the notes their room).
 
 Long notes in long paragraphs (a diary with a dozen notes a page) can still run over: WeasyPrint
 does not split a note across pages, and a note moved on takes the later ones with it.
@@ -59,7 +61,10 @@ def fixes(document: Document, html: HTML) -> list[Fix]:
         if found is None:
             continue
         element, lines = found
-        if lines <= 2 and not _on_page(document, number - 1, element):
+        row = _row_of(element, parents)
+        if row is not None:
+            element, rule = row, "break-before: page;"
+        elif lines <= 2 and not _on_page(document, number - 1, element):
             element, rule = _first_heading_before(element, parents), "break-before: page;"
         else:
             rule = "widows: 1;"
@@ -97,6 +102,15 @@ def _last_paragraph(page_box: Any) -> tuple[Any, int] | None:
     if last is None or isinstance(last[0].style, AnonymousStyle) or last[0].element is None:
         return None
     return last[0].element, last[1]
+
+
+def _row_of(element: Any, parents: dict[Any, Any]) -> Any:
+    """The table row of a cell's block, or None: a cell takes no break rule, its row does."""
+    while element is not None and element.tag not in ("td", "th"):
+        if element.tag in ("table", "body"):
+            return None
+        element = parents.get(element)
+    return None if element is None else parents.get(element)
 
 
 def _first_heading_before(element: Any, parents: dict[Any, Any]) -> Any:
