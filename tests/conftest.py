@@ -62,6 +62,12 @@ def corpus_book(name: str, tmp: Path) -> Path:
     return copy_book(CORPUS / name, tmp / name)
 
 
+def heading_title(heading: etree._Element) -> str:
+    """A heading's words without the chapter label the EPUB keeps inside it ("Chapter 5")."""
+    words = heading.xpath("text()|*[not(contains(concat(' ', @class, ' '), ' chapter-number '))]//text()")
+    return " ".join("".join(words).split())
+
+
 class Epub:
     """An EPUB opened for inspection: its zip, OPF and XHTML parsed with lxml."""
 
@@ -92,9 +98,7 @@ class Epub:
     def chapter_with_title(self, title: str) -> tuple[str, etree._Element]:
         for href in self.spine_hrefs():
             doc = self.xml(href)
-            headings = [" ".join("".join(h.xpath("text()|*[not(@class='chapter-number')]//text()",
-                                                  namespaces=NS)).split()) for h in doc.xpath("//x:h1", namespaces=NS)]
-            if title in headings:  # the chapter label inside the heading is not its title
+            if title in [heading_title(h) for h in doc.xpath("//x:h1", namespaces=NS)]:
                 return href, doc
         raise AssertionError(f"no page with the heading {title!r}")
 

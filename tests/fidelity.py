@@ -53,7 +53,18 @@ def prose(markdown: str) -> str:
     return "\n".join(parts)
 
 
+CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)  # inline code: shown as written, markup and all
+
+
 def _strip(text: str) -> str:
+    parts, last = [], 0
+    for span in CODE_SPAN.finditer(text):
+        parts += [_strip_markup(text[last:span.start()]), span.group(0)]
+        last = span.end()
+    return "".join([*parts, _strip_markup(text[last:])])
+
+
+def _strip_markup(text: str) -> str:
     for pattern in MARKUP:
         text = pattern.sub(" ", text)
     return text
@@ -96,12 +107,32 @@ def pdf_words(path: Path, title: str) -> list[str]:
     return words(SOFT_BREAK.sub("", "\n".join(pages)))
 
 
+MOVED = 3  # a run of at least this many source words found whole elsewhere in the output has moved, not gone
+
+
 def fidelity(source: list[str], output: list[str]) -> tuple[float, list[str]]:
-    """The share of source words found in order in the output, and the words that were not."""
+    """The share of source words the output keeps, and the words it does not.
+
+    Words count when found in order, or as a run of ``MOVED`` or more words found whole among the
+    output words nothing else matched: a PDF sets a footnote at the foot of its page, after the
+    paragraphs that follow its reference in the source, and a table's caption goes above it.
+    """
     matcher = SequenceMatcher(None, source, output, autojunk=False)
-    found, missing, at = 0, [], 0
+    gaps: list[list[str]] = []
+    left = list(output)
+    at = 0
     for block in matcher.get_matching_blocks():
-        missing += source[at:block.a]
-        found += block.size
+        gaps.append(source[at:block.a])
+        left[block.b:block.b + block.size] = [""] * block.size
         at = block.a + block.size
-    return found / max(len(source), 1), missing
+    missing: list[str] = []
+    for gap in gaps:
+        if len(gap) >= MOVED and (place := _find(left, gap)) is not None:
+            left[place:place + len(gap)] = [""] * len(gap)
+        else:
+            missing += gap
+    return (len(source) - len(missing)) / max(len(source), 1), missing
+
+
+def _find(haystack: list[str], run: list[str]) -> int | None:
+    return next((i for i in range(len(haystack) - len(run) + 1) if haystack[i:i + len(run)] == run), None)

@@ -198,12 +198,12 @@ def test_include_errors_are_reported_together_at_their_lines(tmp_path: Path) -> 
 
 
 def test_include_root_lets_includes_reach_a_folder_without_git(tmp_path: Path) -> None:
-    (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "note.md").write_text("A shared *note*.\n", encoding="utf-8")
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "note.md").write_text("A shared *note*.\n", encoding="utf-8")
     book = tmp_path / "book"
     (book / "src").mkdir(parents=True)
     (book / "src" / "SUMMARY.md").write_text("- [One](one.md)\n", encoding="utf-8")
-    (book / "src" / "one.md").write_text("# One\n\n{{#include ../../shared/note.md}}\n", encoding="utf-8")
+    (book / "src" / "one.md").write_text("# One\n\n{{#include ../../common/note.md}}\n", encoding="utf-8")
     (book / "book.toml").write_text('[book]\ntitle = "T"\n', encoding="utf-8")
     assert any("[include.outside]" in m for m in errors_of(book))
     (book / "book.toml").write_text('[book]\ntitle = "T"\n\n[build]\ninclude-root = ".."\n', encoding="utf-8")

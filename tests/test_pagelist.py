@@ -89,7 +89,8 @@ def test_each_marker_starts_where_the_pdf_page_starts_across_a_long_book(build_b
 def test_the_nav_lists_the_pages_and_the_package_names_their_source(build_book: Built) -> None:
     epub = PagedEpub(build_book(SAMPLE, BOTH) / "inner-leadership.epub")
     listed = epub.page_list()
-    assert [label for label, _ in listed][:3] == ["v", "vi", "1"]  # the preface, in roman numerals, then the body
+    # half-title, title, copyright, contents (i-vi), then the preface in roman numerals, then the body
+    assert [label for label, _ in listed][:3] == ["vii", "viii", "1"]
     assert {href.split("#")[0] for _, href in listed} >= {"preface.xhtml", "01-what-is-inner-leadership.xhtml"}
     nav = epub.nav.xpath("//x:nav[@epub:type='page-list']", namespaces=NS)[0]
     assert nav.get("role") == "doc-pagelist" and nav.get("hidden") is not None

@@ -44,10 +44,10 @@ def text(element: Any) -> str:
 
 
 def test_the_book_builds_without_a_warning() -> None:
-    """The one notice is the unknown language, shown as plain text on purpose."""
+    """Two notices, on purpose: the ```{r} cell is shown, not run, and an unknown language is plain text."""
     _, problems = assemble(BOOK)
     assert [p.format() for p in problems if p.severity is not Severity.NOTICE] == []
-    assert [(p.code, p.line) for p in problems] == [("code.language", 43)]
+    assert [(p.code, p.line) for p in problems] == [("code.not-run", 36), ("code.language", 43)]
 
 
 def test_callouts_of_every_syntax_have_a_role_and_a_title(epub: Epub) -> None:

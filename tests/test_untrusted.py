@@ -92,7 +92,8 @@ def test_a_plain_doctype_is_left_out_of_every_output_with_a_warning(tmp_path: Pa
     assert {("image.doctype", "one.md", 3), ("image.doctype", "book.toml", 4)} <= warned
     assert (root / "images" / "plot.svg").read_bytes() == PLAIN_DOCTYPE, "the book's own file is left alone"
     epub = Epub(tmp_path / "out" / "untrusted.epub")
-    carried = [epub.zip.read(epub.base + "images/plot.svg"), epub.zip.read(epub.base + "images/cover.svg"),
+    assert epub.zip.read(epub.base + "images/cover-2560.jpg").startswith(b"\xff\xd8")  # drawn, not carried
+    carried = [epub.zip.read(epub.base + "images/plot.svg"),
                (tmp_path / "out" / "site" / "images" / "plot.svg").read_bytes(),
                (tmp_path / "out" / "site" / "images" / "cover.svg").read_bytes()]
     carried += [result.assembled.downloads[name].read_bytes() for name in ("images/plot.svg", "images/cover.svg")]

@@ -19,16 +19,40 @@ def normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def declared() -> set[str]:
+def declared(extras: bool = False) -> set[str]:
+    """The distributions a plain install brings, or with ``extras`` also those of every extra but ``test``."""
     project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
-    return {normal(re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0]) for requirement in project["dependencies"]}
+    requirements = list(project["dependencies"])
+    if extras:
+        requirements += [r for name, more in project["optional-dependencies"].items() if name != "test" for r in more]
+    return {normal(re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0]) for requirement in requirements}
 
 
-def third_party_imports() -> dict[str, list[str]]:
-    """Top-level name -> the octavo modules that import it, for names outside octavo and the standard library."""
+def lazy(tree: ast.Module) -> set[int]:
+    """The ids of import nodes that run only when called or when type-checking, not on ``import``.
+
+    A package of an extra (``octavo[dask]``) may be imported there: octavo loads without it.
+    """
+    deferred: set[int] = set()
+    for node in ast.walk(tree):
+        guarded = isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        if guarded or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            deferred |= {id(inner) for inner in ast.walk(node) if isinstance(inner, ast.Import | ast.ImportFrom)}
+    return deferred
+
+
+def third_party_imports(eager: bool = False) -> dict[str, list[str]]:
+    """Top-level name -> the octavo modules that import it, for names outside octavo and the standard library.
+
+    ``eager``: only the imports that run when the module is imported (see :func:`lazy`).
+    """
     found: dict[str, list[str]] = {}
     for name, path in modules().items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        deferred = lazy(tree) if eager else set()
+        for node in ast.walk(tree):
+            if id(node) in deferred:
+                continue
             if isinstance(node, ast.Import):
                 tops = [alias.name.split(".")[0] for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -47,9 +71,21 @@ def test_the_scan_finds_the_packages_octavo_uses() -> None:
     assert "pathlib" not in imported and "octavo" not in imported
 
 
-def test_every_third_party_import_is_a_declared_dependency() -> None:
+def undeclared(imports: dict[str, list[str]], wanted: set[str]) -> dict[str, list[str]]:
     distributions = packages_distributions()
-    wanted = declared()
-    undeclared = {top: users for top, users in third_party_imports().items()
-                  if not {normal(d) for d in distributions.get(top, [top])} & wanted}
-    assert not undeclared, f"imported but not in pyproject.toml's dependencies: {undeclared}"
+    return {top: users for top, users in imports.items()
+            if not {normal(d) for d in distributions.get(top, [top])} & wanted}
+
+
+def test_every_third_party_import_is_a_declared_dependency() -> None:
+    missing = undeclared(third_party_imports(), declared(extras=True))
+    assert not missing, f"imported but not in pyproject.toml's dependencies or extras: {missing}"
+
+
+def test_what_loads_with_octavo_is_in_a_plain_install() -> None:
+    missing = undeclared(third_party_imports(eager=True), declared())
+    assert not missing, f"imported on load but only in an extra (import it where it is used): {missing}"
+
+
+def test_the_extras_are_imported_only_where_used() -> None:
+    assert "distributed" in third_party_imports() and "distributed" not in third_party_imports(eager=True)
