@@ -106,13 +106,15 @@ def test_part_two_page_lists_its_chapters(sample_epub: Epub) -> None:
     doc = sample_epub.xml("part-2.xhtml")
     assert [text(h) for h in doc.xpath("//x:h1", namespaces=NS)] == ["The Techniques of Inner Leader Preparation"]
     assert text(doc.xpath("//x:p[@class='part-number']", namespaces=NS)[0]) == "Part II"
-    assert doc.xpath("//x:section/@aria-label", namespaces=NS) == ["Part II: The Techniques of Inner Leader Preparation"]
+    labels = doc.xpath("//x:section/@aria-label", namespaces=NS)
+    assert labels == ["Part II: The Techniques of Inner Leader Preparation"]
     # the overview lists the chapters itself, so no second, generated list follows it
     assert not doc.xpath("//x:nav[@class='part-contents']", namespaces=NS)
     listed = doc.xpath("//x:div[@class='part-intro']//x:a[not(@class)]", namespaces=NS)
+    chapters = ("04-respecting-stakeholders", "05-relationship-focus", "06-helping-followers",
+                "07-follower-transformation", "08-learning-followership", "09-horizon-perspective")
     assert [a.get("href") for a in listed if not a.get("href").startswith("references")] == [
-        f"{name}.xhtml" for name in ("04-respecting-stakeholders", "05-relationship-focus", "06-helping-followers",
-                                     "07-follower-transformation", "08-learning-followership", "09-horizon-perspective")]
+        f"{name}.xhtml" for name in chapters]
     overview = " ".join(text(a) for a in listed)
     for _, title in PART_II:
         assert title in overview
