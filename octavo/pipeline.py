@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from octavo import styles
+from octavo import mdbook, styles
 from octavo.assets import Finding, Limits, clean_copies, inspect_data, media_type
 from octavo.batch import render_all
 from octavo.citations import resolve as citations
@@ -77,7 +77,7 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     remote cache of the book's default output folder) and become files of the book. ``cache``
     (by default that output folder's ``.cache``) keeps the SVGs the outputs carry rewritten.
     """
-    problems = list(problems)
+    loaded, problems = list(problems), []
     book = numbering.number_chapters(book)
     sources, more = citations.citation_notes(book)
     problems += more
@@ -107,6 +107,7 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     problems += more
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))
     pages = toc.pages(book, rendered, entries)
+    problems = loaded + mdbook.relocated(problems, list(book.chapters()))  # lines of included files: theirs
     return Assembled(book, rendered, index, entries, tuple(pages), build_time(), memo, downloads), problems
 
 

@@ -109,6 +109,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         targets=targets,
         crossrefs=tuple(CrossRef(label, line) for label, line in env.get("crossrefs", ())),
         diagnostics=tuple(problems),
+        head_title=chapter.head_title,
     )
 
 

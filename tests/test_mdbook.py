@@ -166,12 +166,32 @@ def test_included_markdown_is_markdown_and_escapes_show_the_directive(directives
     assert playground.xpath("string(x:code/@class)", namespaces=NS) == "language-rust"
 
 
+def test_title_directive_names_the_web_page_as_mdbook_does(directives: Path, tmp_path: Path) -> None:
+    book = copy_book(directives, tmp_path / "titled")
+    build_into(book, tmp_path / "out", ["web"])
+    ours = html.parse(str(tmp_path / "out" / "site" / "includes.html")).findtext(".//title")
+    theirs = html.parse(str(mdbook_build(book) / "includes.html")).findtext(".//title")
+    assert ours == theirs == "A page title"
+    other = html.parse(str(tmp_path / "out" / "site" / "index.html")).findtext(".//title")
+    assert other != "A page title"  # only the page that asked
+
+
 def test_understood_directives_do_not_warn_and_unknown_ones_do(tmp_path: Path) -> None:
     one = "# One\n\n{{#include a.md}}\n\n\\{{#include a.md}}\n\n{{#template x.md}}\n"
     book = project(tmp_path, {"src/SUMMARY.md": "- [One](one.md)\n", "src/a.md": "text\n", "src/one.md": one})
     result = build_into(book, tmp_path / "out", ["epub"])
     assert [(p.code, p.path, p.line) for p in result.diagnostics if p.code == "literal.directive"] == [
         ("literal.directive", "src/one.md", 7)]
+
+
+def test_a_warning_in_included_text_names_the_included_file_and_its_line(tmp_path: Path) -> None:
+    one = "# One\n\n{{#include parts/a.md}}\n\n```rust\n{{#include code.rs:2:3}}\n```\n\n{{#template x.md}}\n"
+    book = project(tmp_path, {"src/SUMMARY.md": "- [One](one.md)\n", "src/one.md": one,
+                              "src/parts/a.md": "Some text.\n\nMore {{#template y.md}} here.\n\nThe end.\n",
+                              "src/code.rs": "fn a() {}\nfn b() {}\n{{#template z.md}}\n"})
+    result = build_into(book, tmp_path / "out", ["epub"])
+    assert [(p.path, p.line) for p in result.diagnostics if p.code == "literal.directive"] == [
+        ("src/parts/a.md", 3), ("src/one.md", 9)]  # inside code a directive is code, as in mdBook
 
 
 def test_include_errors_are_reported_together_at_their_lines(tmp_path: Path) -> None:
@@ -360,6 +380,12 @@ def test_hidden_lines_are_left_out_of_the_epub_and_the_pdf(hidden_out: Path) -> 
                           check=True).stdout
     assert "let visible = 1;" in text and 'print("visible")' in text
     assert "secret" not in text and "fn main" not in text
+
+
+def test_hidden_lines_are_not_searched(hidden_out: Path) -> None:
+    searched = " ".join(p.read_text(encoding="utf-8") for p in (hidden_out / "site" / "js").rglob("*")
+                        if p.is_file() and p.name != "octavo.js")
+    assert "visible" in searched and "secret" not in searched
 
 
 def test_hidden_lines_are_behind_a_toggle_in_the_web_edition(hidden_out: Path) -> None:

@@ -68,5 +68,15 @@ def _links(root: Path, chapters: Sequence[Chapter], limit: Path) -> tuple[list[C
             continue
         expansion = includes.expand(chapter.text, root, chapter.source, chapter.first_line, limit)
         problems += expansion.problems
-        done.append(replace(chapter, text=expansion.text))
+        done.append(replace(chapter, text=expansion.text, head_title=expansion.title or chapter.head_title,
+                            line_map=expansion.lines))
     return done, problems
+
+
+def relocated(problems: Sequence[Diagnostic], chapters: Sequence[Chapter]) -> list[Diagnostic]:
+    """The problems, those at a line of an included file's text moved to that file and line."""
+    mapped = {c.source: c for c in chapters if c.line_map}
+    if not mapped:
+        return list(problems)
+    return [includes.relocate(p, p.path, mapped[p.path].first_line, mapped[p.path].line_map)
+            if p.path in mapped else p for p in problems]

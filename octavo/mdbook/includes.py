@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from octavo.diagnostics import Diagnostic, error
@@ -29,11 +29,18 @@ MAX_INCLUDE_BYTES = 20 * 1024 * 1024  # as for a chapter file: larger is a mista
 
 @dataclass
 class Expansion:
-    """What expanding one chapter gave: its text, a ``{{#title}}`` if it had one, the problems."""
+    """What expanding one chapter gave: its text, a ``{{#title}}`` if it had one, the problems,
+    and where its lines came from (see :func:`line_map`)."""
 
     text: str
     title: str | None = None
     problems: list[Diagnostic] = field(default_factory=list)
+    lines: tuple[tuple[int, str, int], ...] = ()
+
+
+# A piece of the expanded text: the text, the file it came from (as messages name it) and the
+# line of that file where the piece starts.
+Piece = tuple[str, str, int]
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,37 @@ def expand(text: str, book_root: Path, source: str, first_line: int, limit: Path
     root = book_root.resolve()
     place = Place(root / source, source, first_line, (root / source,))
     result = Expansion(text)
-    result.text = _expand(text, place, root, limit, result)
+    pieces = _expand(text, place, root, limit, result)
+    result.text = "".join(piece for piece, _, _ in pieces)
+    result.lines = line_map(pieces) if len(pieces) > 1 else ()
     return result
+
+
+def line_map(pieces: list[Piece]) -> tuple[tuple[int, str, int], ...]:
+    """Where each line of the expanded text comes from, as ``(line of the text, file, line of
+    the file)`` at every change of file: a line after the first of a segment is as many lines
+    further in its file. A piece that starts inside a line takes that line over."""
+    segments: list[tuple[int, str, int]] = []
+    at = 1
+    for text, name, line in pieces:
+        if text:
+            segments.append((at, name, line))
+            at += text.count("\n")
+    return tuple(segments)
+
+
+def relocate(problem: Diagnostic, source: str, first_line: int, lines: tuple[tuple[int, str, int], ...]
+             ) -> Diagnostic:
+    """A problem found at a line of chapter ``source``'s expanded text, moved to the file and line
+    the text came from (an included file's own line), so that ``file:line`` points at it."""
+    if not lines or problem.path != source or problem.line is None:
+        return problem
+    at = problem.line - first_line + 1
+    segment = next((s for s in reversed(lines) if s[0] <= at), None)
+    if segment is None:
+        return problem
+    start, name, line = segment
+    return replace(problem, path=name, line=line + at - start)
 
 
 def understood(name: str) -> bool:
@@ -78,52 +114,58 @@ def has_directive(text: str) -> bool:
     return "{" in text and "{{" in text
 
 
-def _expand(text: str, place: Place, root: Path, limit: Path, result: Expansion) -> str:
+def _expand(text: str, place: Place, root: Path, limit: Path, result: Expansion) -> list[Piece]:
     if not has_directive(text):
-        return text
-    pieces: list[str] = []
+        return [(text, place.name, place.first_line)]
+    pieces: list[Piece] = []
     end = 0
     for match in DIRECTIVE.finditer(text):
-        pieces.append(text[end:match.start()])
+        line = place.first_line + text.count("\n", 0, match.start())
+        pieces.append((text[end:match.start()], place.name, place.first_line + text.count("\n", 0, end)))
         end = match.end()
         kind = match.group(1)
         if kind is None:
-            pieces.append(match.group(0)[1:])  # an escape: the directive as written, without its backslash
+            pieces.append((match.group(0)[1:], place.name, line))  # an escape: as written, without its backslash
         elif kind == "title":
             result.title = match.group(2).strip()
         elif kind in KNOWN:
-            line = place.first_line + text.count("\n", 0, match.start())
             words = match.group(2).split()
             if words:
-                pieces.append(_directive(kind, words, place, line, root, limit, result))
+                pieces += _directive(kind, words, place, line, root, limit, result)
             else:
                 result.problems.append(error("include.missing", f"'{{{{#{kind}}}}}' names no file", place.name, line,
                                              hint=f"write the path after it: {{{{#{kind} file.rs}}}}"))
         else:
-            pieces.append(match.group(0))  # not mdBook's: left for the leftovers check to report
-    pieces.append(text[end:])
-    return "".join(pieces)
+            pieces.append((match.group(0), place.name, line))  # not mdBook's: left for the leftovers check
+    pieces.append((text[end:], place.name, place.first_line + text.count("\n", 0, end)))
+    return pieces
 
 
 def _directive(kind: str, words: list[str], place: Place, line: int, root: Path, limit: Path,
-               result: Expansion) -> str:
+               result: Expansion) -> list[Piece]:
     target, _, spec = words[0].partition(":")
     if kind == "playground":
         target = words[0]
     found = _read_included(target, place, line, root, limit, result)
     if found is None:
-        return ""
+        return []
     file, content = found
-    body: str | None
-    if kind == "playground":
+    if kind == "playground":  # the file, fenced as Rust: the fence's lines are the directive's
         attrs = "".join(f",{word}" for word in words[1:])
-        body = f"```rust{attrs}\n{content}{'' if content.endswith(chr(10)) else chr(10)}```\n"
-    else:
-        body = _select(kind, content, spec, place, line, result)
-        if body is None:
-            return ""
-    inner = Place(file, _shown(file, root), 1, (*place.chain, file))
-    return _expand(body, inner, root, limit, result) if len(inner.chain) <= MAX_DEPTH else body
+        inner = Place(file, _shown(file, root), 1, (*place.chain, file))
+        return [(f"```rust{attrs}\n", place.name, line), *_inside(content, inner, root, limit, result),
+                (f"{'' if content.endswith(chr(10)) else chr(10)}```\n", place.name, line)]
+    selected = _select(kind, content, spec, place, line, result)
+    if selected is None:
+        return []
+    body, first = selected
+    return _inside(body, Place(file, _shown(file, root), first, (*place.chain, file)), root, limit, result)
+
+
+def _inside(body: str, inner: Place, root: Path, limit: Path, result: Expansion) -> list[Piece]:
+    """An included file's text, its own directives expanded unless the includes nest too deep."""
+    return _expand(body, inner, root, limit, result) if len(inner.chain) <= MAX_DEPTH else [(body, inner.name,
+                                                                                              inner.first_line)]
 
 
 def _read_included(target: str, place: Place, line: int, root: Path, limit: Path,
@@ -164,26 +206,28 @@ def _read_included(target: str, place: Place, line: int, root: Path, limit: Path
     return file, content
 
 
-def _select(kind: str, content: str, spec: str, place: Place, line: int, result: Expansion) -> str | None:
+def _select(kind: str, content: str, spec: str, place: Place, line: int, result: Expansion
+            ) -> tuple[str, int] | None:
     """The lines a directive asks for: all, a range (``2``, ``2:``, ``:10``, ``2:10``) or an anchor;
-    for ``rustdoc_include`` the other lines too, as hidden lines (``# ``)."""
+    for ``rustdoc_include`` the other lines too, as hidden lines (``# ``). With the line of the
+    file they start at (an anchor's lines need not follow each other: the first one's)."""
     lines = content.splitlines()
     span = _range(spec)
     if span is not None:
         start, stop = span
         if kind == "include":
-            return "\n".join(lines[start:stop])
+            return "\n".join(lines[start:stop]), start + 1
         return "\n".join(text if start <= i < (stop if stop is not None else len(lines)) else f"# {text}"
-                         for i, text in enumerate(lines))
+                         for i, text in enumerate(lines)), 1
     inside = _anchored(lines, spec)
     if inside is None:
         result.problems.append(error("include.anchor", f"anchor '{spec}' is not in the included file", place.name,
                                      line, hint=f"mark the lines with ANCHOR: {spec} and ANCHOR_END: {spec}"))
         return None
     if kind == "include":
-        return "\n".join(text for i, text in enumerate(lines) if i in inside)
+        return "\n".join(text for i, text in enumerate(lines) if i in inside), min(inside, default=0) + 1
     return "\n".join(text if i in inside else f"# {text}" for i, text in enumerate(lines)
-                     if not (ANCHOR_START.search(text) or ANCHOR_END.search(text)))
+                      if not (ANCHOR_START.search(text) or ANCHOR_END.search(text))), 1
 
 
 def _range(spec: str) -> tuple[int, int | None] | None:

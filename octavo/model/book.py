@@ -36,6 +36,9 @@ class Chapter:
     part: int | None = None  # index of the part this chapter belongs to
     draft: bool = False
     bibliography: tuple[str, ...] = ()  # front matter's bibliography files, as book paths
+    head_title: str | None = None  # mdBook's {{#title}}: the web page's <title>, as written
+    # After mdBook's includes: (line of ``text``, file, line of that file) where the source changes
+    line_map: tuple[tuple[int, str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -44,13 +44,14 @@ from itertools import accumulate, count
 
 from lxml import etree
 
+from octavo.highlight import without_hidden
 from octavo.memo import Memo, code_digest, digest
 from octavo.model import Page
 from octavo.sanitize import ASTRAL, EPUB_NS
 from octavo.writers.common import chapter_digest, uncached_size
 
 # what a page's words and an index block are made by (templates.py names authors with imprint.py)
-CODE = ("writers/web/search.py", "imprint.py")
+CODE = ("writers/web/search.py", "imprint.py", "highlight.py")
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
@@ -317,7 +318,7 @@ def page_sections(page: Page, number: int) -> list[Section]:
     sections = [Section(number, "", "", [page.title])]
     if page.chapter is None:
         return sections
-    root = parse(page.chapter.html)
+    root = parse(without_hidden(page.chapter.html))  # a hidden line of code is no result to show
     if _one_section(root):
         sections[0].texts.append(" ".join(root.itertext()))
         return sections

@@ -309,7 +309,8 @@ class SitePages:
         return {**self.common, "canonical": canonical(self.assembled, chain[position].href, self.sitemap.home),
                 "prev": chain[position - 1] if position > 0 else None,
                 "next": chain[position + 1] if position + 1 < len(chain) else None,
-                "side_contents": self.sidebar.for_page(current), "edit_url": self.edit_url(page)}
+                "side_contents": self.sidebar.for_page(current), "edit_url": self.edit_url(page),
+                "head_title": page.chapter.head_title if page and page.chapter else None}
 
     def edit_url(self, page: Page | None) -> str | None:
         """mdBook's edit link: ``edit-url-template`` with ``{path}`` the chapter's path in the book
