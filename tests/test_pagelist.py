@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, NS, ROOT, epubcheck_messages
+from conftest import CORPUS, NS, ROOT, build_into, copy_book, epubcheck_messages
 from lxml import etree
 from pypdf import PdfReader
 
@@ -98,6 +98,17 @@ def test_the_nav_lists_the_pages_and_the_package_names_their_source(build_book: 
     assert epub.metadata("pageBreakSource") == [source]
     assert epub.opf.xpath("//dc:source/text()", namespaces=NS) == [source]
     assert {"pageBreakMarkers", "pageNavigation"} <= set(epub.metadata("schema:accessibilityFeature"))
+
+
+def test_the_print_isbn_is_the_page_source(tmp_path: Path) -> None:
+    book = copy_book(SAMPLE, tmp_path / "book")
+    toml = (book / "book.toml").read_text(encoding="utf-8")
+    (book / "book.toml").write_text(toml.replace("[book]\n", '[book]\nisbn = { print = "978-1-86197-271-2" }\n', 1),
+                                    encoding="utf-8")
+    build_into(book, tmp_path / "out", list(BOTH))
+    epub = PagedEpub(tmp_path / "out" / "inner-leadership.epub")
+    assert epub.metadata("pageBreakSource") == ["urn:isbn:9781861972712"]
+    assert epub.opf.xpath("//dc:source/text()", namespaces=NS) == ["urn:isbn:9781861972712"]
 
 
 def test_without_a_pdf_there_is_no_page_list_and_no_claim(build_book: Built) -> None:

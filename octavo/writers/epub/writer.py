@@ -297,8 +297,11 @@ NO_ALT = re.compile(r'<img\b(?![^>]*\srole="(?:presentation|none)")(?:(?![^>]*\s
 def _page_source(package: epub.EpubBook, assembled: Assembled) -> None:
     """Name the print edition the page-list comes from: ``pageBreakSource`` (EPUB Accessibility
     1.1's page source identification) and ``dc:source``, which reading systems read today; and
-    say that the book has its page breaks and a way to go to a page."""
-    source = f"{assembled.book.config.meta.title}, print edition ({assembled.slug}.pdf)"
+    say that the book has its page breaks and a way to go to a page. The print edition is its
+    ISBN when the book gives one (``urn:isbn:``, as the techniques ask), else it is named."""
+    print_isbn = assembled.book.config.meta.isbn("print")
+    source = (f"urn:isbn:{print_isbn}" if print_isbn
+              else f"{assembled.book.config.meta.title}, print edition ({assembled.slug}.pdf)")
     package.add_metadata("DC", "source", source)
     package.add_metadata("OPF", "pageBreakSource", source, {"property": "pageBreakSource"})
     for feature in ("pageBreakMarkers", "pageNavigation"):
