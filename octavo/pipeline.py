@@ -238,10 +238,13 @@ def build(root: Path, options: Options, recall: Recall | None = None) -> BuildRe
     printed: list[tuple[PrintPage, ...]] = []  # the PDF's pages, for the EPUB's page-list
     options = replace(options, report=problems.append, print_pages=printed.append)  # warnings count with the others
     outputs: list[Path] | None = None
+    # Every writer's module is imported before anything is staged: an extension module (pikepdf)
+    # stopped by Ctrl-C in the middle of its import aborts the process instead of unwinding.
+    chosen = {output: writer(output) for output in writing_order(options.formats)}
     try:
         with staging(out) as temp:
-            for output in writing_order(options.formats):
-                writer(output).write(replace(assembled, print_pages=printed[-1]) if output == "epub" and printed
+            for output, chosen_writer in chosen.items():
+                chosen_writer.write(replace(assembled, print_pages=printed[-1]) if output == "epub" and printed
                                      else assembled, temp, options)
             if has_errors(problems, options.strict):
                 raise BookError(problems)
