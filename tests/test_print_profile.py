@@ -88,8 +88,8 @@ def test_interior_has_bleed_marks_and_no_cover(sample_print: Path) -> None:
 
 
 def test_no_marks_unless_asked_and_the_screen_profile_keeps_its_cover(tmp_path: Path) -> None:
-    """Without ``marks`` the bleed's corners stay white; the screen profile takes the trim but no
-    bleed, and keeps its one file with the cover."""
+    """Without ``marks`` the bleed's corners stay white; the screen profile takes the trim (over
+    ``[style] page-size``) but no bleed, and keeps its one file with the cover."""
     book = with_print(copy_book(ROOT / "book", tmp_path / "book"), PRINT.replace("marks = true", "marks = false"))
     shutil.rmtree(book / "part-2")
     toml = (book / "book.toml").read_text(encoding="utf-8")
@@ -99,7 +99,8 @@ def test_no_marks_unless_asked_and_the_screen_profile_keeps_its_cover(tmp_path: 
     interior = tmp_path / "print" / "inner-leadership.pdf"
     assert dark_corners(interior, 3) == [0, 0, 0, 0]
     screen = (book / "book.toml").read_text(encoding="utf-8").replace('profile = "print"', 'profile = "screen"')
-    (book / "book.toml").write_text(screen.replace('trim = "6x9"', 'trim = "5.5x8.5"'), encoding="utf-8")
+    screen = screen.replace('trim = "6x9"', 'trim = "5.5x8.5"') + '[style]\npage-size = "A5"\n'  # trim wins
+    (book / "book.toml").write_text(screen, encoding="utf-8")
     result = build_into(book, tmp_path / "screen", ["pdf"])
     assert [path.name for path in result.outputs] == ["inner-leadership.pdf"]
     reader = PdfReader(result.outputs[0])
