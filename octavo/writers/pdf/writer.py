@@ -25,6 +25,7 @@ Peak memory is one unit's layout per process plus the finished units' PDF bytes 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -50,8 +51,16 @@ from octavo.writers.pdf.folios import analyse, root_tag
 from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet, Use
 from octavo.writers.pdf.merge import Joined
 from octavo.writers.pdf.pages import Request, Slot, page_labels, settle
+from octavo.writers.pdf.printing import (
+    Spread,
+    cover_rules,
+    finish_cover,
+    interior_sheet,
+    is_image,
+    markdown_html,
+    spread,
+)
 from octavo.writers.pdf.printing import band as printing_band
-from octavo.writers.pdf.printing import cover_rules, finish_cover, interior_sheet, is_image, markdown_html, spread
 from octavo.writers.pdf.units import Unit, UnitRenderer, units
 
 if TYPE_CHECKING:
@@ -91,21 +100,22 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
             chosen = printing_band(count)
         results = {unit: result for unit, (_, result) in done.items()}
         problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
-        if (off := weasy.version_notice()) is not None:
-            problems.append(notice("pdf.weasyprint-version", off,
-                                   hint=f"octavo is tested with WeasyPrint {weasy.PINNED}"))
         if has_errors(problems):
             raise BookError(problems)
-        path = dest / f"{assembled.slug}.pdf"
-        problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
-                          assembled.built.strftime("D:%Y%m%d%H%M%SZ"), config.meta.authors,
-                          config.meta, font_licences(assembled.book), printing and config.pdf.marks)
-        if has_errors(problems):
-            path.unlink(missing_ok=True)
-            raise BookError(problems)
-        written = [path]
-        if printing:
-            written.append(_cover(assembled, dest, path, renderer, pool, files))
+        cover = _lay_out_cover(assembled, slots, results, renderer, pool, files) if printing else None
+    if (off := weasy.version_notice()) is not None:
+        problems.append(notice("pdf.weasyprint-version", off, hint=f"octavo is tested with WeasyPrint {weasy.PINNED}"))
+    path = dest / f"{assembled.slug}.pdf"
+    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
+                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"), config.meta.authors,
+                      config.meta, font_licences(assembled.book), printing and config.pdf.marks)
+    if has_errors(problems):
+        path.unlink(missing_ok=True)
+        raise BookError(problems)
+    written = [path]
+    if cover is not None:
+        written.append(dest / f"{assembled.slug}-cover.pdf")
+        finish_cover(*cover, written[-1], assembled.built.strftime("D:%Y%m%d%H%M%SZ"), font_licences(assembled.book))
     for problem in dict.fromkeys([*problems, *renderer.problems]):  # a chapter can be rendered twice
         options.report(problem)
     options.print_pages(print_pages(slots, results, {unit.id: unit for unit in plan}))
@@ -164,14 +174,17 @@ def _check_print(assembled: Assembled) -> None:
         raise BookError(problems)
 
 
-def _cover(assembled: Assembled, dest: Path, interior: Path, renderer: UnitRenderer, pool: CachedPool,
-           files: tuple[tuple[str, str], ...]) -> Path:
-    """``<slug>-cover.pdf``: the spread for the interior's trim and page count, laid out like a unit."""
+def _lay_out_cover(assembled: Assembled, slots: list[Slot], results: dict[str, LayoutResult],
+                   renderer: UnitRenderer, pool: CachedPool, files: tuple[tuple[str, str], ...]
+                   ) -> tuple[bytes, Spread]:
+    """The cover's PDF, laid out like a unit, for the interior's trim (its first page's TrimBox)
+    and page count, and its geometry."""
     book = assembled.book
-    with pikepdf.open(interior) as pdf:
+    first = results[slots[0].unit or ""].pdf
+    assert first is not None
+    with pikepdf.open(io.BytesIO(first)) as pdf:
         left, bottom, right, top = (float(v) for v in pdf.pages[0].trimbox)
-        pages = len(pdf.pages)
-    cover = spread(right - left, top - bottom, pages, book.config.pdf)
+    cover = spread(right - left, top - bottom, slots[-1].first + slots[-1].pages, book.config.pdf)
     back = book.config.pdf.back_cover
     back_text = None
     if back is not None and not is_image(back):
@@ -191,9 +204,7 @@ def _cover(assembled: Assembled, dest: Path, interior: Path, renderer: UnitRende
     if has_errors(result.problems):
         raise BookError(list(result.problems))
     assert result.pdf is not None
-    path = dest / f"{assembled.slug}-cover.pdf"
-    finish_cover(result.pdf, cover, path, assembled.built.strftime("D:%Y%m%d%H%M%SZ"), font_licences(book))
-    return path
+    return result.pdf, cover
 
 
 def print_pages(slots: list[Slot], results: dict[str, LayoutResult], plan: dict[str, Unit]) -> tuple[PrintPage, ...]:
