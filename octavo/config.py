@@ -50,6 +50,7 @@ STYLE_KEYS = {
 }
 PDF_KEYS = {"page-references", "profile", "trim", "bleed", "marks", "paper", "paper-ppi", "back-cover"}
 PDF_PROFILES = ("screen", "print")
+PRINT_ONLY = ("bleed", "marks", "paper", "paper-ppi", "back-cover")  # [pdf] keys the screen profile has no use for
 # Lengths in PDF points (1/72 in) by CSS unit, for [pdf] trim and bleed.
 POINTS = {"in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "pt": 1.0, "pc": 12.0, "px": 0.75}
 # The trim sizes print-on-demand services offer most (KDP, IngramSpark, Lulu), by the names their
@@ -539,6 +540,11 @@ def _pdf(r: _Reader, pdf: Mapping[str, Any]) -> PdfOptions:
         r.fail("profile", f"unknown PDF profile '{profile}' in 'pdf.profile'",
                "screen: one PDF with the cover, to read; print: the interior and a cover PDF for a printer")
         profile = "screen"
+    unused = [key for key in PRINT_ONLY if key in pdf]
+    if pdf.get("profile", "screen") == "screen" and unused:
+        r.problems.append(notice("config.print-only", f"'pdf.{unused[0]}'" + (f" and {len(unused) - 1} more" if
+                                 len(unused) > 1 else "") + " only apply to the print profile, which is off",
+                                 r.file, r.line_of(unused[0]), hint='add profile = "print" under [pdf]'))
     return PdfOptions(bool(r.boolean(pdf, "page-references", "pdf.")), profile, _trim(r, pdf), _bleed(r, pdf),
                       bool(r.boolean(pdf, "marks", "pdf.")), _paper(r, pdf), r.string(pdf, "back-cover", "pdf."))
 

@@ -132,8 +132,9 @@ def test_pdf_print_settings(tmp_path: Path) -> None:
     for text, size in (("6x9", (432, 648)), ("5.5 x 8.5 in", (396, 612)), ("152mm x 229mm", (430.87, 649.13)),
                        ("royal", (442.2, 663.31)), ("6.14x9.21in", (442.08, 663.12))):
         config, problems = config_of(tmp_path, f'[book]\ntitle = "T"\n[pdf]\ntrim = "{text}"\npaper-ppi = 444\n')
-        assert problems == [] and tuple(round(v, 2) for v in config.pdf.trim) == size, text
+        assert tuple(round(v, 2) for v in config.pdf.trim) == size, text
         assert config.pdf.profile == "screen" and config.pdf.paper_ppi == 444 and config.pdf.bleed == 0
+        assert [(p.code, p.severity, p.line) for p in problems] == [("config.print-only", Severity.NOTICE, 5)]
 
 
 def test_pdf_print_settings_errors_with_line_and_hint(tmp_path: Path) -> None:
@@ -147,4 +148,5 @@ def test_pdf_print_settings_errors_with_line_and_hint(tmp_path: Path) -> None:
     assert "'pdf.bleed' must be a length" in shown[2] and "3mm" in (problems[2].hint or "")
     assert "paper-ppi" in shown[3]
     _, problems = config_of(tmp_path, '[book]\ntitle = "T"\n[pdf]\npaper = "glossy"\ntrim = "6.69 x 9.61"\n')
-    assert [p.line for p in problems] == [5, 4] and "a width and height with units" in (problems[0].hint or "")
+    assert [(p.code, p.line) for p in problems] == [("config.print-only", 4), ("config", 5), ("config", 4)]
+    assert "a width and height with units" in (problems[1].hint or "")
