@@ -8,7 +8,7 @@ the writer lays the pages out.
 Numbers (docs/print.md says why): the gutter follows KDP's table of minimum inside margins by
 page count, which IngramSpark's and Lulu's guides match or undercut; the spine is pages / paper
 PPI; the cover's bleed is 0.125 in unless ``[pdf] bleed`` says otherwise; spine text only on a
-book of more than 79 pages (KDP's threshold: a thinner spine is under 0.2 in).
+book of more than 79 pages (KDP's threshold) whose spine has room for 6 pt type.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ INSIDE = 0.875 * INCH  # styles/pdf.css's inside margin, drawn for the thinnest 
 COVER_BLEED = 0.125 * INCH  # KDP, IngramSpark and Lulu all ask 0.125 in (3.175 mm) around a cover
 SPINE_TEXT_PAGES = 79  # spine text only on a thicker book
 SPINE_SAFE = 0.0625 * INCH  # text keeps this far from the spine's folds
+SPINE_TYPE = 6.0  # the smallest type worth setting on a spine, in points
 
 
 def band(pages: int) -> int:
@@ -82,8 +83,14 @@ class Spread:
         return 2 * self.width + self.spine + 2 * self.bleed, self.height + 2 * self.bleed
 
     @property
+    def type_size(self) -> float:
+        """The spine's type: six tenths of the width between its safe margins, at most 12 pt."""
+        return round(min(12.0, (self.spine - 2 * SPINE_SAFE) * 0.6), 2)
+
+    @property
     def spine_text(self) -> bool:
-        return self.pages > SPINE_TEXT_PAGES
+        """Title and authors on the spine: past KDP's 79 pages, and wide enough for 6 pt type."""
+        return self.pages > SPINE_TEXT_PAGES and self.type_size >= SPINE_TYPE
 
 
 def spread(width: float, height: float, pages: int, pdf: PdfOptions) -> Spread:
@@ -107,7 +114,7 @@ def cover_rules(cover: Spread) -> str:
         f".print-cover .spine-text {{ width: {text:.3f}pt; height: {cover.spine - 2 * SPINE_SAFE:.3f}pt; "
         f"left: {(cover.spine - text) / 2:.3f}pt; top: {(tall - cover.spine) / 2 + SPINE_SAFE:.3f}pt; "
         f"line-height: {cover.spine - 2 * SPINE_SAFE:.3f}pt; "
-        f"font-size: {min(12.0, (cover.spine - 2 * SPINE_SAFE) * 0.6):.2f}pt; }}",
+        f"font-size: {cover.type_size:.2f}pt; }}",
     ])
 
 
