@@ -48,7 +48,21 @@ STYLE_KEYS = {
     "page-size", "page-margins", "justify", "hyphenate", "code-theme", "code-theme-dark",
     "book-face",
 }
-PDF_KEYS = {"page-references"}
+PDF_KEYS = {"page-references", "profile", "trim", "bleed", "marks", "paper", "paper-ppi", "back-cover"}
+PDF_PROFILES = ("screen", "print")
+PRINT_ONLY = ("bleed", "marks", "paper", "paper-ppi", "back-cover")  # [pdf] keys the screen profile has no use for
+# Lengths in PDF points (1/72 in) by CSS unit, for [pdf] trim and bleed.
+POINTS = {"in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "pt": 1.0, "pc": 12.0, "px": 0.75}
+# The trim sizes print-on-demand services offer most (KDP, IngramSpark, Lulu), by the names their
+# price lists use; (width, height) in points. Royal and demy are the British octavo sizes.
+TRIMS = {
+    "5x8": (360.0, 576.0), "5.25x8": (378.0, 576.0), "5.5x8.5": (396.0, 612.0), "6x9": (432.0, 648.0),
+    "6.14x9.21": (442.08, 663.12), "7x10": (504.0, 720.0), "8.5x11": (612.0, 792.0),
+    "a5": (148 * 72 / 25.4, 210 * 72 / 25.4), "royal": (156 * 72 / 25.4, 234 * 72 / 25.4),
+    "demy": (138 * 72 / 25.4, 216 * 72 / 25.4),
+}
+# Pages per inch of the usual book papers: 50 lb (74 gsm) white and 55 lb (80 gsm) cream offset.
+PAPERS = {"white": 434.0, "cream": 370.0}
 CODE_THEME_KEYS = ("code-theme", "code-theme-dark")  # Pygments style names, not CSS values
 OWN_CODE_THEMES = ("octavo", "octavo-dark")  # octavo's own styles (octavo/codestyle.py), beside Pygments' ones
 TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
@@ -160,6 +174,12 @@ class StyleOptions:
 @dataclass(frozen=True)
 class PdfOptions:
     page_references: bool = False  # every cross-reference says "on page N" in print
+    profile: str = "screen"  # "print": the interior without the cover, and a cover PDF beside it
+    trim: tuple[float, float] | None = None  # the page's width and height in points; None: the style sheets'
+    bleed: float = 0.0  # points the interior's pages extend past the trim on each side
+    marks: bool = False  # crop marks in the interior's bleed
+    paper_ppi: float = PAPERS["white"]  # pages per inch of the paper, for the cover's spine
+    back_cover: str | None = None  # a book path: Markdown text or an image for the back of the cover
 
 
 @dataclass(frozen=True)
@@ -515,7 +535,82 @@ def is_unsafe_url(url: str) -> bool:
 
 def _pdf(r: _Reader, pdf: Mapping[str, Any]) -> PdfOptions:
     r.check_keys(pdf, PDF_KEYS, "pdf.")
-    return PdfOptions(bool(r.boolean(pdf, "page-references", "pdf.")))
+    profile = r.string(pdf, "profile", "pdf.") or "screen"
+    if profile not in PDF_PROFILES:
+        r.fail("profile", f"unknown PDF profile '{profile}' in 'pdf.profile'",
+               "screen: one PDF with the cover, to read; print: the interior and a cover PDF for a printer")
+        profile = "screen"
+    unused = [key for key in PRINT_ONLY if key in pdf]
+    if pdf.get("profile", "screen") == "screen" and unused:
+        r.problems.append(notice("config.print-only", f"'pdf.{unused[0]}'" + (f" and {len(unused) - 1} more" if
+                                 len(unused) > 1 else "") + " only apply to the print profile, which is off",
+                                 r.file, r.line_of(unused[0]), hint='add profile = "print" under [pdf]'))
+    return PdfOptions(bool(r.boolean(pdf, "page-references", "pdf.")), profile, _trim(r, pdf), _bleed(r, pdf),
+                      bool(r.boolean(pdf, "marks", "pdf.")), _paper(r, pdf), r.string(pdf, "back-cover", "pdf."))
+
+
+def length(text: str) -> float | None:
+    """A CSS length with its unit ("3mm", "0.125in") in points; None if it is not one."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*", text.lower())
+    if match is None or match.group(2) not in POINTS:
+        return None
+    return float(match.group(1)) * POINTS[match.group(2)]
+
+
+def trim_size(text: str) -> tuple[float, float] | None:
+    """A named trim ("6x9", "A5", "royal") or "W x H" with units ("152mm x 229mm", "6.14x9.21in")
+    as (width, height) in points; None if it is neither."""
+    name = re.sub(r"\s+", "", text.lower()).replace("×", "x")
+    if name.removesuffix("in") in TRIMS:
+        return TRIMS[name.removesuffix("in")]
+    match = re.fullmatch(r"([\d.]+)([a-z]*)x([\d.]+)([a-z]+)", name)
+    if match is None:
+        return None
+    width, height = length(match.group(1) + (match.group(2) or match.group(4))), length(match.group(3) + match.group(4))
+    return (width, height) if width and height else None
+
+
+def _trim(r: _Reader, pdf: Mapping[str, Any]) -> tuple[float, float] | None:
+    text = r.string(pdf, "trim", "pdf.")
+    if text is None:
+        return None
+    size = trim_size(text)
+    if size is None:
+        r.fail("trim", f"unknown trim size '{text}' in 'pdf.trim'",
+               f"a name ({', '.join(n if n[0].isdigit() else n.upper() if n == 'a5' else n for n in TRIMS)}) "
+               'or a width and height with units: "152mm x 229mm"')
+    elif not (72 <= size[0] <= 1440 and 72 <= size[1] <= 1440):
+        r.fail("trim", f"trim size '{text}' in 'pdf.trim' is not a book's page", "each side from 1 in to 20 in")
+        return None
+    return size
+
+
+def _bleed(r: _Reader, pdf: Mapping[str, Any]) -> float:
+    text = pdf.get("bleed")
+    if text is None or text == 0:
+        return 0.0
+    points = length(text) if isinstance(text, str) else None
+    if points is None or points > 36:
+        shown = text if isinstance(text, str) else type(text).__name__
+        r.fail("bleed", f"'pdf.bleed' must be a length from 0 to 0.5in, not '{shown}'",
+               'printers ask for 3mm or 0.125in: bleed = "3mm"; leave it out when no image runs to the edge')
+        return 0.0
+    return points
+
+
+def _paper(r: _Reader, pdf: Mapping[str, Any]) -> float:
+    paper, ppi = r.string(pdf, "paper", "pdf."), pdf.get("paper-ppi")
+    if ppi is not None:
+        if isinstance(ppi, bool) or not isinstance(ppi, int | float) or not 100 <= ppi <= 1000:
+            r.fail("paper-ppi", "'pdf.paper-ppi' must be a number of pages per inch from 100 to 1000",
+                   "your printer publishes it with its paper (KDP white: 444, cream: 400)")
+            return PAPERS["white"]
+        return float(ppi)
+    if paper is not None and paper not in PAPERS:
+        r.fail("paper", f"unknown paper '{paper}' in 'pdf.paper'",
+               f"papers: {', '.join(PAPERS)}; or give its thickness: paper-ppi = 434")
+        return PAPERS["white"]
+    return PAPERS[paper or "white"]
 
 
 def _toml_error(exc: tomllib.TOMLDecodeError) -> Diagnostic:

@@ -61,3 +61,23 @@ def test_custom_chapter_opening(tmp_path: Path) -> None:
     opening = next(p for p in pages if "Work gets done through tasks" in p)
     assert "CHAPTER 5" not in opening.upper() and opening.startswith("5 Technique 2: Maintaining"), opening[:80]
     assert epubcheck_messages(out / "inner-leadership.epub") == []
+
+
+def test_print_ready_files(tmp_path: Path) -> None:
+    """The recipe's [pdf] table added to book.toml: an interior that opens on the half-title at 6 x 9
+    in, and a cover of back, spine (pages / 370 ppi, cream) and front with 0.125 in of bleed whose
+    back carries the recipe's text."""
+    book = with_recipe("print-ready", tmp_path)
+    settings = (RECIPES / "print-ready" / "add-to-book.toml").read_text(encoding="utf-8")
+    with (book / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n" + settings)
+    result = build(book, resolve(book, output=tmp_path / "out", formats=["pdf"]))
+    assert sorted(path.name for path in result.outputs) == ["inner-leadership-cover.pdf", "inner-leadership.pdf"]
+    interior = PdfReader(tmp_path / "out" / "inner-leadership.pdf")
+    assert {(float(p.trimbox.width), float(p.trimbox.height)) for p in interior.pages} == {(432, 648)}
+    assert " ".join((interior.pages[0].extract_text() or "").split()) == "Inner Leadership"
+    cover = PdfReader(tmp_path / "out" / "inner-leadership-cover.pdf").pages[0]
+    spine = len(interior.pages) / 370 * 72
+    assert round(float(cover.mediabox.width), 2) == round(2 * 432 + spine + 2 * 9, 2)
+    assert round(float(cover.mediabox.height), 2) == 648 + 2 * 9
+    assert "Lead yourself first" in (cover.extract_text() or "")

@@ -119,3 +119,34 @@ contributors = [{ name = "Ada Lane", role = "edtor" }, { role = "editor" }]
     assert any("unknown edition 'audio'" in m for _, m, _ in messages)
     assert any(m == "unknown contributor role 'edtor'" and h == "did you mean 'editor'?" for _, m, h in messages)
     assert any("{ name = " in m for _, m, _ in messages)
+
+
+def test_pdf_print_settings(tmp_path: Path) -> None:
+    """Named trims, "W x H" with units, a bleed length, a paper by name or by pages per inch."""
+    config, problems = config_of(tmp_path, '[book]\ntitle = "T"\n[pdf]\nprofile = "print"\ntrim = "A5"\n'
+                                           'bleed = "3mm"\nmarks = true\npaper = "cream"\n')
+    assert problems == []
+    pdf = config.pdf
+    assert pdf.profile == "print" and pdf.marks and pdf.paper_ppi == 370
+    assert [round(v, 2) for v in pdf.trim] == [419.53, 595.28] and round(pdf.bleed, 2) == 8.5
+    for text, size in (("6x9", (432, 648)), ("5.5 x 8.5 in", (396, 612)), ("152mm x 229mm", (430.87, 649.13)),
+                       ("royal", (442.2, 663.31)), ("6.14x9.21in", (442.08, 663.12))):
+        config, problems = config_of(tmp_path, f'[book]\ntitle = "T"\n[pdf]\ntrim = "{text}"\npaper-ppi = 444\n')
+        assert tuple(round(v, 2) for v in config.pdf.trim) == size, text
+        assert config.pdf.profile == "screen" and config.pdf.paper_ppi == 444 and config.pdf.bleed == 0
+        assert [(p.code, p.severity, p.line) for p in problems] == [("config.print-only", Severity.NOTICE, 5)]
+
+
+def test_pdf_print_settings_errors_with_line_and_hint(tmp_path: Path) -> None:
+    _, problems = config_of(tmp_path, '[book]\ntitle = "T"\n[pdf]\nprofile = "printer"\ntrim = "6x10"\n'
+                                      'bleed = "-3mm"\npaper = "glossy"\npaper-ppi = 5\n')
+    shown = [p.format() for p in problems]
+    assert [p.line for p in problems] == [4, 5, 6, 8], shown
+    assert all(p.path == "book.toml" and p.severity is Severity.ERROR and p.code == "config" and p.hint
+               for p in problems)
+    assert "unknown PDF profile 'printer'" in shown[0] and "unknown trim size '6x10'" in shown[1]
+    assert "'pdf.bleed' must be a length" in shown[2] and "3mm" in (problems[2].hint or "")
+    assert "paper-ppi" in shown[3]
+    _, problems = config_of(tmp_path, '[book]\ntitle = "T"\n[pdf]\npaper = "glossy"\ntrim = "6.69 x 9.61"\n')
+    assert [(p.code, p.line) for p in problems] == [("config.print-only", 4), ("config", 5), ("config", 4)]
+    assert "a width and height with units" in (problems[1].hint or "")

@@ -52,11 +52,12 @@ class Joined:
     """The PDF being assembled, and what must stay alive until it is saved."""
 
     def __init__(self, created: str, authors: tuple[str, ...] = (), book: Metadata | None = None,
-                 attachments: Mapping[str, bytes] | None = None) -> None:
+                 attachments: Mapping[str, bytes] | None = None, crop_marks: bool = False) -> None:
         self.created = created  # a PDF date, D:YYYYMMDDHHmmSSZ
         self.authors = authors  # each its own creator in the XMP (the dictionary joins them)
         self.book = book  # the publisher's metadata, for the XMP
         self.attachments = dict(attachments or {})  # file name -> contents: the fonts' licence
+        self.crop_marks = crop_marks  # drawn on the blank pages too ([pdf] marks)
         self.pdf = pikepdf.new()
         self.sources: list[pikepdf.Pdf] = []  # pikepdf copies stream data lazily: keep them open
         self.dests: dict[str, pikepdf.Array] = {}
@@ -108,12 +109,18 @@ class Joined:
             target.contents_add(pikepdf.Stream(self.pdf, f"Q\n/Artifact BMC\nq {FOLIO} Do Q\nEMC\n".encode()))
 
     def blank(self) -> None:
-        """A blank page the size of the page before it (a verso left empty)."""
+        """A blank page the size of the page before it (a verso left empty); with its bleed, and
+        its crop marks if the book asks for them, as WeasyPrint draws them on the others."""
         previous = self.pdf.pages[-1]
         page = self.pdf.add_blank_page(page_size=(float(previous.mediabox[2]), float(previous.mediabox[3])))
         for box in ("/TrimBox", "/BleedBox"):
             if box in previous.obj:
                 page.obj[box] = pikepdf.Array(previous.obj[box])
+        if float(previous.mediabox[0]) or float(previous.mediabox[1]):  # a bleed: the media box starts below 0
+            page.obj.MediaBox = pikepdf.Array(previous.obj.MediaBox)
+            if self.crop_marks and "/TrimBox" in previous.obj:
+                page.contents_add(pikepdf.Stream(self.pdf, crop_marks(
+                    [float(v) for v in previous.mediabox], [float(v) for v in previous.trimbox])))
 
     def _destinations(self, source: pikepdf.Pdf, first: int) -> None:
         names = source.Root.get("/Names")
@@ -183,6 +190,20 @@ class Joined:
                     stack.pop()
                 (stack[-1][1].children if stack else outline.root).append(item)
                 stack.append((level, item))
+
+
+def crop_marks(media: list[float], trim: list[float]) -> bytes:
+    """A page's crop marks as an artifact: each edge of the trim continued into the outer half of
+    the bleed at each corner, a hairline, as WeasyPrint draws them."""
+    x0, y0, x1, y1 = media
+    left, bottom, right, top = trim
+    lines = []
+    for y in (bottom, top):
+        lines += [(x0, y, x0 + (left - x0) / 2, y), (x1, y, x1 - (x1 - right) / 2, y)]
+    for x in (left, right):
+        lines += [(x, y0, x, y0 + (bottom - y0) / 2), (x, y1, x, y1 - (y1 - top) / 2)]
+    path = "".join(f"{a:.2f} {b:.2f} m {c:.2f} {d:.2f} l S\n" for a, b, c, d in lines)
+    return f"/Artifact BMC\nq 0 G 0.75 w\n{path}Q\nEMC\n".encode()
 
 
 def _shallow(holder: pikepdf.Object, key: str) -> pikepdf.Dictionary:

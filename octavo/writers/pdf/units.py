@@ -44,14 +44,15 @@ class Unit:
     page: Page | None = None
 
 
-def units(assembled: Assembled) -> list[Unit]:
-    """The PDF's documents in reading order.
+def units(assembled: Assembled, cover: bool = True) -> list[Unit]:
+    """The PDF's documents in reading order; the cover first if the book has one and ``cover``
+    (the print profile's interior has none: the half-title is its first page).
 
     Each opens on a new page; all but the copyright page and mdBook's nested chapters (2.1 under
     2) open on a right-hand one.
     """
     result: list[Unit] = []
-    if assembled.book.cover:
+    if assembled.book.cover and cover:
         result.append(Unit("octavo--cover", "Cover", "cover", "templates/pdf/cover.html.j2"))
     result.append(Unit("octavo--halftitle", "Half-title", "front", "templates/pdf/halftitle.html.j2"))
     result.append(Unit("octavo--titlepage", "Title page", "front", "templates/pdf/titlepage.html.j2"))

@@ -25,26 +25,42 @@ Peak memory is one unit's layout per process plus the finished units' PDF bytes 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
-from octavo import styles
+import pikepdf
+from markupsafe import Markup
+
+from octavo import styles, templates
 from octavo.config import CONFIG_NAME, Metadata, key_line
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
 from octavo.model import Assembled, Book, PrintPage
 from octavo.options import Options, Progress
+from octavo.paths import OutsideBook, book_relative
 from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
 from octavo.writers.base import Writer
 from octavo.writers.pdf import weasy
+from octavo.writers.pdf.body import url_maker
 from octavo.writers.pdf.cache import CachedPool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
 from octavo.writers.pdf.jobs import FolioJob, LayoutJob, LayoutResult, PrintSheet, Use
 from octavo.writers.pdf.merge import Joined
 from octavo.writers.pdf.pages import Request, Slot, page_labels, settle
+from octavo.writers.pdf.printing import (
+    Spread,
+    cover_rules,
+    finish_cover,
+    interior_sheet,
+    is_image,
+    markdown_html,
+    spread,
+)
+from octavo.writers.pdf.printing import band as printing_band
 from octavo.writers.pdf.units import Unit, UnitRenderer, units
 
 if TYPE_CHECKING:
@@ -57,17 +73,63 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     """Write ``dest/<slug>.pdf`` with ``options.jobs`` processes; raise :class:`BookError` for
     anything that would spoil it, and send ``options.report`` the warnings that do not
     (WeasyPrint's remarks about a book's own CSS, say). Each unit laid out is a step of
-    ``options.progress``."""
-    jobs = options.jobs
-    sheets = print_sheets(assembled.book)
+    ``options.progress``.
+
+    In the print profile (``[pdf] profile = "print"``) the interior has no cover and a gutter for
+    its page count, which is known only once it is laid out: it is laid out again, once, only if
+    the count lands in a wider band than the one assumed; then ``dest/<slug>-cover.pdf`` is made
+    for that count (:mod:`~octavo.writers.pdf.printing`)."""
+    config = assembled.book.config
+    printing = config.pdf.profile == "print"
+    if printing:
+        _check_print(assembled)
+    renderer = UnitRenderer(assembled)
+    plan = units(assembled, cover=not printing)
+    progress = Steps(plan, options.progress)
+    files = tuple(sorted((path, str(file.resolve())) for path, file in assembled.downloads.items()))
+    chosen = 0
+    with _workers(options.jobs) as laying_out:
+        pool = CachedPool(laying_out, assembled.memo.area("pdf"), salt(assembled, dest.parent)
+                          if assembled.memo.folder else "")
+        while True:
+            sheets = print_sheets(assembled.book, chosen if printing else None)
+            slots, done, stamps = _lay_out_book(assembled, options, sheets, renderer, plan, progress, pool, files)
+            count = slots[-1].first + slots[-1].pages
+            if not printing or printing_band(count) <= chosen:
+                break
+            chosen = printing_band(count)
+        results = {unit: result for unit, (_, result) in done.items()}
+        problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
+        if has_errors(problems):
+            raise BookError(problems)
+        cover = _lay_out_cover(assembled, slots, results, renderer, pool, files) if printing else None
+    if (off := weasy.version_notice()) is not None:
+        problems.append(notice("pdf.weasyprint-version", off, hint=f"octavo is tested with WeasyPrint {weasy.PINNED}"))
+    path = dest / f"{assembled.slug}.pdf"
+    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
+                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"), config.meta.authors,
+                      config.meta, font_licences(assembled.book), printing and config.pdf.marks)
+    if has_errors(problems):
+        path.unlink(missing_ok=True)
+        raise BookError(problems)
+    written = [path]
+    if cover is not None:
+        written.append(dest / f"{assembled.slug}-cover.pdf")
+        finish_cover(*cover, written[-1], assembled.built.strftime("D:%Y%m%d%H%M%SZ"), font_licences(assembled.book))
+    for problem in dict.fromkeys([*problems, *renderer.problems]):  # a chapter can be rendered twice
+        options.report(problem)
+    options.print_pages(print_pages(slots, results, {unit.id: unit for unit in plan}))
+    return written
+
+
+def _lay_out_book(assembled: Assembled, options: Options, sheets: tuple[PrintSheet, ...], renderer: UnitRenderer,
+                  plan: list[Unit], progress: Steps, pool: CachedPool, files: tuple[tuple[str, str], ...]
+                  ) -> tuple[list[Slot], dict[str, Done], dict[str, bytes]]:
+    """Every unit laid out where it lands, with these sheets, and the folios to stamp on."""
     mode = weasy.mode()
     # Stamping folios on needs each page's kind, read from WeasyPrint's internals (weasy.kinds).
     folios = analyse([sheet.text for sheet in sheets]) if mode != "off" else None
-    renderer = UnitRenderer(assembled)
-    plan = units(assembled)
-    progress = Steps(plan, options.progress)
     root = str(assembled.book.config.root)
-    files = tuple(sorted((path, str(file.resolve())) for path, file in assembled.downloads.items()))
     shared = shared_uses(assembled)
 
     def job(request: Request) -> LayoutJob:
@@ -84,28 +146,65 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
         return FolioJob(request.unit.id, root, sheets, folios.only, slot.start, result.kinds,
                         root_tag(renderer.html(request.unit, request.numbers)), files, mode)
 
-    with _workers(jobs) as laying_out:
-        pool = CachedPool(laying_out, assembled.memo.area("pdf"), salt(assembled, dest.parent)
-                          if assembled.memo.folder else "")
-        slots, done = _lay_out(plan, job, progress, pool, jobs, folios is not None)
-        stamps = _stamp(slots, done, folio_job, job, pool)
-    results = {unit: result for unit, (_, result) in done.items()}
-    problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
-    if (off := weasy.version_notice()) is not None:
-        problems.append(notice("pdf.weasyprint-version", off, hint=f"octavo is tested with WeasyPrint {weasy.PINNED}"))
-    if has_errors(problems):
+    slots, done = _lay_out(plan, job, progress, pool, options.jobs, folios is not None)
+    return slots, done, _stamp(slots, done, folio_job, job, pool)
+
+
+def _check_print(assembled: Assembled) -> None:
+    """The print profile needs a front cover, and a back cover (if named) inside the book."""
+    book = assembled.book
+    problems: list[Diagnostic] = []
+    if not book.cover:
+        problems.append(error("pdf.print", "the print profile makes a cover PDF, but the book has no cover",
+                              book.config.file, key_line(book.config.root, "profile"),
+                              hint='add cover = "images/cover.png" under [book] (an SVG or a raster image, '
+                                   'the front cover at the trim size), or use profile = "screen"'))
+    back = book.config.pdf.back_cover
+    if back is not None:
+        try:
+            found = book_relative(book.config.root, "", back)
+        except OutsideBook:
+            found = None
+        if found is None or not (book.config.root / found).is_file():
+            problems.append(error("pdf.back-cover", f"back cover '{back}' is not a file in the book folder",
+                                  book.config.file, key_line(book.config.root, "back-cover"),
+                                  hint="a Markdown file (.md) with the back cover's text, or an image, "
+                                       "inside the book folder"))
+    if problems:
         raise BookError(problems)
-    path = dest / f"{assembled.slug}.pdf"
-    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
-                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"), assembled.book.config.meta.authors,
-                      assembled.book.config.meta, font_licences(assembled.book))
-    if has_errors(problems):
-        path.unlink(missing_ok=True)
-        raise BookError(problems)
-    for problem in dict.fromkeys([*problems, *renderer.problems]):  # a chapter can be rendered twice
-        options.report(problem)
-    options.print_pages(print_pages(slots, results, {unit.id: unit for unit in plan}))
-    return [path]
+
+
+def _lay_out_cover(assembled: Assembled, slots: list[Slot], results: dict[str, LayoutResult],
+                   renderer: UnitRenderer, pool: CachedPool, files: tuple[tuple[str, str], ...]
+                   ) -> tuple[bytes, Spread]:
+    """The cover's PDF, laid out like a unit, for the interior's trim (its first page's TrimBox)
+    and page count, and its geometry."""
+    book = assembled.book
+    first = results[slots[0].unit or ""].pdf
+    assert first is not None
+    with pikepdf.open(io.BytesIO(first)) as pdf:
+        left, bottom, right, top = (float(v) for v in pdf.pages[0].trimbox)
+    cover = spread(right - left, top - bottom, slots[-1].first + slots[-1].pages, book.config.pdf)
+    back = book.config.pdf.back_cover
+    back_text = None
+    if back is not None and not is_image(back):
+        back_text, more = markdown_html(book.config.root / back, book.config.meta.language, back)
+        renderer.problems += more
+    html = templates.render(renderer.env, "pdf/printcover.html.j2", cover=book.cover,
+                            back_image=back if back is not None and is_image(back) else None,
+                            back_text=Markup(back_text) if back_text is not None else None,
+                            spine_text=cover.spine_text, **renderer.common, title=book.config.meta.title,
+                            matter="cover", url=url_maker("octavo--printcover"), page_number=lambda *_: "")
+    line = key_line(book.config.root, "back-cover")
+    uses = (*shared_uses(assembled), *(((back, book.config.file, line),) if back is not None else ()))
+    job = LayoutJob("octavo--printcover", book.config.file, html, str(book.config.root),
+                    print_sheets(book, None), rules=(cover_rules(cover),), files=files, uses=uses,
+                    weasy=weasy.mode())
+    result = pool.submit(layout_chapter, job).result()
+    if has_errors(result.problems):
+        raise BookError(list(result.problems))
+    assert result.pdf is not None
+    return result.pdf, cover
 
 
 def print_pages(slots: list[Slot], results: dict[str, LayoutResult], plan: dict[str, Unit]) -> tuple[PrintPage, ...]:
@@ -213,8 +312,9 @@ def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, 
 
 def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
           files: dict[str, str], created: str, authors: tuple[str, ...] = (),
-          book: Metadata | None = None, attachments: Mapping[str, bytes] | None = None) -> list[Diagnostic]:
-    joined = Joined(created, authors, book, attachments)
+          book: Metadata | None = None, attachments: Mapping[str, bytes] | None = None,
+          crop_marks: bool = False) -> list[Diagnostic]:
+    joined = Joined(created, authors, book, attachments, crop_marks)
     for slot in slots:
         if slot.unit is None:
             joined.blank()
@@ -239,20 +339,28 @@ def shared_uses(assembled: Assembled) -> tuple[Use, ...]:
     return (*cover, *styles.layers(book, "pdf")[0].uses)
 
 
-def print_sheets(book: Book) -> tuple[PrintSheet, ...]:
-    """The style layers for print, each with the URL its url()s are relative to."""
+def print_sheets(book: Book, chosen: int | None = None) -> tuple[PrintSheet, ...]:
+    """The style layers for print, each with the URL its url()s are relative to; after octavo's
+    and book.toml's ``[style]``, before the book's own sheets, the page rules of ``[pdf]`` (the
+    print profile's for gutter band ``chosen``; None: the screen profile)."""
     layered, problems = styles.layers(book, "pdf")
     if has_errors(problems):
         raise BookError(problems)
     root = book.config.root.resolve()
     result: list[PrintSheet] = []
+    page = interior_sheet(book.config.pdf, dict(book.config.style.variables).get("page-margins"), chosen)
     for sheet in layered.sheets:
+        if page and sheet.origin not in ("default", "config"):
+            result.append(PrintSheet(page, (root / CONFIG_NAME).as_uri(), f"{CONFIG_NAME} [pdf]"))
+            page = ""
         if sheet.origin == "default":
             result.append(PrintSheet(sheet.text, (styles.DEFAULTS / sheet.href.removeprefix("css/")).resolve()
                                      .as_uri(), sheet.href))
         else:
             path = "book.toml" if sheet.origin == "config" else sheet.origin
             result.append(PrintSheet(sheet.text, (root / path).as_uri(), path))
+    if page:
+        result.append(PrintSheet(page, (root / CONFIG_NAME).as_uri(), f"{CONFIG_NAME} [pdf]"))
     return tuple(result)
 
 
