@@ -5,10 +5,11 @@ without the cover, and a cover PDF of one spread (back cover, spine, front cover
 all four sides. Here: the arithmetic, the CSS, the back cover's text and the cover's boxes;
 the writer lays the pages out.
 
-Numbers (docs/print.md says why): the gutter follows KDP's table of minimum inside margins by
-page count, which IngramSpark's and Lulu's guides match or undercut; the spine is pages / paper
-PPI; the cover's bleed is 0.125 in unless ``[pdf] bleed`` says otherwise; spine text only on a
-book of more than 79 pages (KDP's threshold) whose spine has room for 6 pt type.
+Numbers (why: docs/book-format.md, "Print-ready files"): the gutter follows KDP's table of
+minimum inside margins by page count, which IngramSpark's and Lulu's guides match or undercut;
+the spine is pages / paper PPI; the cover's bleed is 0.125 in unless ``[pdf] bleed`` says
+otherwise; spine text only on a book of more than 79 pages (KDP's threshold) whose spine has
+room for 6 pt type.
 """
 
 from __future__ import annotations
