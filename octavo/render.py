@@ -65,11 +65,12 @@ class RenderContext:
     link_base: str | None = None  # the web address the site is served at, for links out of the book
     smart_punctuation: bool = True  # curly quotes and dashes (an mdBook project: its smart-punctuation)
     math_syntax: str = "tex"  # see markdown.parser: "mathjax" or "none" in an mdBook project
+    labels: tuple[tuple[str, str], ...] = ()  # the book's [labels]: its own words for octavo's
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
     html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes,
-                                  ctx.smart_punctuation, ctx.math_syntax)
+                                  ctx.smart_punctuation, ctx.math_syntax, ctx.labels)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     problems += [notice(code, message, chapter.source, line, hint=hint)
                  for code, message, line, hint in env.get("notices", [])]

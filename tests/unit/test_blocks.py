@@ -60,7 +60,8 @@ def test_github_alerts_are_callouts_with_a_role_and_a_title(kind: str, role: str
 
 @pytest.mark.parametrize(("language", "titles"), [
     ("de", ["Hinweis", "Warnung"]), ("fr", ["Note", "Avertissement"]), ("es", ["Nota", "Advertencia"]),
-    ("pt", ["Note", "Warning"])])
+    ("pt", ["Nota", "Aviso"]), ("ja", ["注記", "警告"]), ("ar", ["ملاحظة", "تحذير"]),
+    ("sv", ["Note", "Warning"])])  # Swedish has no catalogue: English
 def test_callout_titles_are_in_the_books_language(language: str, titles: list[str], tmp_path: Path) -> None:
     root = tree("> [!NOTE]\n> Eins.\n\n::: warning\nZwei.\n:::\n", tmp_path, language)
     assert [title for *_, title in callouts(root)] == titles

@@ -44,13 +44,14 @@ from itertools import accumulate, count
 
 from lxml import etree
 
+from octavo import i18n
 from octavo.memo import Memo, code_digest, digest
 from octavo.model import Page
 from octavo.sanitize import ASTRAL, EPUB_NS
 from octavo.writers.common import chapter_digest, uncached_size
 
-# what a page's words and an index block are made by (templates.py names authors with imprint.py)
-CODE = ("writers/web/search.py", "imprint.py")
+# what a page's words and an index block are made by (templates.py names authors with i18n.py)
+CODE = ("writers/web/search.py", *i18n.CODE)
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
