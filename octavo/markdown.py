@@ -121,7 +121,7 @@ def to_xhtml(text: str, language: str, first_line: int = 1, citation_notes: bool
     ``math_syntax``: see :func:`parser`.
     """
     env: Env = {"first_line": first_line, "problems": [], "raw_html": False, "citation_notes": citation_notes,
-                "notes_label": messages(language, dict(labels)).label("notes"), "labels": labels}
+                "words": messages(language, dict(labels)), "labels": labels}
     md = parser(language, smart, math_syntax, labels)
     tokens = md.parse(text, env)
     leftovers.report(tokens, env)
@@ -311,7 +311,7 @@ def render_footnote_ref(self: Rule, tokens: Sequence[Token], idx: int, options: 
 
 
 def render_footnote_block_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
-    label = escapeHtml(env.get("notes_label", "Notes"))
+    label = escapeHtml(env["words"].label("notes") if "words" in env else "Notes")
     return f'<section class="footnotes" epub:type="footnotes" role="doc-endnotes" aria-label="{label}">\n'
 
 
@@ -343,7 +343,8 @@ def render_note_paragraph(self: Rule, tokens: Sequence[Token], idx: int, options
         return html
     label, number = note
     return (f'{html}<a class="note-number" href="#noteref-{label}" role="doc-backlink" '
-            f'title="Back to the text">{number}.</a> ')
+            f'title="{escapeHtml(env["words"].label("back-to-text") if "words" in env else "Back to the text")}">'
+            f'{number}.</a> ')
 
 
 SUSPECT = re.compile(r"(?i)<\s*(script|style|iframe|object|embed|applet|frame|base|meta|link|form|input|"
