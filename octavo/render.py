@@ -86,6 +86,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
                          chapter.source, h.line, hint="write the heading's words, or remove the line")
                  for h in headings if not h.text]
     _mark_epub_types(root)
+    _xml_lang(root)
     title_heading = next((h for h in headings if h.level == 1 and h.text), None)
     title = chapter.title or (title_heading.text if title_heading else Path(chapter.source).stem)
     targets = refs.targets(root)
@@ -459,6 +460,18 @@ def _plain_heading(element: etree._Element) -> etree._Element:
     copy.attrib.clear()
     copy.tag = "div"
     return copy
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+WITH_LANG = etree.XPath("descendant-or-self::*[@lang]")
+
+
+def _xml_lang(root: etree._Element) -> None:
+    """``[mot]{lang=fr}`` and ``::: {lang=de}`` give an element ``lang``; XHTML (the EPUB) reads
+    ``xml:lang``, so the element says it both ways, as the page's root does."""
+    for element in WITH_LANG(root):
+        if XML_LANG not in element.attrib:
+            element.set(XML_LANG, element.get("lang", ""))
 
 
 def _mark_epub_types(root: etree._Element) -> None:

@@ -156,3 +156,13 @@ def test_direction_key(tmp_path: Path) -> None:
     (tmp_path / "book.toml").write_text('[book]\ntitle = "T"\ndirection = "up"\n')
     _, problems = load_config(tmp_path)
     assert [p.line for p in problems] == [3] and "ltr" in problems[0].message
+
+
+def test_search_indexes_cjk_as_pairs_of_characters() -> None:
+    from octavo.writers.web.search import words as index_words
+
+    found = index_words("小镇的河边有一家老茶馆。 2024年 Hello")
+    assert {"茶馆", "老茶", "河边", "馆", "2024", "年", "hello"} <= found
+    assert "小镇的河边有一家老茶馆" not in found  # no run is one long word a query never matches
+    assert {"図書", "書館", "館が"} <= index_words("図書館が")  # the voiced kana kept whole (NFC)
+    assert index_words("Hello world, café") == {"hello", "world", "cafe"}

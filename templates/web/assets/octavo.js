@@ -44,6 +44,9 @@
   var FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
   var CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_";
   var WORD = /[\p{L}\p{N}]+/gu;
+  /* CJK runs, cut into overlapping pairs as octavo/writers/web/search.py indexes them */
+  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/g;
+  var CJK_ONE = new RegExp("^" + CJK.source + "$");
   var LIMIT = 40;
   var QUOTE = 70;  /* characters of the passage shown before the first match, about twice that after */
   var THEME = "octavo-theme";
@@ -60,8 +63,20 @@
   }
 
   function terms(query) {
-    return (fold(query).match(WORD) || []).filter(function (word) {
-      return word.length > 1 || /^\p{N}$/u.test(word);
+    var found = [];
+    (fold(query).normalize("NFC").match(WORD) || []).forEach(function (word) {
+      var at = 0;
+      word.replace(CJK, function (run, start) {
+        found.push(word.slice(at, start));
+        if (run.length === 1) found.push(run);
+        for (var i = 0; i + 1 < run.length; i++) found.push(run.slice(i, i + 2));
+        at = start + run.length;
+        return run;
+      });
+      found.push(word.slice(at));
+    });
+    return found.filter(function (word) {
+      return word.length > 1 || /^\p{N}$/u.test(word) || (word.length === 1 && CJK_ONE.test(word));
     });
   }
 
