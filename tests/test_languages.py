@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import test_web
 from conftest import BOOKS, NS, Epub, epubcheck_messages
 
 from octavo.check import run_ace, source_locator
@@ -100,6 +101,8 @@ def test_ace_finds_no_violation(lang: str, build_book: Callable[..., Path]) -> N
     assert [d.format() for d in outcome.diagnostics] == []
 
 
+browser = test_web.browser  # Chromium through Playwright, opened as the web tests open it
+
 # --- the Arabic book in print and on the web -------------------------------------------------------
 
 
@@ -145,20 +148,6 @@ def text_box(pdf: Path, page: int) -> tuple[float, float]:
     lefts = [float(x) for x in re.findall(r'xMin="([\d.]+)"', html)]
     rights = [float(x) for x in re.findall(r'xMax="([\d.]+)"', html)]
     return min(lefts), max(rights)
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
 
 
 def test_arabic_web_edition_is_mirrored(arabic: Path, browser: Any, tmp_path: Path) -> None:
