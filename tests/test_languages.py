@@ -134,6 +134,7 @@ def test_arabic_pdf_reads_in_order_with_the_gutter_on_the_right(arabic: Path) ->
     assert "حقوقالنشر©2026سلمىحداد" in "".join("".join(texts).split())
     # a recto (odd page) of a right-to-left book is a left-hand page: its text block sits further
     # from the right edge (the spine) than from the left; a verso the other way round
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/Direction"] == "/R2L"  # spreads shown right to left
     chapter = order[1]  # chapter 1 opens on a recto
     assert chapter % 2 == 0  # 0-based: page 7, 9, ...
     recto = text_box(pdf, chapter + 1)
