@@ -69,7 +69,8 @@ class RenderContext:
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
-    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes,
+    language = chapter.language or ctx.language  # a chapter's front matter may say its own
+    html, env = markdown.to_xhtml(chapter.text, language, chapter.first_line, ctx.citation_notes,
                                   ctx.smart_punctuation, ctx.math_syntax, ctx.labels)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     problems += [notice(code, message, chapter.source, line, hint=hint)
@@ -108,6 +109,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         remote=tuple(walker.remote),
         notes=len(env.get("footnotes", {}).get("list", {})),
         citations=tuple(env.get("citations", ())),
+        language=chapter.language if chapter.language != ctx.language else None,
         targets=targets,
         crossrefs=tuple(CrossRef(label, line) for label, line in env.get("crossrefs", ())),
         diagnostics=tuple(problems),

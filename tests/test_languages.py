@@ -186,3 +186,26 @@ def test_japanese_search_finds_words_inside_a_sentence(build_book: Callable[...,
     assert page.query_selector_all("#_search-results li a")[0].get_attribute("href").split("?")[0].endswith(
         "02-fuyu.html")
     page.close()
+
+
+def test_a_chapter_and_a_passage_in_another_language(tmp_path: Path) -> None:
+    from conftest import build_into
+
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "Mixed"\nlanguage = "en"\nchapters = ["a.md", "b.md"]\n')
+    (tmp_path / "a.md").write_text('# One\n\nShe said [bonjour]{lang=fr} and left.\n\n'
+                                   '::: {lang=de}\nEin Absatz auf Deutsch.\n:::\n')
+    (tmp_path / "b.md").write_text('---\nlanguage: fr\n---\n# Deux\n\nIl a dit "oui".\n\n> [!NOTE]\n> Voilà.\n')
+    build_into(tmp_path, tmp_path / "out", ["epub"])
+    epub = Epub(next((tmp_path / "out").glob("*.epub")))
+    assert epubcheck_messages(epub.path) == []
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    one = epub.xml("a.xhtml")
+    assert [(e.get("lang"), e.get(xml_lang)) for e in one.xpath("//x:section//*[@lang]", namespaces={"x": NS["x"]})] \
+        == [("fr", "fr"), ("de", "de")]
+    two = epub.xml("b.xhtml")
+    section = two.xpath("//x:section", namespaces={"x": NS["x"]})[0]
+    assert (section.get("lang"), section.get(xml_lang)) == ("fr", "fr")
+    text = "".join(two.itertext())
+    assert "«\u202foui\u202f»" in text  # French quotation marks, with their thin spaces
+    assert two.xpath("string(//x:p[@class='callout-title'])", namespaces={"x": NS["x"]}) == "Note"
+    assert one.get("lang") == "en" and two.get("lang") == "en"  # the book's, on the page itself

@@ -36,6 +36,7 @@ class Chapter:
     part: int | None = None  # index of the part this chapter belongs to
     draft: bool = False
     bibliography: tuple[str, ...] = ()  # front matter's bibliography files, as book paths
+    language: str | None = None  # front matter's language, when the chapter is not in the book's
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ class RenderedChapter:
     targets: tuple[Target, ...] = ()
     crossrefs: tuple[CrossRef, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    language: str | None = None  # the chapter's own language (front matter), when not the book's
     # A digest of everything this chapter was rendered from (see batch.render_all), so that the
     # writers' caches can key a page on it without hashing its HTML; "" when nothing computed one.
     digest: str = ""
