@@ -109,7 +109,8 @@ def test_a_generic_div_keeps_safe_attributes_and_drops_the_rest(tmp_path: Path) 
     page = rendered('Text.\n\n::: {.sidebar #side lang="fr" data-x=1 key=val onclick="alert(1)"}\nInside.\n:::\n',
                     tmp_path)
     div = parse(page.html).find("div")
-    assert dict(div.attrib) == {"class": "sidebar", "id": "side", "lang": "fr", "data-x": "1", "data-key": "val"}
+    assert dict(div.attrib) == {"class": "sidebar", "id": "side", "lang": "fr", "data-x": "1", "data-key": "val",
+                                "{http://www.w3.org/XML/1998/namespace}lang": "fr"}  # lang for XHTML too
     assert codes(page.diagnostics) == [("div.attributes", 3)] and "onclick" in page.diagnostics[0].message
     for opening, removed in (("::: bad^class", 'class="bad^class"'), ("::: {#1bad}", 'id="1bad"')):
         page = rendered(f"{opening}\nX.\n:::\n", tmp_path)
