@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-from octavo import highlight
+from octavo import highlight, i18n
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
 from octavo.pool import gc_paused, spreading, workers
@@ -21,7 +21,7 @@ from octavo.render import RenderContext, render_chapter
 
 CODE = ("markdown.py", "highlight.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py",
         "svg.py", "raster.py", "model/rendered.py", "citations/syntax.py", "model/citations.py", "blocks.py", "refs.py",
-        "leftovers.py", "labels.py", "mdbook/web.py", "projects/syntax.py",
+        "leftovers.py", "labels.py", "mdbook/web.py", "projects/syntax.py", *i18n.CODE,
         "projects/tables.py")
 T = TypeVar("T")
 

@@ -29,7 +29,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs.parse import ParseError
 from mdit_py_plugins.attrs.parse import parse as parse_attrs
 
-from octavo.labels import words
+from octavo.labels import Labels, words
 
 KINDS = ("note", "tip", "important", "warning", "caution")
 ALIASES = {"hint": "tip", "attention": "important", "danger": "caution", "error": "caution", "seealso": "note"}
@@ -63,11 +63,11 @@ class Div:
     problems: list[str] = field(default_factory=list)
 
 
-def blocks_plugin(md: MarkdownIt, language: str) -> None:
+def blocks_plugin(md: MarkdownIt, language: str, labels: Labels = ()) -> None:
     """Register the fenced divs, callouts and table captions for a book in ``language``."""
     md.block.ruler.before("fence", "octavo_fenced_div", fenced_div(language),
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
-    md.core.ruler.before("inline", "octavo_callouts", callouts(language))
+    md.core.ruler.before("inline", "octavo_callouts", callouts(language, labels))
     md.core.ruler.after("inline", "octavo_table_captions", table_captions)
 
 
@@ -275,7 +275,7 @@ def _opening(div: Div, start: int, closing: int, language: str, env: Any, level:
     token.attrSet("data-line", str(first_line + start))
     if div.kind is not None:
         token.meta["title"] = div.title
-        token.meta["word"] = words(language)[div.word or div.kind]
+        token.meta["word"] = words(language, env.get("labels", ()))[div.word or div.kind]
     return token
 
 
@@ -322,9 +322,9 @@ def _last_paragraph_as_caption(tokens: list[Token], first: int, level: int) -> N
 # Core rules.
 
 
-def callouts(language: str) -> Callable[[StateCore], None]:
+def callouts(language: str, labels: Labels = ()) -> Callable[[StateCore], None]:
     """markdown-it's alerts and MyST's ```` ```{note} ```` fences, as callouts."""
-    table = words(language)
+    table = words(language, labels)
 
     def rule(state: StateCore) -> None:
         tokens = state.tokens

@@ -20,6 +20,7 @@ from typing import Any
 from pygments.styles import get_all_styles
 
 from octavo.diagnostics import Diagnostic, error, notice
+from octavo.i18n import LABELS, Messages, direction, messages, missing
 from octavo.writers.registry import DEFAULT_FORMATS, FORMATS
 
 CONFIG_NAME = "book.toml"
@@ -35,6 +36,8 @@ BOOK_KEYS = {
     "bibliography", "csl", "citation-style", "nocite", "reference-section-title",
     # mdBook's own [book] keys, accepted so its projects build unchanged
     "src", "multilingual", "text-direction",
+    # which way the text runs, when the language does not say it (direction = "rtl")
+    "direction",
 }
 PART_KEYS = {"title", "intro", "chapters"}
 BUILD_KEYS = {
@@ -65,7 +68,8 @@ TRIMS = {
 PAPERS = {"white": 434.0, "cream": 370.0}
 CODE_THEME_KEYS = ("code-theme", "code-theme-dark")  # Pygments style names, not CSS values
 OWN_CODE_THEMES = ("octavo", "octavo-dark")  # octavo's own styles (octavo/codestyle.py), beside Pygments' ones
-TOP_KEYS = {"book", "build", "site", "style", "pdf", *IGNORED_TABLES}
+TOP_KEYS = {"book", "build", "site", "style", "pdf", "labels", *IGNORED_TABLES}
+DIRECTIONS = ("ltr", "rtl")
 ISBN_EDITIONS = ("epub", "print")  # the editions an ISBN can be given for: [book] isbn = { epub = "…", print = "…" }
 # Contributor roles by the words a book.toml uses -> MARC relator codes (id.loc.gov/vocabulary/relators)
 ROLES = {
@@ -103,6 +107,7 @@ class Metadata:
     isbns: tuple[tuple[str, str], ...] = ()  # (edition, ISBN-13 without hyphens), editions as ISBN_EDITIONS
     contributors: tuple[Contributor, ...] = ()
     made_with_octavo: bool = False  # a "Made with octavo" line on the copyright page, when asked
+    direction: str = ""  # "ltr" or "rtl" as the book says; "": as its language is written (octavo.i18n)
 
     def isbn(self, edition: str) -> str | None:
         """The ISBN of ``edition`` ("epub", "print"), or None."""
@@ -209,6 +214,17 @@ class Config:
     citations: CitationOptions = field(default_factory=CitationOptions)
     mdbook: MdBookHtml = field(default_factory=MdBookHtml)
     file: str = CONFIG_NAME  # where the settings come from: book.toml, or a Quarto or pandoc project's file
+    labels: tuple[tuple[str, str], ...] = ()  # [labels]: the book's own words for octavo's (octavo.i18n.LABELS)
+
+    @property
+    def words(self) -> Messages:
+        """The words octavo writes into this book: its language's, under its own [labels]."""
+        return messages(self.meta.language, dict(self.labels))
+
+    @property
+    def direction(self) -> str:
+        """"rtl" or "ltr": the book's ``direction``, else its language's."""
+        return direction(self.meta.language, self.meta.direction)
 
 
 class _Reader:
@@ -303,7 +319,36 @@ def _metadata(r: _Reader, book: Mapping[str, Any], fallback_title: str) -> Metad
         isbns=_isbns(r, book),
         contributors=_contributors(r, book),
         made_with_octavo=bool(r.boolean(book, "made-with-octavo", "book.")),
+        direction=_direction(r, book),
     )
+
+
+def _direction(r: _Reader, book: Mapping[str, Any]) -> str:
+    """``direction``, or mdBook's ``text-direction`` ("ltr"/"rtl"); "" leaves it to the language."""
+    key = "direction" if "direction" in book else "text-direction"
+    value = r.string(book, key, "book.") or ""
+    if value and value not in DIRECTIONS:
+        r.fail(key, f"'book.{key}' must be \"ltr\" or \"rtl\", not '{value}'",
+               "leave it out to follow the language (ar, he, fa, ur are right to left)")
+        return ""
+    return value
+
+
+def _labels(r: _Reader, table: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """``[labels]``: a book's own words for octavo's, by key (``chapter = "Kap. {number}"``)."""
+    r.check_keys(table, set(LABELS), "labels.")
+    found: list[tuple[str, str]] = []
+    for key in sorted(table):
+        text = r.string(table, key, "labels.")
+        if key in LABELS and text is not None:
+            allowed = set(re.findall(r"%\((\w+)\)s", LABELS[key]))
+            unknown = sorted(set(re.findall(r"\{(\w+)\}", text)) - allowed)
+            if unknown:
+                r.fail(key, f"'labels.{key}' has {{{unknown[0]}}}, which octavo does not fill in",
+                       "it can hold " + (", ".join(f"{{{name}}}" for name in sorted(allowed)) or "no placeholders"))
+                continue
+            found.append((key, text))
+    return tuple(found)
 
 
 def _series_number(r: _Reader, book: Mapping[str, Any]) -> str | None:
@@ -684,6 +729,12 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
         citations=_citations(r, book),
         pdf=_pdf(r, r.table(data, "pdf")),
         mdbook=_mdbook_html(r, r.table(data, "output")),
+        labels=_labels(r, r.table(data, "labels")),
     )
     problems.extend(r.problems)
+    untranslated = missing(config.meta.language, dict(config.labels))
+    if untranslated:
+        problems.append(notice("labels.missing", f"no {config.meta.language} words for "
+                               + ", ".join(untranslated) + ": they are in English", CONFIG_NAME,
+                               hint="give the book's own under [labels] in book.toml (see docs/book-format.md)"))
     return config, problems

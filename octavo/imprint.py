@@ -15,37 +15,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from octavo.config import Metadata
+from octavo.i18n import Messages, messages
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 # How a copyright page credits each MARC role (octavo.config.ROLES); others are "Contributions by".
-CREDITS = {"edt": "Edited by", "trl": "Translated by", "ill": "Illustrations by", "pht": "Photographs by",
-           "aui": "Introduction by", "aft": "Afterword by", "cov": "Cover design by", "bkd": "Book design by",
-           "nrt": "Narrated by", "com": "Compiled by", "ann": "Annotated by", "aut": "By"}
+CREDITS = {"edt": "Edited by %(names)s", "trl": "Translated by %(names)s", "ill": "Illustrations by %(names)s",
+           "pht": "Photographs by %(names)s", "aui": "Introduction by %(names)s",
+           "aft": "Afterword by %(names)s", "cov": "Cover design by %(names)s", "bkd": "Book design by %(names)s",
+           "nrt": "Narrated by %(names)s", "com": "Compiled by %(names)s", "ann": "Annotated by %(names)s",
+           "aut": "By %(names)s"}
 EDITIONS = {"epub": "EPUB", "print": "print"}
 
 
-def names(people: Sequence[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``: names as a sentence lists them."""
-    people = [p for p in people if p]
-    if len(people) < 3:
-        return " and ".join(people)
-    return ", ".join(people[:-1]) + " and " + people[-1]
+def names(people: Sequence[str], words: Messages | None = None) -> str:
+    """``A``, ``A and B``, ``A, B and C``: names as a sentence in the book's language lists them."""
+    return (words or messages("en")).names(tuple(people))
 
 
 def human_date(date: str | None, language: str = "en") -> str:
-    """``2026-11-27`` as ``27 November 2026`` (month names in English books; the year alone in
-    others, which every language reads); anything that is not an ISO date is kept as written."""
+    """``2026-11-27`` as the language writes it (``27 November 2026``, ``27. November 2026``,
+    ``2026年11月27日``, by Babel's CLDR data); anything that is not an ISO date is kept as written."""
     if not date:
         return ""
     found = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ].*)?", date.strip())
     if found is None:
         return date
     year, month, day = found.groups()
-    if not language.lower().startswith("en") or month is None or not 1 <= int(month) <= 12:
+    if month is None or not 1 <= int(month) <= 12:
         return year
-    words = f"{MONTHS[int(month) - 1]} {year}"
-    return f"{int(day)} {words}" if day else words
+    try:
+        return messages(language).date(int(year), int(month), int(day) if day else None)
+    except ValueError:  # 2026-02-30
+        return date
 
 
 @dataclass(frozen=True)
@@ -67,25 +67,31 @@ class Imprint:
         return tuple(line for line in (self.authors, self.series, *self.credits, self.rights, self.published) if line)
 
 
-def imprint(meta: Metadata) -> Imprint:
-    """The copyright page of the book ``meta`` describes."""
+def imprint(meta: Metadata, words: Messages | None = None) -> Imprint:
+    """The copyright page of the book ``meta`` describes, in the words of its language."""
+    say = words or messages(meta.language)
     year = (meta.date or "")[:4] if re.match(r"\d{4}", meta.date or "") else ""
-    rights = meta.rights or (" ".join(filter(None, ("Copyright ©", year, names(meta.authors))))
-                             if meta.authors else "")
+    authors = say.names(meta.authors)
+    rights = meta.rights or ((say("Copyright © %(year)s %(names)s", year=year, names=authors) if year
+                              else say("Copyright © %(names)s", names=authors)) if meta.authors else "")
     when = human_date(meta.date, meta.language)
     if meta.publisher:
-        published = f"Published by {meta.publisher}" + (f", {when}" if when else "") + "."
+        published = (say("Published by %(publisher)s, %(date)s.", publisher=meta.publisher, date=when) if when
+                     else say("Published by %(publisher)s.", publisher=meta.publisher))
     else:
-        published = f"First published {when}." if when else ""
+        published = say("First published %(date)s.", date=when) if when else ""
     series = ""
     if meta.series:
-        series = f"{meta.series}, book {meta.series_number}" if meta.series_number else meta.series
+        series = (say("%(series)s, book %(number)s", series=meta.series, number=meta.series_number)
+                  if meta.series_number else meta.series)
     roles = dict.fromkeys(c.role for c in meta.contributors)
-    credits = tuple(f"{CREDITS.get(role, 'Contributions by')} "
-                    f"{names([c.name for c in meta.contributors if c.role == role])}" for role in roles)
-    isbns = tuple(f"ISBN {number} ({EDITIONS.get(edition, edition)})" for edition, number in meta.isbns)
+    credits = tuple(say(CREDITS.get(role, "Contributions by %(names)s"),
+                        names=say.names([c.name for c in meta.contributors if c.role == role])) for role in roles)
+    isbns = tuple(say("ISBN %(number)s (%(edition)s)", number=number,
+                      edition=say(EDITIONS[edition]) if edition in EDITIONS else edition)
+                  for edition, number in meta.isbns)
     title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
-    return Imprint(title, names(meta.authors), series, credits, rights, published, isbns, meta.made_with_octavo)
+    return Imprint(title, authors, series, credits, rights, published, isbns, meta.made_with_octavo)
 
 
 # schema.org's words for the roles it has a property for; the others are schema.org "contributor"s

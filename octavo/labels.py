@@ -1,48 +1,56 @@
-"""The words octavo writes into a book's text, by the book's language: in one table, in one place.
+"""The words octavo writes into a book's text, by the book's language, from its message catalogue.
 
 Callout titles ("Note", "Warning"), the names of numbered things ("Figure 3.2", "Table 1.1"), and
-the few words that join cross-references ("and", "on page"). English, German, French and Spanish
-for now; a language not in the table gets English. A later issue replaces this with message
-catalogues; until then, a word is added here for every language at once.
+the few words that join cross-references ("and", "on page"): each key here names a message of
+:mod:`octavo.i18n`, so they come from the same catalogues (and the same ``[labels]``) as the
+words of the templates. A language without a catalogue gets English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-WORDS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "fig": "Figure", "tbl": "Table", "eq": "Equation", "lst": "Listing", "sec": "Section", "chapter": "Chapter",
-        "note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution",
-        "danger": "Danger", "error": "Error", "hint": "Hint", "attention": "Attention", "seealso": "See also",
-        "and": "and", "on page": "on page", "caption": ": ",
-    },
-    "de": {
-        "fig": "Abbildung", "tbl": "Tabelle", "eq": "Gleichung", "lst": "Listing", "sec": "Abschnitt",
-        "chapter": "Kapitel",
-        "note": "Hinweis", "tip": "Tipp", "important": "Wichtig", "warning": "Warnung", "caution": "Vorsicht",
-        "danger": "Gefahr", "error": "Fehler", "hint": "Tipp", "attention": "Achtung", "seealso": "Siehe auch",
-        "and": "und", "on page": "auf Seite", "caption": ": ",
-    },
-    "fr": {
-        "fig": "Figure", "tbl": "Tableau", "eq": "Équation", "lst": "Listing", "sec": "Section", "chapter": "Chapitre",
-        "note": "Note", "tip": "Astuce", "important": "Important", "warning": "Avertissement", "caution": "Prudence",
-        "danger": "Danger", "error": "Erreur", "hint": "Indice", "attention": "Attention", "seealso": "Voir aussi",
-        "and": "et", "on page": "à la page", "caption": "\u00a0: ",
-    },
-    "es": {
-        "fig": "Figura", "tbl": "Tabla", "eq": "Ecuación", "lst": "Listado", "sec": "Sección", "chapter": "Capítulo",
-        "note": "Nota", "tip": "Consejo", "important": "Importante", "warning": "Advertencia", "caution": "Precaución",
-        "danger": "Peligro", "error": "Error", "hint": "Pista", "attention": "Atención", "seealso": "Véase también",
-        "and": "y", "on page": "en la página", "caption": ": ",
-    },
+from octavo.i18n import Messages, messages
+
+# key -> the English message (the catalogues' msgid); "chapter" is the whole label, "Chapter 3"
+KEYS: Mapping[str, str] = {
+    "fig": "Figure", "tbl": "Table", "eq": "Equation", "lst": "Listing", "sec": "Section",
+    "note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution",
+    "danger": "Danger", "error": "Error", "hint": "Hint", "attention": "Attention", "seealso": "See also",
+    "and": "and", "on page": "on page", "caption": ": ",
 }
+Labels = tuple[tuple[str, str], ...]  # a book's [labels], as config.Config keeps them
 
 
-def words(language: str) -> Mapping[str, str]:
-    """The table for a BCP 47 tag (``de-AT`` reads ``de``); English for a language it lacks."""
-    return WORDS.get(language.split("-")[0].lower(), WORDS["en"])
+def _messages(language: str, labels: Labels = ()) -> Messages:
+    return messages(language, dict(labels))
 
 
-def word(language: str, key: str) -> str:
-    return words(language)[key]
+def words(language: str, labels: Labels = ()) -> Mapping[str, str]:
+    """The table for a BCP 47 tag (``de-AT`` reads ``de``) under a book's ``[labels]``."""
+    say = _messages(language, labels)
+    table = {key: say(message) for key, message in KEYS.items()}
+    # patterns, filled in by join(): "%(label)s %(number)s" and the chapter's "Chapter %(number)s"
+    table["numbered"] = say.gettext("%(label)s %(number)s")
+    table["chapter"] = say.gettext("Chapter %(number)s")
+    return table
+
+
+def join(table: Mapping[str, str], label: str, number: str) -> str:
+    """``label`` and ``number`` as a table of :func:`words` joins them: "Figure 3.2", "図3.2"."""
+    return table["numbered"] % {"label": label, "number": number}
+
+
+def word(language: str, key: str, labels: Labels = ()) -> str:
+    return words(language, labels)[key]
+
+
+def numbered(language: str, key: str, number: str, labels: Labels = ()) -> str:
+    """A numbered thing as the language writes it: "Figure 3.2", "図3.2"; "chapter" and "part"
+    have their own ordinal style ("Chapter 4", "第4章")."""
+    say = _messages(language, labels)
+    if key == "chapter":
+        return say.label("chapter", number=number)
+    if key == "part":
+        return say.label("part", number=number)
+    return say("%(label)s %(number)s", label=say(KEYS[key]), number=number)

@@ -16,7 +16,16 @@ from typing import Any
 
 from octavo import mdbook, summary
 from octavo.assets import Limits, inspect_file
-from octavo.config import CONFIG_NAME, Config, Metadata, default_identifier, key_line, load_config, project_config
+from octavo.config import (
+    CONFIG_NAME,
+    LANGUAGE_TAG,
+    Config,
+    Metadata,
+    default_identifier,
+    key_line,
+    load_config,
+    project_config,
+)
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.memo import Recall
 from octavo.model import Book, Chapter, Kind, Part, Source
@@ -200,6 +209,11 @@ def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], s
                               "hyphens", path, 2, hint=f"try id: {slugify(str(chapter_id))}"))
         chapter_id = None
     number = meta.get("number")
+    language = meta.get("language")
+    if language is not None and (not isinstance(language, str) or not LANGUAGE_TAG.match(language)):
+        problems.append(error("front-matter.language", f"'{language}' is not a BCP 47 language tag", path, 2,
+                              hint="use a tag such as en, de-AT or ja"))
+        language = None
     bibliography, more = _front_matter_bibliography(path, meta.get("bibliography"))
     problems += more
     return Chapter(
@@ -214,6 +228,7 @@ def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], s
         part=source.part,
         draft=bool(meta.get("draft", False)),
         bibliography=bibliography,
+        language=language,
     ), problems
 
 

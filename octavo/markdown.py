@@ -27,6 +27,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from octavo import highlight, leftovers, sanitize
 from octavo.blocks import blocks_plugin
 from octavo.citations.syntax import citations_plugin
+from octavo.i18n import messages
+from octavo.labels import Labels
 from octavo.math import math_plugin, mathjax_plugin
 from octavo.paths import slugify
 from octavo.projects.syntax import syntax_plugin
@@ -78,12 +80,13 @@ def _tags(names: list[str]) -> str:
 
 
 @lru_cache(maxsize=8)
-def parser(language: str, smart: bool = True, math_syntax: str = "tex") -> MarkdownIt:
+def parser(language: str, smart: bool = True, math_syntax: str = "tex", labels: Labels = ()) -> MarkdownIt:
     """The parser for a book language; built once per process and never changed after.
 
     An mdBook project is read as mdBook reads it: ``smart`` punctuation only with its
     ``smart-punctuation``, and math (``math_syntax``) only with ``mathjax-support``, written in
     MathJax's delimiters ("mathjax"; "none" without it); octavo's own books get both always ("tex").
+    ``labels`` are the book's own words for callouts and numbered things (octavo.labels).
     """
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
     md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True, "quotes": quotes,
@@ -103,7 +106,7 @@ def parser(language: str, smart: bool = True, math_syntax: str = "tex") -> Markd
     md.core.ruler.push("octavo_figures", figures)
     md.core.ruler.push("octavo_table_headers", table_headers)
     md.use(syntax_plugin)
-    md.use(blocks_plugin, language).use(refs_plugin, language).use(leftovers.leftovers_plugin)
+    md.use(blocks_plugin, language, labels).use(refs_plugin, language, labels).use(leftovers.leftovers_plugin)
     md.use(citations_plugin)
     for name, rule in RENDER_RULES.items():
         md.add_render_rule(name, rule)
@@ -111,14 +114,15 @@ def parser(language: str, smart: bool = True, math_syntax: str = "tex") -> Markd
 
 
 def to_xhtml(text: str, language: str, first_line: int = 1, citation_notes: bool = False, smart: bool = True,
-             math_syntax: str = "tex") -> tuple[str, Env]:
+             math_syntax: str = "tex", labels: Labels = ()) -> tuple[str, Env]:
     """Render Markdown to an XHTML fragment; ``env`` carries what the rules noticed.
 
     ``citation_notes``: the book's citation style puts citations in footnotes; ``smart`` and
     ``math_syntax``: see :func:`parser`.
     """
-    env: Env = {"first_line": first_line, "problems": [], "raw_html": False, "citation_notes": citation_notes}
-    md = parser(language, smart, math_syntax)
+    env: Env = {"first_line": first_line, "problems": [], "raw_html": False, "citation_notes": citation_notes,
+                "words": messages(language, dict(labels)), "labels": labels}
+    md = parser(language, smart, math_syntax, labels)
     tokens = md.parse(text, env)
     leftovers.report(tokens, env)
     html = md.renderer.render(tokens, md.options, env)
@@ -307,7 +311,8 @@ def render_footnote_ref(self: Rule, tokens: Sequence[Token], idx: int, options: 
 
 
 def render_footnote_block_open(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
-    return '<section class="footnotes" epub:type="footnotes" role="doc-endnotes" aria-label="Notes">\n'
+    label = escapeHtml(env["words"].label("notes") if "words" in env else "Notes")
+    return f'<section class="footnotes" epub:type="footnotes" role="doc-endnotes" aria-label="{label}">\n'
 
 
 def render_footnote_block_close(self: Rule, tokens: Sequence[Token], idx: int, options: Any, env: Env) -> str:
@@ -338,7 +343,8 @@ def render_note_paragraph(self: Rule, tokens: Sequence[Token], idx: int, options
         return html
     label, number = note
     return (f'{html}<a class="note-number" href="#noteref-{label}" role="doc-backlink" '
-            f'title="Back to the text">{number}.</a> ')
+            f'title="{escapeHtml(env["words"].label("back-to-text") if "words" in env else "Back to the text")}">'
+            f'{number}.</a> ')
 
 
 SUSPECT = re.compile(r"(?i)<\s*(script|style|iframe|object|embed|applet|frame|base|meta|link|form|input|"

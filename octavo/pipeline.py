@@ -84,7 +84,8 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     ctx = RenderContext(str(book.config.root), book.config.meta.language,
                         {c.source: c.id for c in book.chapters()}, allow_remote,
                         Limits.megapixels(book.config.build.max_megapixels).pixels, bool(sources and sources.notes),
-                        book.mdbook_src, link_base(book.config), *mdbook_markdown(book))
+                        book.mdbook_src, link_base(book.config), *mdbook_markdown(book),
+                        labels=book.config.labels)
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
     for chapter in rendered.values():
         problems += chapter.diagnostics

@@ -26,7 +26,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from octavo import sanitize
-from octavo.labels import word
+from octavo.labels import Labels, word
 from octavo.model import Target
 
 KINDS = ("fig", "tbl", "sec", "eq", "lst")
@@ -41,8 +41,8 @@ PREFIXED = etree.XPath("descendant-or-self::*[@id][" + " or ".join(
     f"starts-with(@id, '{kind}{sep}')" for kind in KINDS for sep in "-:") + "]")
 
 
-def refs_plugin(md: MarkdownIt, language: str) -> None:
-    md.inline.ruler.before("link", "octavo_xref_group", group_rule(language))
+def refs_plugin(md: MarkdownIt, language: str, labels: Labels = ()) -> None:
+    md.inline.ruler.before("link", "octavo_xref_group", group_rule(language, labels))
     md.inline.ruler.before("emphasis", "octavo_xref", single_rule)
     md.add_render_rule("xref", render_xref)
 
@@ -64,8 +64,8 @@ def single_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def group_rule(language: str) -> Any:
-    joiner = f" {word(language, 'and')} "
+def group_rule(language: str, labels: Labels = ()) -> Any:
+    joiner = f" {word(language, 'and', labels)} "
 
     def rule(state: StateInline, silent: bool) -> bool:
         """``[@fig-a; @fig-b]``, ``[-@fig-a]``, ``[@fig-a]{.page}``: brackets holding references only."""

@@ -65,11 +65,13 @@ class RenderContext:
     link_base: str | None = None  # the web address the site is served at, for links out of the book
     smart_punctuation: bool = True  # curly quotes and dashes (an mdBook project: its smart-punctuation)
     math_syntax: str = "tex"  # see markdown.parser: "mathjax" or "none" in an mdBook project
+    labels: tuple[tuple[str, str], ...] = ()  # the book's [labels]: its own words for octavo's
 
 
 def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
-    html, env = markdown.to_xhtml(chapter.text, ctx.language, chapter.first_line, ctx.citation_notes,
-                                  ctx.smart_punctuation, ctx.math_syntax)
+    language = chapter.language or ctx.language  # a chapter's front matter may say its own
+    html, env = markdown.to_xhtml(chapter.text, language, chapter.first_line, ctx.citation_notes,
+                                  ctx.smart_punctuation, ctx.math_syntax, ctx.labels)
     problems = [warning(code, message, chapter.source, line) for code, message, line in env["problems"]]
     problems += [notice(code, message, chapter.source, line, hint=hint)
                  for code, message, line, hint in env.get("notices", [])]
@@ -85,6 +87,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
                          chapter.source, h.line, hint="write the heading's words, or remove the line")
                  for h in headings if not h.text]
     _mark_epub_types(root)
+    _xml_lang(root)
     title_heading = next((h for h in headings if h.level == 1 and h.text), None)
     title = chapter.title or (title_heading.text if title_heading else Path(chapter.source).stem)
     targets = refs.targets(root)
@@ -106,6 +109,7 @@ def render_chapter(chapter: Chapter, ctx: RenderContext) -> RenderedChapter:
         remote=tuple(walker.remote),
         notes=len(env.get("footnotes", {}).get("list", {})),
         citations=tuple(env.get("citations", ())),
+        language=chapter.language if chapter.language != ctx.language else None,
         targets=targets,
         crossrefs=tuple(CrossRef(label, line) for label, line in env.get("crossrefs", ())),
         diagnostics=tuple(problems),
@@ -459,6 +463,18 @@ def _plain_heading(element: etree._Element) -> etree._Element:
     copy.attrib.clear()
     copy.tag = "div"
     return copy
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+WITH_LANG = etree.XPath("descendant-or-self::*[@lang]")
+
+
+def _xml_lang(root: etree._Element) -> None:
+    """``[mot]{lang=fr}`` and ``::: {lang=de}`` give an element ``lang``; XHTML (the EPUB) reads
+    ``xml:lang``, so the element says it both ways, as the page's root does."""
+    for element in WITH_LANG(root):
+        if XML_LANG not in element.attrib:
+            element.set(XML_LANG, element.get("lang", ""))
 
 
 def _mark_epub_types(root: etree._Element) -> None:

@@ -35,7 +35,8 @@ class Styles:
 
 def layers(book: Book, output: str) -> tuple[Styles, list[Diagnostic]]:
     root = book.config.root
-    names = ("base.css", *(("fonts.css",) if uses_book_face(book, output) else ()), f"{output}.css")
+    names = ("base.css", *(("fonts.css",) if uses_book_face(book, output) else ()), f"{output}.css",
+             *((f"{output}-rtl.css",) if book.config.direction == "rtl" else ()))  # a right-to-left book's spreads
     sheets = [Sheet(f"css/{name}", (DEFAULTS / name).read_text(encoding="utf-8"), "default")
               for name in names if (DEFAULTS / name).is_file()]
     sheets.append(Sheet("css/code.css", code_sheet(book, output), "default"))

@@ -29,14 +29,16 @@ from jinja2 import (
 )
 
 from octavo.diagnostics import BookError, error
-from octavo.imprint import names
+from octavo.i18n import Messages, install, messages
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "templates"
 
 
-def environment(book_root: Path | None = None, compiled: Path | None = None) -> Environment:
+def environment(book_root: Path | None = None, compiled: Path | None = None,
+                words: Messages | None = None) -> Environment:
     """The environment for a book; ``compiled`` is a folder that keeps compiled templates between
-    builds (Jinja checks each against its source), so a rebuild need not compile them again."""
+    builds (Jinja checks each against its source), so a rebuild need not compile them again.
+    ``words`` are the book's (octavo.i18n): ``{{ _("Contents") }}`` in a template says its word."""
     defaults = FileSystemLoader(DEFAULTS)
     search: list[Any] = [PrefixLoader({"!default": defaults}, delimiter="/")]
     if book_root is not None and (book_root / "templates").is_dir():
@@ -52,7 +54,9 @@ def environment(book_root: Path | None = None, compiled: Path | None = None) -> 
         auto_reload=False,
         bytecode_cache=_bytecode_cache(compiled),
     )
-    env.filters["names"] = names  # book.authors|names: "A and B", "A, B and C"
+    words = words or messages("en")
+    install(env, words)
+    env.filters["names"] = words.names  # book.authors|names: "A and B", "A, B and C" in the book's language
     return env
 
 

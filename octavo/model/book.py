@@ -39,6 +39,7 @@ class Chapter:
     head_title: str | None = None  # mdBook's {{#title}}: the web page's <title>, as written
     # After mdBook's includes: (line of ``text``, file, line of that file) where the source changes
     line_map: tuple[tuple[int, str, int], ...] = ()
+    language: str | None = None  # front matter's language, when the chapter is not in the book's
 
 
 @dataclass(frozen=True)

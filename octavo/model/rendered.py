@@ -76,6 +76,7 @@ class RenderedChapter:
     crossrefs: tuple[CrossRef, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     head_title: str | None = None  # see Chapter.head_title
+    language: str | None = None  # the chapter's own language (front matter), when not the book's
     # A digest of everything this chapter was rendered from (see batch.render_all), so that the
     # writers' caches can key a page on it without hashing its HTML; "" when nothing computed one.
     digest: str = ""

@@ -30,7 +30,7 @@ from lxml import etree
 from octavo import sanitize
 from octavo.config import CONFIG_NAME
 from octavo.diagnostics import Diagnostic, error, warning
-from octavo.labels import words
+from octavo.labels import join, words
 from octavo.memo import digest
 from octavo.model import Book, Chapter, Heading, Kind, RenderedChapter, Target
 from octavo.refs import kind_of
@@ -67,7 +67,7 @@ def resolve(book: Book, rendered: Mapping[str, RenderedChapter]
     numbered = uses if setting is None else setting
     if not uses and not (numbered and any(chapter.targets for chapter in rendered.values())):
         return result, []
-    table = words(book.config.meta.language)
+    table = words(book.config.meta.language, book.config.labels)
     entries, problems = _entries(book, rendered, numbered, table)
     problems += _unknown(book, rendered, entries)
     if uses and not numbered:
@@ -117,14 +117,14 @@ def _entries(book: Book, rendered: Mapping[str, RenderedChapter], numbered: bool
             if parent is not None and parent.bare:
                 subs[target.within] += 1
                 letter = f"({_letter(subs[target.within] - 1).lower()})"
-                entries[target.id] = Entry(chapter.id, f"{word} {parent.bare}{letter}", f"{parent.bare}{letter}",
-                                           letter)
+                shown = f"{parent.bare}{letter}"
+                entries[target.id] = Entry(chapter.id, join(table, word, shown), shown, letter)
                 continue
             counts[target.kind] += 1
             number = f"{prefix}.{counts[target.kind]}" if prefix else str(counts[target.kind])
             shown = f"({number})" if target.kind == "eq" else number
-            entries[target.id] = Entry(chapter.id, f"{word} {shown}", shown,
-                                       shown if target.kind == "eq" else f"{word} {number}")
+            entries[target.id] = Entry(chapter.id, join(table, word, shown), shown,
+                                       shown if target.kind == "eq" else join(table, word, number))
     return entries, problems
 
 
@@ -141,12 +141,12 @@ def _section(chapter: Chapter, page: RenderedChapter, target: Target, prefix: st
     title = next((h for h in page.headings if h.level == 1), None) if page.has_title_heading else None
     if heading is title:
         if chapter.kind is Kind.CHAPTER and chapter.number:
-            return Entry(chapter.id, f"{table['chapter']} {chapter.number}", chapter.number, "")
+            return Entry(chapter.id, table["chapter"] % {"number": chapter.number}, chapter.number, "")
         return Entry(chapter.id, page.title, page.title, "")
     number = _section_numbers(page.headings, title).get(heading.id, "")
     if not prefix or not number:
         return Entry(chapter.id, heading.text, heading.text, "")
-    return Entry(chapter.id, f"{table['sec']} {prefix}.{number}", f"{prefix}.{number}", "")
+    return Entry(chapter.id, join(table, table["sec"], f"{prefix}.{number}"), f"{prefix}.{number}", "")
 
 
 def _section_numbers(headings: tuple[Heading, ...], title: Heading | None) -> dict[str, str]:

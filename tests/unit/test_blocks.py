@@ -60,7 +60,8 @@ def test_github_alerts_are_callouts_with_a_role_and_a_title(kind: str, role: str
 
 @pytest.mark.parametrize(("language", "titles"), [
     ("de", ["Hinweis", "Warnung"]), ("fr", ["Note", "Avertissement"]), ("es", ["Nota", "Advertencia"]),
-    ("pt", ["Note", "Warning"])])
+    ("pt", ["Nota", "Aviso"]), ("ja", ["注記", "警告"]), ("ar", ["ملاحظة", "تحذير"]),
+    ("sv", ["Note", "Warning"])])  # Swedish has no catalogue: English
 def test_callout_titles_are_in_the_books_language(language: str, titles: list[str], tmp_path: Path) -> None:
     root = tree("> [!NOTE]\n> Eins.\n\n::: warning\nZwei.\n:::\n", tmp_path, language)
     assert [title for *_, title in callouts(root)] == titles
@@ -108,7 +109,8 @@ def test_a_generic_div_keeps_safe_attributes_and_drops_the_rest(tmp_path: Path) 
     page = rendered('Text.\n\n::: {.sidebar #side lang="fr" data-x=1 key=val onclick="alert(1)"}\nInside.\n:::\n',
                     tmp_path)
     div = parse(page.html).find("div")
-    assert dict(div.attrib) == {"class": "sidebar", "id": "side", "lang": "fr", "data-x": "1", "data-key": "val"}
+    assert dict(div.attrib) == {"class": "sidebar", "id": "side", "lang": "fr", "data-x": "1", "data-key": "val",
+                                "{http://www.w3.org/XML/1998/namespace}lang": "fr"}  # lang for XHTML too
     assert codes(page.diagnostics) == [("div.attributes", 3)] and "onclick" in page.diagnostics[0].message
     for opening, removed in (("::: bad^class", 'class="bad^class"'), ("::: {#1bad}", 'id="1bad"')):
         page = rendered(f"{opening}\nX.\n:::\n", tmp_path)

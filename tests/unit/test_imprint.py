@@ -24,7 +24,11 @@ def test_names_as_a_sentence_lists_them() -> None:
 def test_dates_as_people_write_them() -> None:
     assert human_date("2026-11-27") == "27 November 2026"
     assert human_date("2026-03") == "March 2026"
-    assert human_date("2026-11-27", "fr") == "2026"
+    assert human_date("2026-11-27", "fr") == "27 novembre 2026"  # Babel's CLDR data, in the book's language
+    assert human_date("2026-11-27", "de") == "27. November 2026"
+    assert human_date("2026-11-27", "ja") == "2026年11月27日"
+    assert human_date("2026-11", "ru") == "ноябрь 2026\u202fг."
+    assert human_date("2026-02-30", "de") == "2026-02-30"  # no such day: kept as written
     assert human_date("Spring 2026") == "Spring 2026"
     assert human_date(None) == ""
 

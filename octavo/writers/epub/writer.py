@@ -25,10 +25,11 @@ from typing import Any
 from ebooklib import epub
 from lxml import etree
 
-from octavo import __version__, styles, templates
+from octavo import __version__, i18n, styles, templates
 from octavo.assets import media_type
 from octavo.config import Metadata
 from octavo.diagnostics import BookError, has_errors
+from octavo.i18n import Messages
 from octavo.imprint import imprint
 from octavo.memo import code_digest, digest
 from octavo.model import Assembled, Page, TocEntry
@@ -48,7 +49,7 @@ APPLE_FONTS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n<pla
 # what an EPUB page is made by
 CODE = ("writers/epub/writer.py", "writers/epub/ereader.py", "writers/epub/cover.py", "writers/epub/pagelist.py",
         "writers/common.py",
-        "templates.py", "imprint.py")
+        "templates.py", "imprint.py", *i18n.CODE)
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,14 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | 
     and body are (:func:`page_fingerprint`), the contents, nav and NCX when the contents are.
     The page break markers are put in afterwards (:mod:`~octavo.writers.epub.pagelist`).
     """
-    env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
-    meta = assembled.book.config.meta
-    common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for, "imprint": imprint(meta)}
+    env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder,
+                                assembled.book.config.words)
+    meta, words = assembled.book.config.meta, assembled.book.config.words
+    common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for, "imprint": imprint(meta, words),
+                              "direction": assembled.book.config.direction}
     memo = assembled.memo.area("epub")
-    salt = digest(code_digest(*CODE),
-                  templates_digest(assembled.book.config.root), meta, sheet_hrefs) if memo.folder else ""
+    salt = digest(code_digest(*CODE), templates_digest(assembled.book.config.root), meta, sheet_hrefs,
+                  assembled.book.config.labels, common["direction"]) if memo.folder else ""
     links = assembled.xrefs.digest if memo.folder else ""
 
     def kept(name: str, key: tuple[object, ...], make: Callable[[], str], *properties: str) -> Document:
@@ -144,19 +147,19 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | 
 
     docs: list[Document] = []
     if cover:
-        docs.append(page("cover", "epub/cover.xhtml.j2", "Cover", cover=cover))
+        docs.append(page("cover", "epub/cover.xhtml.j2", words.label("cover"), cover=cover))
     docs.append(page("titlepage", "epub/titlepage.xhtml.j2", meta.title))
-    docs.append(page("copyright", "epub/copyright.xhtml.j2", "Copyright"))
-    docs.append(page("toc", "epub/toc.xhtml.j2", "Contents", entries=assembled.toc))
+    docs.append(page("copyright", "epub/copyright.xhtml.j2", words.label("copyright")))
+    docs.append(page("toc", "epub/toc.xhtml.j2", words.label("contents"), entries=assembled.toc))
     docs += [chapter(item) for item in assembled.pages]
     changed, marks = mark_pages(docs, assembled.print_pages) if assembled.print_pages else ({}, [])
     for number, (content, placed) in changed.items():
         docs[number] = replace(docs[number], content=content, key=digest(docs[number].key, placed)
                                if docs[number].key else "")
-    landmarks = _landmarks(assembled.book.cover, assembled.pages)
+    landmarks = _landmarks(assembled.book.cover, assembled.pages, words)
     page_list = [(mark.href, mark.label) for mark in marks]
     docs.append(kept("nav", ("epub/nav.xhtml.j2", assembled.toc, landmarks, page_list), lambda: templates.render(
-        env, "epub/nav.xhtml.j2", title="Contents", entries=assembled.toc, landmarks=landmarks,
+        env, "epub/nav.xhtml.j2", title=words.label("contents"), entries=assembled.toc, landmarks=landmarks,
         page_list=page_list, **common), "nav"))
     ncx = kept("ncx", ("epub/toc.ncx.j2", assembled.toc), lambda: templates.render(
         env, "epub/toc.ncx.j2", book=meta, points=_ncx_points(assembled.toc), depth=_depth(assembled.toc)))
@@ -171,12 +174,13 @@ def _document(name: str, content: bytes, key: str = "", *properties: str) -> Doc
     return Document(name, f"{name}.xhtml", content, (*properties, *found), key)
 
 
-def _landmarks(cover: str | None, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:
-    marks = [("cover", "cover.xhtml", "Cover")] if cover else []
-    marks += [("titlepage", "titlepage.xhtml", "Title page"), ("toc", "toc.xhtml", "Contents")]
+def _landmarks(cover: str | None, pages: tuple[Page, ...], words: Messages) -> list[tuple[str, str, str]]:
+    marks = [("cover", "cover.xhtml", words.label("cover"))] if cover else []
+    marks += [("titlepage", "titlepage.xhtml", words.label("title-page")),
+              ("toc", "toc.xhtml", words.label("contents"))]
     body = next((p for p in pages if p.kind in ("chapter", "part")), None)
     if body is not None:
-        marks.append(("bodymatter", url_for(body.id, ""), "Start of content"))
+        marks.append(("bodymatter", url_for(body.id, ""), words("Start of content")))
     return marks
 
 
@@ -212,6 +216,8 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
 
     pictures = images(assembled)
     _metadata(package, assembled, bool(pictures))
+    if assembled.book.config.direction == "rtl":  # the spine's page-progression-direction: pages turn leftwards
+        package.set_direction("rtl")
     if paged:
         _page_source(package, assembled)
     for doc in documents:

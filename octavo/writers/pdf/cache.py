@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
+from octavo import i18n
 from octavo.memo import Memo, code_digest, digest
 from octavo.model import Assembled
 from octavo.output import holds_outputs
@@ -30,7 +31,8 @@ CODE = ("writers/pdf/layout.py", "writers/pdf/folios.py", "writers/pdf/jobs.py",
         "writers/pdf/weasy/flate.py", "writers/pdf/weasy/kinds.py", "writers/pdf/weasy/leaders.py",
         "writers/pdf/weasy/starts.py",
         "writers/pdf/tags.py",  # the unit's structure tree, tidied where it is laid out
-        "assets.py", "raster.py", "svg.py", "urls.py")  # how a resource WeasyPrint refused is explained
+        "assets.py", "raster.py", "svg.py", "urls.py",  # how a resource WeasyPrint refused is explained
+        *i18n.CODE)  # the words of the book's language
 FONT_FOLDERS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
                 Path.home() / ".local/share/fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")

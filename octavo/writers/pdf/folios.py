@@ -196,8 +196,9 @@ def folio_html(root: str, kinds: Sequence[PageKind]) -> str | None:
 
 
 def first_side(side: str) -> str:
-    """CSS that makes a document open on a left- or right-hand page."""
-    return f":root {{ break-before: {'left' if side == 'left' else 'right'}; }}"
+    """CSS that makes a document open on a left- or right-hand page ("left", "right"), or on a
+    recto or verso ("recto", "verso"), which in a right-to-left book are the left and right ones."""
+    return f":root {{ break-before: {side if side in ('left', 'verso', 'recto') else 'right'}; }}"
 
 
 ROOT_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)

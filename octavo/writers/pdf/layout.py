@@ -227,7 +227,7 @@ class Engine:
         """One layout (keeping pages of an earlier one but ``again[1]``, if given); its first page
         is a left-hand one when it has an even number."""
         clock = time.process_time()
-        side = first_side("left" if job.start % 2 == 0 else "right")
+        side = first_side("verso" if job.start % 2 == 0 else "recto")  # left and right in a left-to-right book
         ours = "\n".join([f"@page :first {{ counter-reset: page {job.start}; }}", side, job.without_folios or "",
                           *rules])
         sheets = [*self.css, CSS(string=ours, font_config=self.fonts)]

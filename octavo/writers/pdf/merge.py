@@ -37,6 +37,7 @@ import pikepdf
 
 from octavo.config import Metadata
 from octavo.diagnostics import Diagnostic, error
+from octavo.i18n import direction
 from octavo.imprint import xmp_fields
 from octavo.writers.pdf.body import DEST_SCHEME
 from octavo.writers.pdf.jobs import LayoutResult
@@ -159,6 +160,11 @@ class Joined:
             [item for first, spec in labels for item in (first, _label(spec))])))
         self.pdf.Root.PageMode = pikepdf.Name.UseOutlines
         self.structure.finish()
+        if self.book is not None and direction(self.book.language, self.book.direction) == "rtl":
+            # a viewer shows a right-to-left book's spreads with the recto on the left
+            preferences = self.pdf.Root.get("/ViewerPreferences") or pikepdf.Dictionary()
+            preferences.Direction = pikepdf.Name.R2L
+            self.pdf.Root.ViewerPreferences = preferences
         self._metadata()
         self.pdf.save(path, deterministic_id=True, compress_streams=True,
                       object_stream_mode=pikepdf.ObjectStreamMode.generate)

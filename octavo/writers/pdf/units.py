@@ -52,13 +52,14 @@ def units(assembled: Assembled, cover: bool = True) -> list[Unit]:
     2) open on a right-hand one.
     """
     result: list[Unit] = []
+    words = assembled.book.config.words
     if assembled.book.cover and cover:
-        result.append(Unit("octavo--cover", "Cover", "cover", "templates/pdf/cover.html.j2"))
+        result.append(Unit("octavo--cover", words.label("cover"), "cover", "templates/pdf/cover.html.j2"))
     result.append(Unit("octavo--halftitle", "Half-title", "front", "templates/pdf/halftitle.html.j2"))
-    result.append(Unit("octavo--titlepage", "Title page", "front", "templates/pdf/titlepage.html.j2"))
-    result.append(Unit("octavo--copyright", "Copyright", "front", "templates/pdf/copyright.html.j2",
+    result.append(Unit("octavo--titlepage", words.label("title-page"), "front", "templates/pdf/titlepage.html.j2"))
+    result.append(Unit("octavo--copyright", words.label("copyright"), "front", "templates/pdf/copyright.html.j2",
                        recto=False))
-    result.append(Unit(CONTENTS, "Contents", "front", "templates/pdf/contents.html.j2", numbered=True))
+    result.append(Unit(CONTENTS, words.label("contents"), "front", "templates/pdf/contents.html.j2", numbered=True))
     nested = {chapter.id for chapter in assembled.book.chapters() if chapter.level > 0}
     for page in assembled.pages:
         source = page.chapter.source if page.chapter else "book.toml"
@@ -82,16 +83,17 @@ class UnitRenderer:
 
     def __init__(self, assembled: Assembled) -> None:
         self.assembled = assembled
-        self.env: Environment = templates.environment(assembled.book.config.root)
+        self.env: Environment = templates.environment(assembled.book.config.root, words=assembled.book.config.words)
         self.marks = outline_marks(assembled.toc)
         self.cache: dict[str, str] = {}
         self.plain = codestyle.plain_classes(assembled.book.config.style.code_theme)
         self.problems: list[Diagnostic] = []  # warnings found while rendering, for the writer to report
         self.common: dict[str, Any] = {
             "book": assembled.book.config.meta,
-            "imprint": imprint(assembled.book.config.meta),
+            "imprint": imprint(assembled.book.config.meta, assembled.book.config.words),
             "built": assembled.built.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "generator": f"octavo {__version__}",
+            "direction": assembled.book.config.direction,
         }
 
     def html(self, unit: Unit, numbers: Mapping[str, str] | None) -> str:
@@ -123,7 +125,7 @@ class UnitRenderer:
             return self._page(unit.page, context, long_note)
         if unit.id == CONTENTS:
             return templates.render(self.env, "pdf/contents.html.j2", entries=self.assembled.toc,
-                                    bookmark=Mark(1, "Contents"), **context)
+                                    bookmark=Mark(1, self.assembled.book.config.words.label("contents")), **context)
         if unit.matter == "cover":
             return templates.render(self.env, "pdf/cover.html.j2", cover=self.assembled.book.cover, **context)
         name = unit.id.removeprefix("octavo--")

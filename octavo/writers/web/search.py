@@ -44,14 +44,15 @@ from itertools import accumulate, count
 
 from lxml import etree
 
+from octavo import i18n
 from octavo.highlight import without_hidden
 from octavo.memo import Memo, code_digest, digest
 from octavo.model import Page
 from octavo.sanitize import ASTRAL, EPUB_NS
 from octavo.writers.common import chapter_digest, uncached_size
 
-# what a page's words and an index block are made by (templates.py names authors with imprint.py)
-CODE = ("writers/web/search.py", "imprint.py", "highlight.py")
+# what a page's words and an index block are made by (templates.py names authors with i18n.py)
+CODE = ("writers/web/search.py", "highlight.py", *i18n.CODE)
 FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_"
 WORD = re.compile(r"[^\W_]+")
@@ -61,6 +62,10 @@ BLOCK = 32  # pages per block of the index
 NOTEREF_IDS = "descendant-or-self::*[@role='doc-noteref']/@id"
 HEADING_TAGS = tuple(f"{{*}}{h}" for h in sorted(HEADINGS))  # for root.iter(): in any namespace or none
 ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+# Chinese, Japanese and Korean write no spaces between words (or, in Korean, attach particles to
+# them): a run of their characters is indexed as its overlapping pairs, and its last character
+# alone, so every character starts a word; octavo.js cuts a query the same way.
+CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 FOOTNOTES_CANDIDATES = "./*[local-name()='section'][contains(@class, 'footnotes')]"
 
 
@@ -289,7 +294,26 @@ def words(text: str) -> set[str]:
     plain = set(filter(str.isalnum, filter(str.isascii, tokens)))  # filter() and map(): no Python code per token
     found = set(map(str.lower, plain)) - ASCII_LETTERS  # a single letter is no word, a single digit is
     folded = ACCENTS.sub("", unicodedata.normalize("NFKD", " ".join(tokens - plain).lower()))
+    if CJK.search(unicodedata.normalize("NFC", folded)):
+        folded = unicodedata.normalize("NFC", folded)  # a kana's voicing mark back on it (NFKD took it off)
+        for word in set(WORD.findall(folded)):
+            found.update(cjk_words(word))
+        return found
     found.update(w for w in set(WORD.findall(folded)) if len(w) > 1 or w.isdigit())
+    return found
+
+
+def cjk_words(word: str) -> list[str]:
+    """A word holding CJK characters as the index keeps it: each CJK run as its pairs and its
+    last character ("茶馆里" -> "茶馆", "馆里", "里"), the rest as words of their own."""
+    found: list[str] = []
+    at = 0
+    for run in CJK.finditer(word):
+        found += [w for w in (word[at:run.start()],) if len(w) > 1 or w.isdigit()]
+        text = run.group()
+        found += [text[i:i + 2] for i in range(len(text) - 1)] + [text[-1]]
+        at = run.end()
+    found += [w for w in (word[at:],) if len(w) > 1 or w.isdigit()]
     return found
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from octavo import styles, templates
+from octavo import i18n, styles, templates
 from octavo.config import SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.imprint import imprint, schema_book
@@ -38,7 +38,7 @@ from octavo.writers.web.search import SearchIndex
 from octavo.writers.web.sidebar import SideContents
 
 CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", "templates.py",
-        "mdbook/web.py", "imprint.py")  # a page's maker
+        "mdbook/web.py", "imprint.py", *i18n.CODE)  # a page's maker
 SITE = "site"
 HOME = "index.html"
 CONTENTS = "toc.html"  # the contents page of an mdBook project whose first page is index.html, as mdBook names it
@@ -47,7 +47,6 @@ SEARCH_INDEX = "js/search-index.js"
 DOWNLOADS = "downloads"
 ASSETS = templates.DEFAULTS / "web" / "assets"
 FORMATS = (("epub", "EPUB"), ("pdf", "PDF"))
-RTL_LANGUAGES = {"ar", "arc", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
 
 # The chapter HTML is our own serialisation (lxml's), so a tag always starts with "<" + a letter,
 # its attributes are each preceded by one space, and "<" and ">" never appear unescaped in text
@@ -250,7 +249,8 @@ class SitePages:
                  site: Path, previous: Path | None = None) -> None:
         self.assembled, self.sitemap, self.downloads, self.site = assembled, sitemap, downloads, site
         self.previous = previous
-        self.env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder)
+        self.env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder,
+                                        assembled.book.config.words)
         meta = assembled.book.config.meta
         self.pages = sitemap.written
         self.chain = [Link(sitemap.home, meta.title), *(Link(sitemap.file(p.id), p.title) for p in self.pages)]
@@ -260,7 +260,9 @@ class SitePages:
             "home": Link(sitemap.home, meta.title), "toc": assembled.toc, "url": sitemap.url,
             "repository": mdbook_html.git_repository_url if assembled.book.mdbook_src is not None else None,
             "edit_template": mdbook_html.edit_url_template if assembled.book.mdbook_src is not None else None,
-            "direction": "rtl" if meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
+            "direction": assembled.book.config.direction,
+            # the script's words (search results, folded code) when they are not English; octavo.js has those
+            "script_words": script_words(assembled.book.config.words),
             # the header's downloads carry no size, which would change every page's cache key
             "downloads": [replace(item, size="") for item in downloads],
         }
@@ -278,7 +280,8 @@ class SitePages:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         vars(self).update(state)
-        self.env = templates.environment(self.assembled.book.config.root, self.assembled.memo.area("jinja").folder)
+        self.env = templates.environment(self.assembled.book.config.root, self.assembled.memo.area("jinja").folder,
+                                        self.assembled.book.config.words)
         self.sidebar.env = self.env
 
     def template(self, page: Page) -> str:
@@ -326,7 +329,8 @@ class SitePages:
         image = canonical(self.assembled, cover) if cover else None  # only a full address serves a link preview
         return rebase(templates.render(
             self.env, "web/index.html.j2", **{**self.context(0), "downloads": self.downloads}, title=meta.title,
-            kind="home", current="", cover=self.assembled.book.cover, imprint=imprint(meta),
+            kind="home", current="", cover=self.assembled.book.cover,
+            imprint=imprint(meta, self.assembled.book.config.words),
             image=image, schema=Markup(schema_book(meta, image)),
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc), self.sitemap.home)
 
@@ -436,3 +440,23 @@ def _write(site: Path, href: str, data: bytes, previous: Path | None) -> None:
     if "/" in href:
         path.parent.mkdir(parents=True, exist_ok=True)
     place(path, data, previous / href if previous is not None else None)
+
+
+# What octavo.js says, by its own key: a message, or a plural message as (singular, plural).
+SCRIPT_WORDS: dict[str, str | tuple[str, str]] = {
+    "unloaded": "The search index could not be loaded.", "nothing": "Nothing found for “%(query)s”.",
+    "pages": ("%(count)s page", "%(count)s pages"), "listed": ", the first %(limit)s listed", "stop": ".",
+    "show": ("Show %(count)s hidden line", "Show %(count)s hidden lines"),
+    "hide": ("Hide %(count)s hidden line", "Hide %(count)s hidden lines"),
+}
+
+
+def script_words(words: i18n.Messages) -> str:
+    """The script's words in the book's language as JSON (plurals by CLDR category, for
+    Intl.PluralRules), safe inside <script>; "" for an English book, whose words the script has."""
+    if i18n.catalogue_language(words.language) in (None, "en") and not words.overrides:
+        return ""
+    table = {key: words.plural_table(*message) if isinstance(message, tuple) else words.gettext(message)
+             for key, message in SCRIPT_WORDS.items()}
+    text = json.dumps(table, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -13,9 +13,40 @@
 (function () {
   "use strict";
 
+  /* The book's words for what this script says (octavo.i18n): a JSON table in the page when the
+     book is not in English; a plural message is a table by CLDR category, chosen with
+     Intl.PluralRules for the page's language. Without one, the English given here. */
+  var WORDS = (function () {
+    var tag = document.getElementById("_octavo-words");
+    try { return tag ? JSON.parse(tag.textContent) : {}; } catch (error) { return {}; }
+  })();
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    }).replace(/%%/g, "%");
+  }
+
+  function say(key, english, values) {
+    var text = typeof WORDS[key] === "string" ? WORDS[key] : english;
+    return fill(text, values);
+  }
+
+  function sayCount(key, count, english) {
+    var forms = WORDS[key];
+    if (!forms || typeof forms !== "object") return english;
+    var kind = "other";
+    try { kind = new Intl.PluralRules(document.documentElement.lang || "en").select(count); } catch (error) { /* old browser */ }
+    var text = forms[kind] || forms.other || forms[Object.keys(forms)[0]];
+    return fill(text, { count: count });
+  }
+
   var FINAL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
   var CONTINUE = "ghijklmnopqrstuvwxyz0123456789-_";
   var WORD = /[\p{L}\p{N}]+/gu;
+  /* CJK runs, cut into overlapping pairs as octavo/writers/web/search.py indexes them */
+  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+/g;
+  var CJK_ONE = new RegExp("^" + CJK.source + "$");
   var LIMIT = 40;
   var QUOTE = 70;  /* characters of the passage shown before the first match, about twice that after */
   var THEME = "octavo-theme";
@@ -32,8 +63,20 @@
   }
 
   function terms(query) {
-    return (fold(query).match(WORD) || []).filter(function (word) {
-      return word.length > 1 || /^\p{N}$/u.test(word);
+    var found = [];
+    (fold(query).normalize("NFC").match(WORD) || []).forEach(function (word) {
+      var at = 0;
+      word.replace(CJK, function (run, start) {
+        found.push(word.slice(at, start));
+        if (run.length === 1) found.push(run);
+        for (var i = 0; i + 1 < run.length; i++) found.push(run.slice(i, i + 2));
+        at = start + run.length;
+        return run;
+      });
+      found.push(word.slice(at));
+    });
+    return found.filter(function (word) {
+      return word.length > 1 || /^\p{N}$/u.test(word) || (word.length === 1 && CJK_ONE.test(word));
     });
   }
 
@@ -191,7 +234,7 @@
       var tag = document.createElement("script");
       tag.src = indexUrl;
       tag.onload = function () { if (state.pending && window.octavoSearch) state.pending(window.octavoSearch); };
-      tag.onerror = function () { message("The search index could not be loaded."); };
+      tag.onerror = function () { message(say("unloaded", "The search index could not be loaded.")); };
       document.head.appendChild(tag);
     }
 
@@ -240,9 +283,13 @@
 
     function show(index, words) {
       var found = byPage(index, search(index, words));
-      if (!found.length) { message("Nothing found for “" + input.value.trim() + "”."); return; }
-      var count = found.length === 1 ? "1 page" : found.length + " pages";
-      message(count + (found.length > LIMIT ? ", the first " + LIMIT + " listed" : "") + ".");
+      if (!found.length) {
+        message(say("nothing", "Nothing found for “%(query)s”.", { query: input.value.trim() }));
+        return;
+      }
+      var count = sayCount("pages", found.length, found.length === 1 ? "1 page" : found.length + " pages");
+      message(count + (found.length > LIMIT ? say("listed", ", the first %(limit)s listed", { limit: LIMIT }) : "")
+              + say("stop", "."));
       var list = document.createElement("ol");
       found.slice(0, LIMIT).forEach(function (number) { list.appendChild(entry(index, number, words)); });
       panel.appendChild(list);
@@ -392,13 +439,17 @@
       var count = pre.querySelectorAll(".line.boring").length;
       if (!count) return;
       var noun = count === 1 ? " hidden line" : " hidden lines";
+      function label(shown) {
+        var english = (shown ? "Hide " : "Show ") + count + noun;
+        return sayCount(shown ? "hide" : "show", count, english);
+      }
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button code-toggle";
       function show(shown) {
         pre.classList.toggle("show-hidden", shown);
         button.setAttribute("aria-expanded", shown ? "true" : "false");
-        button.textContent = (shown ? "Hide " : "Show ") + count + noun;
+        button.textContent = label(shown);
       }
       button.addEventListener("click", function () { show(!pre.classList.contains("show-hidden")); });
       show(false);
