@@ -78,5 +78,5 @@ def relocated(problems: Sequence[Diagnostic], chapters: Sequence[Chapter]) -> li
     mapped = {c.source: c for c in chapters if c.line_map}
     if not mapped:
         return list(problems)
-    return [includes.relocate(p, p.path, mapped[p.path].first_line, mapped[p.path].line_map)
-            if p.path in mapped else p for p in problems]
+    return [includes.relocate(p, mapped[p.path].first_line, mapped[p.path].line_map) if p.path in mapped else p
+            for p in problems]

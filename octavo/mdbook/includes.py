@@ -89,11 +89,10 @@ def line_map(pieces: list[Piece]) -> tuple[tuple[int, str, int], ...]:
     return tuple(segments)
 
 
-def relocate(problem: Diagnostic, source: str, first_line: int, lines: tuple[tuple[int, str, int], ...]
-             ) -> Diagnostic:
-    """A problem found at a line of chapter ``source``'s expanded text, moved to the file and line
-    the text came from (an included file's own line), so that ``file:line`` points at it."""
-    if not lines or problem.path != source or problem.line is None:
+def relocate(problem: Diagnostic, first_line: int, lines: tuple[tuple[int, str, int], ...]) -> Diagnostic:
+    """A problem found at a line of a chapter's expanded text (which starts at ``first_line`` of
+    its file), moved to the file and line the text came from, so that ``file:line`` points at it."""
+    if problem.line is None:
         return problem
     at = problem.line - first_line + 1
     segment = next((s for s in reversed(lines) if s[0] <= at), None)
@@ -119,9 +118,17 @@ def _expand(text: str, place: Place, root: Path, limit: Path, result: Expansion)
         return [(text, place.name, place.first_line)]
     pieces: list[Piece] = []
     end = 0
+    row, seen = place.first_line, 0
+
+    def line_at(position: int) -> int:  # positions come in order: count each line break once
+        nonlocal row, seen
+        row += text.count("\n", seen, position)
+        seen = position
+        return row
+
     for match in DIRECTIVE.finditer(text):
-        line = place.first_line + text.count("\n", 0, match.start())
-        pieces.append((text[end:match.start()], place.name, place.first_line + text.count("\n", 0, end)))
+        pieces.append((text[end:match.start()], place.name, line_at(end)))
+        line = line_at(match.start())
         end = match.end()
         kind = match.group(1)
         if kind is None:
@@ -137,7 +144,7 @@ def _expand(text: str, place: Place, root: Path, limit: Path, result: Expansion)
                                              hint=f"write the path after it: {{{{#{kind} file.rs}}}}"))
         else:
             pieces.append((match.group(0), place.name, line))  # not mdBook's: left for the leftovers check
-    pieces.append((text[end:], place.name, place.first_line + text.count("\n", 0, end)))
+    pieces.append((text[end:], place.name, line_at(end)))
     return pieces
 
 
