@@ -113,9 +113,8 @@ def render_documents(assembled: Assembled, sheet_hrefs: list[str], cover: str | 
     and body are (:func:`page_fingerprint`), the contents, nav and NCX when the contents are.
     The page break markers are put in afterwards (:mod:`~octavo.writers.epub.pagelist`).
     """
-    env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder,
-                                assembled.book.config.words)
     meta, words = assembled.book.config.meta, assembled.book.config.words
+    env = templates.environment(assembled.book.config.root, assembled.memo.area("jinja").folder, words)
     common: dict[str, Any] = {"book": meta, "styles": sheet_hrefs, "url": url_for, "imprint": imprint(meta, words),
                               "direction": assembled.book.config.direction}
     memo = assembled.memo.area("epub")

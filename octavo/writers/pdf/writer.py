@@ -106,16 +106,16 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     if (off := weasy.version_notice()) is not None:
         problems.append(notice("pdf.weasyprint-version", off, hint=f"octavo is tested with WeasyPrint {weasy.PINNED}"))
     path = dest / f"{assembled.slug}.pdf"
-    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan},
-                      assembled.built.strftime("D:%Y%m%d%H%M%SZ"), config.meta.authors,
-                      config.meta, font_licences(assembled.book), printing and config.pdf.marks)
+    made, licences = assembled.built.strftime("D:%Y%m%d%H%M%SZ"), font_licences(assembled.book)
+    problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan}, made,
+                      config.meta.authors, config.meta, licences, printing and config.pdf.marks)
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
     written = [path]
     if cover is not None:
         written.append(dest / f"{assembled.slug}-cover.pdf")
-        finish_cover(*cover, written[-1], assembled.built.strftime("D:%Y%m%d%H%M%SZ"), font_licences(assembled.book))
+        finish_cover(*cover, written[-1], made, licences)
     for problem in dict.fromkeys([*problems, *renderer.problems]):  # a chapter can be rendered twice
         options.report(problem)
     options.print_pages(print_pages(slots, results, {unit.id: unit for unit in plan}))
