@@ -82,28 +82,33 @@ def _grid_aligns(rule: str, walls: list[int]) -> Aligns:
 def simple_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if state.sCount[start] - state.blkIndent >= 4 or start + 1 >= end:
         return False
-    raw = [state.src[state.bMarks[n] + state.blkIndent: state.eMarks[n]].rstrip() for n in range(start, end)]
-    headless = _dash_line(raw[0]) is not None
+
+    def raw(offset: int) -> str:  # read line by line: slicing every line to the end is quadratic
+        n = start + offset
+        return state.src[state.bMarks[n] + state.blkIndent: state.eMarks[n]].rstrip()
+
+    last = end - start
+    headless = _dash_line(raw(0)) is not None
     dash_at = 0 if headless else 1
-    columns = _dash_line(raw[dash_at])
-    if columns is None or (not headless and not raw[0].strip()):
+    columns = _dash_line(raw(dash_at))
+    if columns is None or (not headless and not raw(0).strip()):
         return False
     current = dash_at + 1
     body: list[str] = []
-    while current < len(raw) and raw[current].strip():
-        if headless and _dash_line(raw[current]) is not None:
+    while current < last and raw(current).strip():
+        if headless and _dash_line(raw(current)) is not None:
             break
-        body.append(raw[current])
+        body.append(raw(current))
         current += 1
     if headless:
-        if current >= len(raw) or _dash_line(raw[current]) is None or not body:
+        if current >= last or _dash_line(raw(current)) is None or not body:
             return False
         current += 1
     elif not body:
         return False
     if not silent:
-        header = None if headless else _cells(raw[0], columns)
-        aligns = _simple_aligns(raw[0] if not headless else body[0], columns)
+        header = None if headless else _cells(raw(0), columns)
+        aligns = _simple_aligns(raw(0) if not headless else body[0], columns)
         _emit(state, header, [_cells(row, columns) for row in body], aligns, start, start + current)
     state.line = start + current
     return True
