@@ -25,8 +25,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
 
-CORPUS = ("sherlock", "pepys", "mdbook-guide")
+from mdbook import project_copy  # noqa: E402
+
+CORPUS = ("sherlock", "pepys")  # and the mdBook guide, in its repository
 
 
 def generated(folder: Path, chapters: int, number: int) -> None:
@@ -41,14 +44,16 @@ def generated(folder: Path, chapters: int, number: int) -> None:
 
 
 def make_catalogue(folder: Path, books: int) -> Path:
-    names = [*CORPUS, "sample"]
+    names = [*CORPUS, "sample", "mdbook-guide"]
     for name in CORPUS:
         shutil.copytree(ROOT / "tests" / "corpus" / name, folder / "books" / name)
     shutil.copytree(ROOT / "book", folder / "books" / "sample")
+    project_copy(folder / "mdbook-repo")
     for number in range(books - len(names)):
         generated(folder / "books" / f"gen{number:02d}", 10 + (number * 7) % 51, number)
     listing = folder / "catalogue.toml"
-    listing.write_text('[[book]]\npath = "books/*"\noutput = "out"\n', encoding="utf-8")
+    listing.write_text('[[book]]\npath = "books/*"\noutput = "out"\n\n'
+                       '[[book]]\npath = "mdbook-repo/guide"\noutput = "out/mdbook-guide"\n', encoding="utf-8")
     return listing
 
 

@@ -4,7 +4,7 @@
     python benchmarks/mdbook.py --runs 3
     python benchmarks/mdbook.py --runs 1 --chapters 300 --books generated
 
-For the mdBook guide (``tests/corpus/mdbook-guide``) and a generated mdBook project of
+For the mdBook guide (``tests/corpus/mdbook-repo/guide``) and a generated mdBook project of
 ``--chapters`` chapters, prints the median wall time of:
 
 - ``mdbook build`` (cold: a fresh output folder);
@@ -35,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GUIDE = ROOT / "tests" / "corpus" / "mdbook-guide"
+REPO = ROOT / "tests" / "corpus" / "mdbook-repo"  # the guide with the repository folders its includes reach
 WORDS = ["reader", "chapter", "section", "build", "render", "output", "theme", "search", "index", "page", "link",
          "heading", "code", "example", "preprocessor", "renderer", "summary", "markdown", "config", "folder",
          "file", "option", "value"]
@@ -76,6 +76,15 @@ def chapter_text(number: int, chapters: int) -> str:
         parts.append("| option | value |\n| --- | --- |\n| build-dir | book |\n| src | src |\n")
     parts.append("[^n]: A note.\n")
     return "\n".join(parts)
+
+
+def project_copy(target: Path) -> Path:
+    """The guide in a copy of its repository, whose top is marked as the project (a ``.git``
+    folder), so its includes of the repository's examples resolve as in a clone."""
+    shutil.copytree(REPO, target)
+    (target / ".git").mkdir()
+    without_guide_helper(target / "guide")
+    return target / "guide"
 
 
 def without_guide_helper(book: Path) -> None:
@@ -174,9 +183,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         if "guide" in args.books:
-            guide = work / "guide"
-            shutil.copytree(GUIDE, guide)
-            without_guide_helper(guide)
+            guide = project_copy(work / "mdbook-repo")
             rows += measure("mdBook guide", guide, guide / "src" / "cli" / "build.md", args.runs, work)
         if "generated" in args.books:
             book = generated(work / "generated", args.chapters)

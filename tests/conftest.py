@@ -45,7 +45,7 @@ def copy_book(source: Path, dest: Path) -> Path:
 MDBOOK_REPO = CORPUS / "mdbook-repo"  # the mdBook guide with the repository folders its includes reach
 MDBOOK_GUIDE = MDBOOK_REPO / "guide"
 # The guide's own preprocessor is a Rust crate that cargo must download and build: never in tests.
-CORPUS_SKIPS = {MDBOOK_GUIDE: ("guide-helper",), CORPUS / "mdbook-guide": ("guide-helper",)}
+CORPUS_SKIPS = {MDBOOK_GUIDE: ("guide-helper",)}
 
 
 def copy_project(source: Path, tmp: Path) -> Path:

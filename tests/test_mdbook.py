@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import MDBOOK_REPO, NS, Epub, build_into, copy_book, copy_project
+from conftest import MDBOOK_GUIDE, MDBOOK_REPO, NS, Epub, build_into, copy_book, copy_project
 from lxml import etree, html
 
 from octavo.cli import main
@@ -248,7 +248,7 @@ def test_the_mdbook_guide_shows_its_code_as_mdbook_does(title: str, page: str, g
 
 
 def test_the_guide_without_its_repository_is_an_error_at_each_include(tmp_path: Path) -> None:
-    guide = copy_book(MDBOOK_REPO.parent / "mdbook-guide", tmp_path / "guide")
+    guide = copy_book(MDBOOK_GUIDE, tmp_path / "guide")  # the guide alone, without its repository
     messages = errors_of(guide, skip_preprocessors=["guide-helper"])
     assert [m.split(": error:")[0] for m in messages] == ["src/for_developers/preprocessors.md:42",
                                                           "src/for_developers/preprocessors.md:69"]
