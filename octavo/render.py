@@ -444,15 +444,18 @@ def _inside(element: etree._Element, tag: str) -> bool:
     return any(isinstance(a.tag, str) and etree.QName(a).localname == tag for a in element.iterancestors())
 
 
+NOTEREFS = etree.XPath(".//*[@role='doc-noteref']")  # compiled once, not at every heading
+
+
 def _plain_heading(element: etree._Element) -> etree._Element:
     """A copy of a heading without its note calls, links, ids or TeX annotations, to reuse in a
     contents list."""
     copy = deepcopy(element)
     copy.tail = None  # the text after the heading (raw HTML can put some there) is not part of it
-    for note in copy.xpath(".//*[@role='doc-noteref']"):
+    for note in NOTEREFS(copy):
         parent = note.getparent()
         sanitize.drop(parent if parent is not None and parent.tag == "sup" and len(parent) == 1 else note)
-    for anchor in copy.xpath(".//a"):
+    for anchor in list(copy.iter("a")):
         anchor.tag = "span"
         anchor.attrib.clear()
     for annotation in list(copy.iter(f"{{{sanitize.MATHML_NS}}}annotation")):

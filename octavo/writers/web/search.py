@@ -59,14 +59,17 @@ WORD = re.compile(r"[^\W_]+")
 ACCENTS = re.compile("[\u0300-\u036f]")
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
 BLOCK = 32  # pages per block of the index
-NOTEREF_IDS = "descendant-or-self::*[@role='doc-noteref']/@id"
+# XPath compiled once: as a string, lxml compiles it again at every call (once per block of a page).
+NOTEREF_IDS = etree.XPath("descendant-or-self::*[@role='doc-noteref']/@id")
+BACKLINK = etree.XPath(".//*[@role='doc-backlink']/@href")
+HEADING_TEXT = etree.XPath(".//text()[not(ancestor::*[@role='doc-noteref'])]")
 HEADING_TAGS = tuple(f"{{*}}{h}" for h in sorted(HEADINGS))  # for root.iter(): in any namespace or none
 ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # Chinese, Japanese and Korean write no spaces between words (or, in Korean, attach particles to
 # them): a run of their characters is indexed as its overlapping pairs, and its last character
 # alone, so every character starts a word; octavo.js cuts a query the same way.
 CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
-FOOTNOTES_CANDIDATES = "./*[local-name()='section'][contains(@class, 'footnotes')]"
+FOOTNOTES_CANDIDATES = etree.XPath("./*[local-name()='section'][contains(@class, 'footnotes')]")
 
 
 @dataclass
@@ -361,7 +364,7 @@ def _one_section(root: etree._Element) -> bool:
     has text of its own, which the walker leaves out."""
     if any(heading.get("id") for heading in root.iter(*HEADING_TAGS)):
         return False
-    for container in root.xpath(FOOTNOTES_CANDIDATES):
+    for container in FOOTNOTES_CANDIDATES(root):
         if "footnotes" in (container.get("class") or "").split() and (
                 (container.text or "").split() or any(not isinstance(note.tag, str) or (note.tail or "").split()
                                                       for note in container)):
@@ -371,7 +374,7 @@ def _one_section(root: etree._Element) -> bool:
 
 def _owner(aside: etree._Element, noterefs: dict[str, int]) -> int:
     """The section that calls a note: the one holding the call its backlink points to."""
-    backlink = next(iter(aside.xpath(".//*[@role='doc-backlink']/@href")), "")
+    backlink = next(iter(BACKLINK(aside)), "")
     return noterefs.get(str(backlink).rpartition("#")[2], 0)
 
 
@@ -411,7 +414,7 @@ class _Walker:
                     self.sections.append(Section(self.sections[0].page, str(child.get("id")), _heading_text(child)))
                 self.sections[-1].texts.append(" ".join(child.itertext()))
                 if len(self.sections) > 1:  # a note called from the first section needs no entry
-                    for ident in child.xpath(NOTEREF_IDS):
+                    for ident in NOTEREF_IDS(child):
                         self.noterefs[str(ident)] = len(self.sections) - 1
             if child.tail:
                 self.sections[-1].texts.append(child.tail)
@@ -439,7 +442,7 @@ class _Walker:
 
 def _heading_text(heading: etree._Element) -> str:
     """A heading's text without its note calls."""
-    text = heading.xpath(".//text()[not(ancestor::*[@role='doc-noteref'])]")
+    text = HEADING_TEXT(heading)
     return " ".join("".join(str(t) for t in text).split())
 
 
