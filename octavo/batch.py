@@ -113,6 +113,7 @@ def render_all(chapters: Sequence[Chapter], ctx: RenderContext, jobs: int = 1,
     size = sum(len(c.text) for c in todo)
     if spreading(jobs, len(todo), size):
         runs = guided(sorted(todo, key=lambda c: -len(c.text)), jobs)
+        highlight.lexers_ahead(c.text for c in todo)  # once here, not once in each worker
         with workers(min(jobs, len(todo)), ctx) as pool:
             results = [pool.submit(_render, run) for run in runs]  # the workers start here, collecting
             with gc_paused():  # while the results are unpickled here

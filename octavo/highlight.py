@@ -239,6 +239,18 @@ def lexer_for(language: str) -> Lexer | None:
         return None
 
 
+# A fence's first word, as lexer_ahead reads it from a chapter's text: ```rust, ~~~ {.python
+FENCE_WORD = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})[ \t]*\{?[ \t]*\.?([A-Za-z][\w+#.-]*)", re.MULTILINE)
+
+
+def lexers_ahead(texts: Iterable[str]) -> None:
+    """Make the lexers these texts' code blocks will want now: Pygments compiles a lexer's rules on
+    its first use (some 40 ms a language), and workers forked after this inherit them instead of
+    each compiling its own."""
+    for word in sorted({match.group(1).lower() for text in texts for match in FENCE_WORD.finditer(text)}):
+        known(word)
+
+
 def known(language: str) -> bool:
     return canonical(language) in PLAIN or lexer_for(language) is not None
 

@@ -162,6 +162,17 @@ def test_lexers_are_made_once_per_language() -> None:
     assert highlight.lexer_for("no-such-language") is None and highlight.lexer_for("text") is None
 
 
+def test_the_lexers_a_text_wants_are_made_ahead_of_forking() -> None:
+    """What a forked worker inherits: the lexers of every fence form a chapter can hold."""
+    highlight.lexer_for.cache_clear()
+    highlight.lexers_ahead(["```rust,ignore\nfn f() {}\n```\n", "  ~~~ {.haskell .numberLines}\n~~~\n",
+                            "> ```toml\n> a = 1\n> ```\n", "```{r}\nx\n```\n", "text ```scala in a line\n"])
+    made = highlight.lexer_for.cache_info()
+    assert made.currsize == 4  # rust, haskell, toml, r: not the fence inside a line of text
+    highlight.lexer_for("haskell")
+    assert highlight.lexer_for.cache_info().hits == made.hits + 1
+
+
 # The colours.
 
 
