@@ -122,13 +122,33 @@ def test_cover_is_back_spine_front_with_bleed(sample_print: Path) -> None:
                            text=True).stdout
     assert "Durable leadership begins with the private work of self-knowledge." in " ".join(words.split())
     assert "Maren Holt" not in words.replace("\n", " ").split("self-knowledge.")[0], "no spine text under 80 pages"
+    left, right = panel_darkness(path)
+    assert right < 200 < left, "the front (right) panel shows the dark cover image; the back's page is white"
     image = Image.open(io.BytesIO(subprocess.run(["pdftoppm", "-r", "36", "-png", str(path)], check=True,
                                                   capture_output=True).stdout)).convert("L")
-    front = image.crop((image.width * 3 // 4 - 10, image.height // 2 - 10, image.width * 3 // 4 + 10,
-                        image.height // 2 + 10))
-    assert front.getextrema()[1] < 200, "the front panel shows the dark cover image"
     right_edge = image.crop((image.width - 2, 0, image.width, image.height))
     assert right_edge.getextrema()[1] < 200, "the front image runs into the bleed"
+
+
+def panel_darkness(pdf: Path) -> tuple[int, int]:
+    """The lightest grey at the middle of the left panel and of the right panel (poppler, 36 dpi)."""
+    image = Image.open(io.BytesIO(subprocess.run(["pdftoppm", "-r", "36", "-png", str(pdf)], check=True,
+                                                  capture_output=True).stdout)).convert("L")
+    middle = image.height // 2
+    return tuple(image.crop((x - 10, middle - 10, x + 10, middle + 10)).getextrema()[1]  # type: ignore[return-value]
+                 for x in (image.width // 4, image.width * 3 // 4))
+
+
+def test_a_right_to_left_cover_has_its_front_on_the_left(tmp_path: Path) -> None:
+    """Bound on the right (Hebrew), the book opens the other way: front panel left, back right."""
+    book = with_print(copy_book(ROOT / "tests" / "books" / "lang-he", tmp_path / "he"))
+    Image.new("RGB", (600, 900), (20, 30, 60)).save(book / "cover.png")
+    toml = (book / "book.toml").read_text(encoding="utf-8")
+    (book / "book.toml").write_text(toml.replace("[book]\n", '[book]\ncover = "cover.png"\n', 1), encoding="utf-8")
+    result = build_into(book, tmp_path / "out", ["pdf"])
+    [cover] = [path for path in result.outputs if path.name.endswith("-cover.pdf")]
+    left, right = panel_darkness(cover)
+    assert left < 200 < right, "the dark front image is the left panel; the back cover's page is white"
 
 
 def test_print_files_are_reproducible(sample_print: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

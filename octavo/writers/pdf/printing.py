@@ -78,6 +78,7 @@ class Spread:
     spine: float
     bleed: float
     pages: int
+    rtl: bool = False  # bound on the right: the front cover is the left panel, the back the right
 
     @property
     def size(self) -> tuple[float, float]:
@@ -94,9 +95,9 @@ class Spread:
         return self.pages > SPINE_TEXT_PAGES and self.type_size >= SPINE_TYPE
 
 
-def spread(width: float, height: float, pages: int, pdf: PdfOptions) -> Spread:
+def spread(width: float, height: float, pages: int, pdf: PdfOptions, rtl: bool = False) -> Spread:
     """The cover of a book of ``pages`` interior pages of ``width`` x ``height`` points."""
-    return Spread(width, height, round(pages / pdf.paper_ppi * INCH, 3), pdf.bleed or COVER_BLEED, pages)
+    return Spread(width, height, round(pages / pdf.paper_ppi * INCH, 3), pdf.bleed or COVER_BLEED, pages, rtl)
 
 
 def cover_rules(cover: Spread) -> str:
@@ -105,11 +106,12 @@ def cover_rules(cover: Spread) -> str:
     total, tall = cover.size
     back = cover.bleed + cover.width
     text = cover.height - 2 * INCH * 0.25  # the spine's text runs along it, 0.25 in from top and bottom
+    first, last = ("front", "back") if cover.rtl else ("back", "front")  # left panel, right panel
     return "\n".join([
         f"@page cover {{ size: {total:.3f}pt {tall:.3f}pt; margin: 0; bleed: 0; marks: none; }}",
-        f".print-cover .back {{ left: 0; top: 0; width: {back:.3f}pt; height: {tall:.3f}pt; }}",
+        f".print-cover .{first} {{ left: 0; top: 0; width: {back:.3f}pt; height: {tall:.3f}pt; }}",
         f".print-cover .spine {{ left: {back:.3f}pt; top: 0; width: {cover.spine:.3f}pt; height: {tall:.3f}pt; }}",
-        f".print-cover .front {{ left: {back + cover.spine:.3f}pt; top: 0; width: {back:.3f}pt; "
+        f".print-cover .{last} {{ left: {back + cover.spine:.3f}pt; top: 0; width: {back:.3f}pt; "
         f"height: {tall:.3f}pt; }}",
         f".print-cover .back-text {{ padding: {cover.bleed + 0.5 * INCH:.3f}pt; }}",
         f".print-cover .spine-text {{ width: {text:.3f}pt; height: {cover.spine - 2 * SPINE_SAFE:.3f}pt; "

@@ -38,6 +38,7 @@ from markupsafe import Markup
 from octavo import styles, templates
 from octavo.config import CONFIG_NAME, Metadata, key_line
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
+from octavo.i18n import direction
 from octavo.model import Assembled, Book, PrintPage
 from octavo.options import Options, Progress
 from octavo.paths import OutsideBook, book_relative
@@ -184,7 +185,8 @@ def _lay_out_cover(assembled: Assembled, slots: list[Slot], results: dict[str, L
     assert first is not None
     with pikepdf.open(io.BytesIO(first)) as pdf:
         left, bottom, right, top = (float(v) for v in pdf.pages[0].trimbox)
-    cover = spread(right - left, top - bottom, slots[-1].first + slots[-1].pages, book.config.pdf)
+    rtl = direction(book.config.meta.language, book.config.direction) == "rtl"
+    cover = spread(right - left, top - bottom, slots[-1].first + slots[-1].pages, book.config.pdf, rtl)
     back = book.config.pdf.back_cover
     back_text = None
     if back is not None and not is_image(back):
