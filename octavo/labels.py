@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from octavo.i18n import Messages, messages
+from babel.lists import format_list
+
+from octavo.i18n import Messages, catalogue_language, messages
 
 # key -> the English message (the catalogues' msgid); "chapter" is the whole label, "Chapter 3"
 KEYS: Mapping[str, str] = {
@@ -43,6 +45,20 @@ def join(table: Mapping[str, str], label: str, number: str) -> str:
 
 def word(language: str, key: str, labels: Labels = ()) -> str:
     return words(language, labels)[key]
+
+
+def separators(language: str, count: int, labels: Labels = ()) -> list[str]:
+    """What goes between ``count`` items of one list of cross-references: ", " and " and " in
+    English, "، " and " و" in Arabic (whose "and" joins the word after it), "、" in Japanese.
+    Babel's CLDR lists give them, unless the book names its own "and" in ``[labels]``."""
+    if count < 2:
+        return []
+    say = _messages(language, labels)
+    if "and" in dict(labels) or catalogue_language(language) in (None, "en"):
+        return [", "] * (count - 2) + [f" {say(KEYS['and'])} "]
+    marks = [f"\x00{n}\x00" for n in range(count)]
+    listed = format_list(marks, locale=say.locale)
+    return [listed.split(marks[n])[1].split(marks[n + 1])[0] for n in range(count - 1)]
 
 
 def numbered(language: str, key: str, number: str, labels: Labels = ()) -> str:

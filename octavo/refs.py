@@ -26,7 +26,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from octavo import sanitize
-from octavo.labels import Labels, word
+from octavo.labels import Labels, separators
 from octavo.model import Target
 
 KINDS = ("fig", "tbl", "sec", "eq", "lst")
@@ -65,7 +65,6 @@ def single_rule(state: StateInline, silent: bool) -> bool:
 
 
 def group_rule(language: str, labels: Labels = ()) -> Any:
-    joiner = f" {word(language, 'and', labels)} "
 
     def rule(state: StateInline, silent: bool) -> bool:
         """``[@fig-a; @fig-b]``, ``[-@fig-a]``, ``[@fig-a]{.page}``: brackets holding references only."""
@@ -76,10 +75,11 @@ def group_rule(language: str, labels: Labels = ()) -> Any:
             return False  # [@fig-a](url) is a link, whose text the link rule reads
         if not silent:
             items = [m for m in REF.finditer(match.group(1))]
+            between = separators(language, len(items), labels)
             for number, item in enumerate(items):
                 if number:
                     text = state.push("text", "", 0)
-                    text.content = joiner if number == len(items) - 1 else ", "
+                    text.content = between[number - 1]
                 _push(state, item, page=match.group(2) is not None)
         state.pos = match.end()
         return True

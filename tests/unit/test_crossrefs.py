@@ -99,6 +99,8 @@ def test_references_work_from_front_matter_and_to_unnumbered_sections(tmp_path: 
     ("de", ["Abbildung 1.1: Karte", "Abbildung 1.1 und Tabelle 1.1"]),
     ("fr", ["Figure 1.1\u00a0: Karte", "Figure 1.1 et Tableau 1.1"]),
     ("es", ["Figura 1.1: Karte", "Figura 1.1 y Tabla 1.1"]),
+    ("ar", ["الشكل 1.1: Karte", "الشكل 1.1 والجدول 1.1"]),  # "and" (و) joins the word after it
+    ("ja", ["図1.1\u3000Karte", "図1.1、表1.1"]),
 ])
 def test_labels_are_in_the_books_language(language: str, expected: list[str], tmp_path: Path) -> None:
     root = book(tmp_path, {"one.md": "# Eins\n\n![Karte](a.svg){#fig-map}\n\n| x |\n|---|\n| 1 |\n\n: T {#tbl-t}\n\n"
