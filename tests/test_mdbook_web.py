@@ -15,17 +15,17 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import CORPUS_SKIPS, MDBOOK_GUIDE, build_into, copy_project, epubcheck_messages
 from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from octavo.diagnostics import Severity
+from octavo.diagnostics import BookError, Severity
 from octavo.mdbook import web as mdbook
 
-# Pages only mdBook makes: the book on one page (octavo's readers download the EPUB or PDF instead)
-# and the server's 404 page, from src/404.md, which is no chapter.
-MDBOOK_ONLY = {"print.html", "404.html"}
+# Pages only mdBook makes: the book on one page (octavo's readers download the EPUB or PDF instead).
+MDBOOK_ONLY = {"print.html"}
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
@@ -87,6 +87,10 @@ def test_the_web_edition_has_mdbooks_pages_and_ids(tmp_path: Path) -> None:
         assert ids_in(ours[name], "article") == expected, name
         compared += len(expected)
     assert compared > 150
+    # the server's 404 page, from src/404.md (no chapter), read from site-url as mdBook's is
+    assert ids_in(ours["404.html"], "article") == ids_in(theirs["404.html"], "main") == {"document-not-found-404"}
+    assert ours["404.html"].xpath("//base/@href") == theirs["404.html"].xpath("//base/@href") == ["/mdBook/"]
+    assert "Try the search instead!" in ours["404.html"].xpath("string(//article)")
     assert "the-build-command" in ids_in(ours["cli/build.html"], "article")
     assert "--open" in ids_in(ours["cli/build.html"], "article")  # mdBook keeps the leading hyphens
     assert resolve_local(site, ours) == []
@@ -168,6 +172,30 @@ def test_a_link_out_of_the_book_goes_to_the_web_address_the_book_is_served_at(tm
     assert chapter.xpath("//x:a[.='standard library']/@href", namespaces={"x": XHTML[1:-1]}) == [
         "https://doc.example.org/std/index.html"]
     assert epubcheck_messages(tmp_path / "out" / "linked.epub") == []
+
+
+def test_an_mdbook_404_page_named_by_input_404(tmp_path: Path) -> None:
+    """``input-404`` names the page's Markdown and its file; without site-url its paths are
+    relative to where it is written, as on every page."""
+    book = small_mdbook(tmp_path / "book", '[output.html]\ninput-404 = "guide/gone.md"\n')
+    (book / "src" / "guide" / "gone.md").write_text("# Gone\n\nStart again at the [guide](start.md).\n",
+                                                    encoding="utf-8")
+    build_into(book, tmp_path / "out", ["web"])
+    site = tmp_path / "out" / "site"
+    assert not (site / "404.html").exists()
+    page = lxml_html.fromstring((site / "guide" / "gone.html").read_bytes())
+    assert page.xpath("//article//h1/@id") == ["gone"] and not page.xpath("//base")
+    assert page.xpath("//a[.='guide']/@href") == ["../guide/start.html"]
+    assert [b for b in resolve_local(site, html_pages(site)) if b.startswith("guide/gone.html")] == []
+    assert page.xpath("//title/text()") == ["Page not found · Linked"]
+
+
+def test_a_missing_input_404_is_an_error_at_its_line(tmp_path: Path) -> None:
+    book = small_mdbook(tmp_path / "book", '[output.html]\ninput-404 = "nowhere.md"\n')
+    with pytest.raises(BookError) as caught:
+        build_into(book, tmp_path / "out", ["web"])
+    assert [(d.path, d.line, d.message) for d in caught.value.diagnostics if d.severity is Severity.ERROR] == [
+        ("book.toml", 5, "the 404 page 'src/nowhere.md' ('output.html.input-404') does not exist")]
 
 
 def test_mdbook_site_url_and_mathjax_are_read_from_output_html(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from octavo import i18n, styles, templates
-from octavo.config import SiteOptions
+from octavo.config import Config, SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.imprint import imprint, schema_book
 from octavo.mdbook import web as mdbook
@@ -31,6 +31,7 @@ from octavo.output import place
 from octavo.paths import is_url
 from octavo.pool import PARALLEL_MIN_BYTES, gc_paused, workers
 from octavo.render import WEB_SCHEMES
+from octavo.transforms import xrefs
 from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest, uncached_size
 from octavo.writers.web import search
@@ -158,10 +159,30 @@ def write_web(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     script = search.script(sitemap.written, sitemap.file, blocks.values())
     _write(site, SEARCH_INDEX, script.encode("utf-8"), previous)
     pages = {sitemap.home, *sitemap.files.values()}
+    missing = not_found_file(assembled.book.config.mdbook.input_404)
+    if missing not in pages:  # a chapter of that name keeps its page
+        _write(site, missing, work.pages.not_found(missing).encode("utf-8"), previous)
+        pages.add(missing)
     for old, new in assembled.book.config.mdbook.redirect:
         if old not in pages:  # a page of the book stays where it is
             _write(site, old, redirect_page(new, assembled.book.config.meta.language).encode("utf-8"), previous)
     return [site]
+
+
+def not_found_file(input_404: str | None) -> str:
+    """Where the 404 page goes: mdBook's name for it, its Markdown file's with ``.html``."""
+    return (input_404 or "404.md").replace(".md", ".html")
+
+
+def base_href(config: Config) -> str | None:
+    """The site's address for the 404 page's ``<base>`` (``[site] base-url``, or mdBook's
+    ``site-url``, as mdBook sets it): a server shows the page at any missing address
+    (``/a/b/gone.html``), from where its paths would not be read right. Without either, none:
+    the page's paths then hold for a missing page at the site's top, and from ``file://``."""
+    base = config.site.base_url or config.mdbook.site_url
+    if not base:
+        return None
+    return base if base.endswith("/") else base + "/"
 
 
 def redirect_page(target: str, language: str) -> str:
@@ -260,7 +281,7 @@ class SitePages:
             "home": Link(sitemap.home, meta.title), "toc": assembled.toc, "url": sitemap.url,
             "repository": mdbook_html.git_repository_url if assembled.book.mdbook_src is not None else None,
             "edit_template": mdbook_html.edit_url_template if assembled.book.mdbook_src is not None else None,
-            "direction": assembled.book.config.direction,
+            "direction": assembled.book.config.direction, "base_href": None,
             # the script's words (search results, folded code) when they are not English; octavo.js has those
             "script_words": script_words(assembled.book.config.words),
             # the header's downloads carry no size, which would change every page's cache key
@@ -333,6 +354,23 @@ class SitePages:
             imprint=imprint(meta, self.assembled.book.config.words),
             image=image, schema=Markup(schema_book(meta, image)),
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc), self.sitemap.home)
+
+    def not_found(self, file: str) -> str:
+        """The 404 page, written at ``file``: an mdBook project's own (``src/404.md``) or the
+        default words in the book's language; its paths are read from ``<base href>`` when the
+        site's address is known (:func:`base_href`), else from ``file``."""
+        body: Markup | None = None
+        rendered = self.assembled.not_found
+        if rendered is not None:
+            html = xrefs.relink(rendered.html, self.assembled.xrefs, self.sitemap.url, None, str)
+            body = web_body(Markup(mdbook_notes(html)), intro=False)
+        base = base_href(self.assembled.book.config)
+        html = templates.render(
+            self.env, "web/404.html.j2", **{**self.context(0), "next": None, "side_contents": self.sidebar.for_page(""),
+                                          "canonical": None, "base_href": base},
+            title=self.assembled.book.config.words.gettext("Page not found"), kind="not-found",
+            current="_not-found", body=body)
+        return html if base else rebase(html, file)
 
     def html(self, position: int) -> bytes:
         """The page's HTML as UTF-8, as it is written."""
