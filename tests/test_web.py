@@ -48,11 +48,12 @@ def parse(path: Path) -> Any:
 
 
 def pages(site: Path) -> dict[str, Any]:
-    """Every page by its path in the site (an mdBook project's are in folders), redirects and the
-    404 page (no page of the reading order, see test_the_404_page_*) left out."""
+    """Every page by its path in the site (an mdBook project's are in folders), but redirects, the
+    404 page and an mdBook project's print.html, which are no pages of the reading order (see
+    test_the_404_page_* and tests/test_mdbook_web.py)."""
     found = {p.relative_to(site).as_posix(): parse(p) for p in sorted(site.rglob("*.html"))}
     return {name: doc for name, doc in found.items()
-            if not doc.xpath("//meta[@http-equiv='refresh']") and name != "404.html"}
+            if not doc.xpath("//meta[@http-equiv='refresh']") and name not in ("404.html", "print.html")}
 
 
 def at(name: str, href: str) -> str:
