@@ -30,7 +30,7 @@ from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.memo import Recall
 from octavo.model import Book, Chapter, Kind, Part, Source
 from octavo.paths import OutsideBook, book_relative, slugify
-from octavo.projects import detect
+from octavo.projects import detect, quarto
 
 RESERVED_IDS = {"cover", "titlepage", "copyright", "toc", "nav", "index", "search"}
 FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang", "bibliography"}
@@ -246,7 +246,8 @@ def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], s
         text=body,
         kind=source.kind,
         title=str(title) if title is not None else None,
-        number=str(number) if number not in (None, False) else None,
+        # "": a chapter whose heading says {.unnumbered}, which takes no number (see numbering)
+        number=str(number) if number not in (None, False) else "" if quarto.unnumbered(body) else None,
         level=source.level,
         first_line=first_line,
         part=source.part,

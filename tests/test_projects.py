@@ -18,7 +18,9 @@ from lxml import etree
 from octavo.diagnostics import BookError, Diagnostic
 from octavo.load import load_book
 from octavo.markdown import to_xhtml
+from octavo.model import Kind
 from octavo.pipeline import assemble
+from octavo.transforms.numbering import number_chapters
 
 QUARTO = BOOKS / "quarto"
 PANDOC = BOOKS / "pandoc"
@@ -58,14 +60,32 @@ def test_a_quarto_book_keeps_its_reading_order_parts_and_appendices(quarto: Epub
     book, _ = load_book(QUARTO)
     assert [c.source for c in book.front] == ["index.qmd"]
     assert [p.title for p in book.parts()] == ["Tides", "Measuring"]
-    assert [[c.source for c in p.chapters] for p in book.parts()] == [["moon.qmd", "sun.md"], ["gauges.qmd"]]
+    assert [[c.source for c in p.chapters] for p in book.parts()] == [["moon.qmd", "sun.md"],
+                                                                       ["units.qmd", "gauges.qmd"]]
     assert [c.source for c in book.back] == ["references.qmd", "tables.qmd"]
     assert book.config.site.base_url == "https://example.org/tides"
     assert book.config.citations.style == "apa.csl" and book.config.citations.bibliography == ("references.bib",)
     spine = quarto.spine_hrefs()
     assert spine[spine.index("toc.xhtml") + 1:] == [
         "chapter-index.xhtml", "intro.xhtml", "part-1.xhtml", "moon.xhtml", "sun.xhtml", "part-2.xhtml",
-        "gauges.xhtml", "references.xhtml", "tables.xhtml"]
+        "units.xhtml", "gauges.xhtml", "references.xhtml", "tables.xhtml"]
+
+
+def test_an_unnumbered_chapter_between_numbered_ones_takes_no_number(quarto: Epub) -> None:
+    """Quarto: "You can mix together numbered and unnumbered chapters" ({.unnumbered} on its heading)."""
+    assert text(quarto.xml("gauges.xhtml").xpath("//x:h1", namespaces=NS)[0]).startswith("Chapter 4")
+    units = quarto.xml("units.xhtml")
+    assert [text(h) for h in units.xpath("//x:h1", namespaces=NS)] == ["A Note on Units"]  # no "Chapter" label
+    book = number_chapters(load_book(QUARTO)[0])
+    assert [(c.source, c.number) for c in book.chapters() if c.kind is Kind.CHAPTER] == [
+        ("intro.qmd", "1"), ("moon.qmd", "2"), ("sun.md", "3"), ("units.qmd", ""), ("gauges.qmd", "4")]
+
+
+def test_links_to_quartos_html_names_land_on_the_chapters(quarto: Epub) -> None:
+    page = quarto.xml("gauges.xhtml")
+    assert page.xpath("//x:a[.='the introduction']/@href", namespaces=NS) == ["intro.xhtml"]
+    assert page.xpath("//x:a[.='its chapter']/@href", namespaces=NS) == ["moon.xhtml#the-pull"]
+    assert quarto.xml("units.xhtml").xpath("//x:a[.='the tables']/@href", namespaces=NS) == ["tables.xhtml"]
 
 
 def test_a_part_file_gives_its_title_once(quarto: Epub) -> None:
