@@ -199,6 +199,8 @@ class MdBookHtml:
     mathjax_support: bool = False  # \\( \\) and \\[ \\] are math, as MathJax reads them
     smart_punctuation: bool = False  # mdBook's default: quotes and dashes as typed
     redirect: tuple[tuple[str, str], ...] = ()  # (old page, where it went), as written
+    input_404: str | None = None  # input-404: the 404 page's Markdown file in src/ (mdBook's default 404.md)
+    print_page: bool = True  # [output.html.print] enable: the book on one page, print.html
 
 
 @dataclass(frozen=True)
@@ -554,6 +556,13 @@ def _mdbook_html(r: _Reader, output: Mapping[str, Any]) -> MdBookHtml:
         else:
             pairs.append((old.lstrip("/"), new))
     site_url = r.string(html, "site-url", where)
+    input_404 = r.string(html, "input-404", where)
+    if input_404 is not None and (input_404.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", input_404)):
+        r.fail("input-404", f"'{where}input-404' must be a file in the src folder, not '{input_404}'",
+               'e.g. "404.md"')
+        input_404 = None
+    printing = r.table(html, "print")
+    enable = r.boolean(printing, "enable", where + "print.")
     for key in ("git-repository-url", "edit-url-template"):
         value = r.string(html, key, where)
         if value is not None and not re.match(r"^https?://", value):
@@ -566,6 +575,8 @@ def _mdbook_html(r: _Reader, output: Mapping[str, Any]) -> MdBookHtml:
         mathjax_support=bool(r.boolean(html, "mathjax-support", where)),
         smart_punctuation=bool(r.boolean(html, "smart-punctuation", where) or r.boolean(html, "curly-quotes", where)),
         redirect=tuple(pairs),
+        input_404=input_404,
+        print_page=enable is not False,
     )
 
 
@@ -715,7 +726,7 @@ def load_config(root: Path) -> tuple[Config | None, list[Diagnostic]]:
                                + ", ".join(f"[{k}]" for k in ignored)
                                + (" (but for the [output.html] keys octavo reads: site-url, additional-css, "
                                   "git-repository-url, edit-url-template, mathjax-support, smart-punctuation, "
-                                  "redirect)" if "output" in ignored else ""), CONFIG_NAME))
+                                  "redirect, input-404, print)" if "output" in ignored else ""), CONFIG_NAME))
     book = r.table(data, "book")
     if "title" not in book:
         r.fail("book", "'book.title' is missing", 'add title = "My Book" under [book]')

@@ -30,7 +30,7 @@ from octavo.diagnostics import BookError, Diagnostic, error, has_errors, warning
 from octavo.memo import Recall
 from octavo.model import Book, Chapter, Kind, Part, Source
 from octavo.paths import OutsideBook, book_relative, slugify
-from octavo.projects import detect
+from octavo.projects import detect, quarto
 
 RESERVED_IDS = {"cover", "titlepage", "copyright", "toc", "nav", "index", "search"}
 FRONT_MATTER_KEYS = {"title", "id", "number", "draft", "lang", "bibliography"}
@@ -77,11 +77,35 @@ def load_book(root: Path, recall: Recall | None = None, skip_preprocessors: Sequ
     src = config.outline.src or "src"
     if not config.outline.explicit and (root / src / "SUMMARY.md").is_file():
         book = replace(book, mdbook_src=src.strip("/"))
+        not_found, more = _not_found_page(root, config, src.strip("/"), recall)
+        book = replace(book, not_found=not_found)
+        problems += more
     book, more = _finish_metadata(root, book)
     problems += more
     if has_errors(problems):
         raise BookError(problems)
     return book, problems
+
+
+def _not_found_page(root: Path, config: Config, src: str, recall: Recall | None
+                    ) -> tuple[Chapter | None, list[Diagnostic]]:
+    """An mdBook project's 404 page, as mdBook reads it: ``[output.html] input-404`` (which must
+    exist) or else ``404.md`` in ``src/`` when there is one; none means the default page."""
+    name = config.mdbook.input_404
+    path = f"{src}/{name or '404.md'}" if src else name or "404.md"
+    try:
+        path = book_relative(root, "", path, root.resolve())
+    except OutsideBook:
+        return None, [error("config", f"the 404 page '{path}' is outside the book folder", config.file,
+                            key_line(root, "input-404", config.file), hint="name a file in the src folder")]
+    if not (root / path).is_file():
+        if name is None:
+            return None, []
+        return None, [error("config", f"the 404 page '{path}' ('output.html.input-404') does not exist",
+                            config.file, key_line(root, "input-404", config.file),
+                            hint="create the file, or remove input-404 to get the default page")]
+    chapter, problems = read_chapter(root, path, Source(path, Kind.BACK), recall)
+    return (replace(chapter, id="_not-found") if chapter else None), problems
 
 
 def _project(root: Path, plain: Config) -> tuple[Config | None, list[Diagnostic]]:
@@ -222,7 +246,8 @@ def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], s
         text=body,
         kind=source.kind,
         title=str(title) if title is not None else None,
-        number=str(number) if number not in (None, False) else None,
+        # "": a chapter whose heading says {.unnumbered}, which takes no number (see numbering)
+        number=str(number) if number not in (None, False) else "" if quarto.unnumbered(body) else None,
         level=source.level,
         first_line=first_line,
         part=source.part,

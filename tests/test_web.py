@@ -48,9 +48,12 @@ def parse(path: Path) -> Any:
 
 
 def pages(site: Path) -> dict[str, Any]:
-    """Every page by its path in the site (an mdBook project's are in folders), redirects left out."""
+    """Every page by its path in the site (an mdBook project's are in folders), but redirects, the
+    404 page and an mdBook project's print.html, which are no pages of the reading order (see
+    test_the_404_page_* and tests/test_mdbook_web.py)."""
     found = {p.relative_to(site).as_posix(): parse(p) for p in sorted(site.rglob("*.html"))}
-    return {name: doc for name, doc in found.items() if not doc.xpath("//meta[@http-equiv='refresh']")}
+    return {name: doc for name, doc in found.items()
+            if not doc.xpath("//meta[@http-equiv='refresh']") and name not in ("404.html", "print.html")}
 
 
 def at(name: str, href: str) -> str:
@@ -237,6 +240,24 @@ def test_without_epub_or_pdf_there_is_no_download_link(build_book: Site) -> None
     site = site_of(build_book, SAMPLE, ("web",))
     assert not parse(site / "index.html").xpath("//a[@download]")
     assert not (site / "downloads").exists()
+
+
+def test_the_404_page_says_so_in_the_books_language_and_its_links_land(tmp_path: Path, build_book: Site) -> None:
+    site = site_of(build_book, TEST_BOOKS / "lang-de", ("web",))
+    page = parse(site / "404.html")
+    assert page.xpath("//title/text()") == ["Seite nicht gefunden · Die Uhrmacherin"]
+    assert [text(h) for h in page.xpath("//h1")] == ["Dokument nicht gefunden (404)"]
+    assert "Suche" in text(page.xpath("//article/p")[0]) and not page.xpath("//base")
+    assert not page.xpath("//@aria-current") and not page.xpath("//a[@rel]")  # no page of the reading order
+    hrefs = list(local_targets(page))
+    assert "01-werkstatt.html" in hrefs and all((site / urlsplit(h).path).is_file() for h in hrefs if urlsplit(h).path)
+    book = copy_book(TEST_BOOKS / "lang-de", tmp_path / "book")
+    with (book / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[site]\nbase-url = "https://example.org/uhr"\n')
+    build(book, resolve(book, output=tmp_path / "out", formats=["web"]))
+    served = parse(tmp_path / "out" / "site" / "404.html")
+    assert served.xpath("//base/@href") == ["https://example.org/uhr/"]  # read from any missing address
+    assert served.xpath("//link[@rel='stylesheet']/@href")[0] == "css/base.css"
 
 
 def test_part_page_keeps_one_h1_and_lists_its_chapters(build_book: Site) -> None:

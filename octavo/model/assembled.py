@@ -67,6 +67,7 @@ class Assembled:
     memo: Memo = NO_CACHE  # the output's .cache/, where writers keep what a rebuild can reuse
     downloads: Mapping[str, Path] = field(default_factory=dict)  # book path -> file in the remote cache
     print_pages: tuple[PrintPage, ...] = ()  # the PDF's pages, when it is written before the EPUB in this run
+    not_found: RenderedChapter | None = None  # an mdBook project's own 404 page (Book.not_found), rendered
 
     @property
     def slug(self) -> str:

@@ -63,6 +63,9 @@ class Book:
     # An mdBook project (its outline is src/SUMMARY.md): that src folder. Its web edition keeps
     # mdBook's addresses: page paths mirror the sources and heading ids follow mdBook's rules.
     mdbook_src: str | None = None
+    # An mdBook project's 404 page (src/404.md, or [output.html] input-404): no chapter of the book,
+    # only the web edition's page for an address the server does not have.
+    not_found: Chapter | None = None
 
     def chapters(self) -> Iterator[Chapter]:
         """Every source file in reading order, part intros included."""

@@ -118,6 +118,11 @@ def _title(root: Path, path: str) -> str | None:
 
 
 def _unnumbered(root: Path, path: str) -> bool:
-    """Quarto's unnumbered chapter: ``# Preface {.unnumbered}`` (or ``{-}``) as its first heading."""
-    match = HEADING.search(read_text(root, path))
+    return unnumbered(read_text(root, path))
+
+
+def unnumbered(text: str) -> bool:
+    """pandoc's and Quarto's unnumbered chapter: ``# Preface {.unnumbered}`` (or ``{-}``) as its
+    first heading."""
+    match = HEADING.search(text)
     return bool(match and match.group(2) and UNNUMBERED.search(match.group(2)[1:-1]))

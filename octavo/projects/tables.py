@@ -1,10 +1,13 @@
-"""pandoc's grid tables and simple tables, as the same tokens markdown-it makes for a pipe table.
+"""pandoc's grid, simple and multiline tables, as the same tokens markdown-it makes for a pipe table.
 
 Pipe tables are markdown-it's own. A grid table is drawn with ``+---+`` rules and ``|`` walls; a
 ``+===+`` rule ends its header, and ``:`` in a rule sets a column's alignment. A simple table is
 a header line over a line of dash groups (one a column), its rows down to a blank line; without a
-header it opens and closes with the dash line. Cells hold inline Markdown (several lines of a
-grid cell are one paragraph); a grid row that spans columns is left as text, as it was.
+header it opens and closes with the dash line. A multiline table is a simple table whose rows
+(and header) may take several lines: it opens with a line of dashes across the table (or, without
+a header, with the dash groups) and closes with one, and blank lines part its rows. Cells hold
+inline Markdown (several lines of a grid or multiline cell are one paragraph); a grid row that
+spans columns is left as text, as it was.
 A ``Table: caption`` beside either is its caption, as for pipe tables (:mod:`octavo.blocks`).
 """
 
@@ -18,12 +21,15 @@ from markdown_it.rules_block import StateBlock
 
 GRID_RULE = re.compile(r"^\+(?:[-=:]+\+)+\s*$")
 DASHES = re.compile(r"-{2,}")
+RULE = re.compile(r"^-{3,}$")  # the line of dashes across a multiline table
 Aligns = list[str]  # "", "left", "right" or "center" per column
 
 
 def tables_plugin(md: MarkdownIt) -> None:
     md.block.ruler.after("fence", "octavo_grid_table", grid_table)
     md.block.ruler.after("octavo_grid_table", "octavo_simple_table", simple_table)
+    # after the simple table: a headless table with no blank line in it is that, as pandoc reads it
+    md.block.ruler.after("octavo_simple_table", "octavo_multiline_table", multiline_table)
 
 
 def _line(state: StateBlock, number: int) -> str:
@@ -112,6 +118,52 @@ def simple_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         _emit(state, header, [_cells(row, columns) for row in body], aligns, start, start + current)
     state.line = start + current
     return True
+
+
+def multiline_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if state.sCount[start] - state.blkIndent >= 4 or start + 2 >= end:
+        return False
+    raw = [state.src[state.bMarks[n] + state.blkIndent: state.eMarks[n]].rstrip() for n in range(start, end)]
+    headless = _dash_line(raw[0]) is not None
+    if not headless and not RULE.match(raw[0]):
+        return False
+    current, heading = 1, []
+    while not headless and current < len(raw) and raw[current].strip() and _dash_line(raw[current]) is None:
+        heading.append(raw[current])
+        current += 1
+    columns = _dash_line(raw[0] if headless else raw[current] if current < len(raw) else "")
+    if columns is None or not (headless or heading):
+        return False
+    current += 0 if headless else 1
+    rows: list[list[str]] = [[]]
+    while current < len(raw) and not _closes(raw[current], headless):
+        if raw[current].strip():
+            rows[-1].append(raw[current])
+        elif rows[-1]:
+            rows.append([])
+        current += 1
+    rows = [row for row in rows if row]
+    if current >= len(raw) or not rows or (current + 1 < len(raw) and raw[current + 1].strip()):
+        return False
+    if not silent:
+        width = max(len(line) for line in raw[: current + 1])
+        edge = [*columns[:-1], (columns[-1][0], max(width, columns[-1][1]))]
+        aligns = _simple_aligns(heading[0] if heading else rows[0][0], columns)
+        _emit(state, _joined(heading, edge) if heading else None, [_joined(row, edge) for row in rows], aligns,
+              start, start + current + 1)
+    state.line = start + current + 1
+    return True
+
+
+def _closes(line: str, headless: bool) -> bool:
+    """The line that ends a multiline table: dashes across it, or the dash groups without a header."""
+    return bool(RULE.match(line)) or (headless and _dash_line(line) is not None)
+
+
+def _joined(lines: list[str], columns: list[tuple[int, int]]) -> list[str]:
+    """A row of several lines: each cell's pieces, line by line, as one line of text."""
+    pieces = [_cells(line, columns) for line in lines]
+    return [" ".join(piece for piece in cell if piece) for cell in zip(*pieces, strict=True)]
 
 
 def _dash_line(text: str) -> list[tuple[int, int]] | None:

@@ -2,7 +2,8 @@
 
 Front and back matter and part intros are unnumbered; numbers run on across parts, so the first
 chapter of Part II is 4 when Part I has three. A number set in front matter is kept, and the
-count goes on from it. mdBook's nested chapters get ``2.1``-style numbers.
+count goes on from it; a chapter whose heading is marked ``{.unnumbered}`` (number "") takes
+none. mdBook's nested chapters get ``2.1``-style numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ def number_chapters(book: Book) -> Book:
     counters: list[int] = []
 
     def numbered(chapter: Chapter) -> Chapter:
-        if chapter.kind is not Kind.CHAPTER:
+        if chapter.kind is not Kind.CHAPTER or chapter.number == "":
             return chapter
         del counters[chapter.level + 1:]
         while len(counters) <= chapter.level:

@@ -31,7 +31,7 @@ def used_messages() -> set[str]:
     found |= {"Contributions by %(names)s", "%(label)s %(number)s", "Start of content", "print",
               "Copyright © %(year)s %(names)s", "Copyright © %(names)s", "Published by %(publisher)s, %(date)s.",
               "Published by %(publisher)s.", "First published %(date)s.", "%(series)s, book %(number)s",
-              "ISBN %(number)s (%(edition)s)"}
+              "ISBN %(number)s (%(edition)s)", "Page not found"}
     return found
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from octavo import i18n, styles, templates
-from octavo.config import SiteOptions
+from octavo.config import Config, SiteOptions
 from octavo.diagnostics import BookError, has_errors
 from octavo.imprint import imprint, schema_book
 from octavo.mdbook import web as mdbook
@@ -31,6 +31,7 @@ from octavo.output import place
 from octavo.paths import is_url
 from octavo.pool import PARALLEL_MIN_BYTES, gc_paused, workers
 from octavo.render import WEB_SCHEMES
+from octavo.transforms import xrefs
 from octavo.writers.base import Writer
 from octavo.writers.common import images, page_body, page_fingerprint, templates_digest, uncached_size
 from octavo.writers.web import search
@@ -41,6 +42,7 @@ CODE = ("writers/web/writer.py", "writers/web/sidebar.py", "writers/common.py", 
         "mdbook/web.py", "imprint.py", *i18n.CODE)  # a page's maker
 SITE = "site"
 HOME = "index.html"
+PRINT = "print.html"  # an mdBook project's book on one page, as mdBook names it
 CONTENTS = "toc.html"  # the contents page of an mdBook project whose first page is index.html, as mdBook names it
 SCRIPT = "js/octavo.js"
 SEARCH_INDEX = "js/search-index.js"
@@ -55,6 +57,7 @@ FORMATS = (("epub", "EPUB"), ("pdf", "PDF"))
 EPUB_TYPE = re.compile(r' epub:type="[^"]*"(?=[^<>]*>)')
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
+PLACED = "\x01"  # marks a link the print page placed, which its ids' renaming leaves alone
 SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 # An id of a footnote or of its call, or a link to one: the notes of markdown.py, with label and number.
 NOTE_ID = re.compile(r'(\s(?:id="|href="#))(note|noteref)-([A-Za-z0-9-]+?)(?:-(\d+))?"')
@@ -158,10 +161,33 @@ def write_web(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     script = search.script(sitemap.written, sitemap.file, blocks.values())
     _write(site, SEARCH_INDEX, script.encode("utf-8"), previous)
     pages = {sitemap.home, *sitemap.files.values()}
+    if work.pages.common["print_page"] and PRINT not in pages:
+        _write(site, PRINT, work.pages.print_page().encode("utf-8"), previous)
+        pages.add(PRINT)
+    missing = not_found_file(assembled.book.config.mdbook.input_404)
+    if missing not in pages:  # a chapter of that name keeps its page
+        _write(site, missing, work.pages.not_found(missing).encode("utf-8"), previous)
+        pages.add(missing)
     for old, new in assembled.book.config.mdbook.redirect:
         if old not in pages:  # a page of the book stays where it is
             _write(site, old, redirect_page(new, assembled.book.config.meta.language).encode("utf-8"), previous)
     return [site]
+
+
+def not_found_file(input_404: str | None) -> str:
+    """Where the 404 page goes: mdBook's name for it, its Markdown file's with ``.html``."""
+    return (input_404 or "404.md").replace(".md", ".html")
+
+
+def base_href(config: Config) -> str | None:
+    """The site's address for the 404 page's ``<base>`` (``[site] base-url``, or mdBook's
+    ``site-url``, as mdBook sets it): a server shows the page at any missing address
+    (``/a/b/gone.html``), from where its paths would not be read right. Without either, none:
+    the page's paths then hold for a missing page at the site's top, and from ``file://``."""
+    base = config.site.base_url or config.mdbook.site_url
+    if not base:
+        return None
+    return base if base.endswith("/") else base + "/"
 
 
 def redirect_page(target: str, language: str) -> str:
@@ -260,7 +286,10 @@ class SitePages:
             "home": Link(sitemap.home, meta.title), "toc": assembled.toc, "url": sitemap.url,
             "repository": mdbook_html.git_repository_url if assembled.book.mdbook_src is not None else None,
             "edit_template": mdbook_html.edit_url_template if assembled.book.mdbook_src is not None else None,
-            "direction": assembled.book.config.direction,
+            "direction": assembled.book.config.direction, "base_href": None,
+            # mdBook's print.html, in an mdBook project (an octavo book has its PDF to print)
+            "print_page": PRINT if assembled.book.mdbook_src is not None and mdbook_html.print_page
+            and PRINT not in sitemap.files.values() else None,
             # the script's words (search results, folded code) when they are not English; octavo.js has those
             "script_words": script_words(assembled.book.config.words),
             # the header's downloads carry no size, which would change every page's cache key
@@ -333,6 +362,47 @@ class SitePages:
             imprint=imprint(meta, self.assembled.book.config.words),
             image=image, schema=Markup(schema_book(meta, image)),
             first=self.chain[1] if len(self.chain) > 1 else None, entries=self.assembled.toc), self.sitemap.home)
+
+    def not_found(self, file: str) -> str:
+        """The 404 page, written at ``file``: an mdBook project's own (``src/404.md``) or the
+        default words in the book's language; its paths are read from ``<base href>`` when the
+        site's address is known (:func:`base_href`), else from ``file``."""
+        body: Markup | None = None
+        rendered = self.assembled.not_found
+        if rendered is not None:
+            html = xrefs.relink(rendered.html, self.assembled.xrefs, self.sitemap.url, None, str)
+            body = web_body(Markup(mdbook_notes(html)), intro=False)
+        base = base_href(self.assembled.book.config)
+        html = templates.render(
+            self.env, "web/404.html.j2", **{**self.context(0), "next": None, "side_contents": self.sidebar.for_page(""),
+                                          "canonical": None, "base_href": base},
+            title=self.assembled.book.config.words.gettext("Page not found"), kind="not-found",
+            current="_not-found", body=body)
+        return html if base else rebase(html, file)
+
+    def print_page(self) -> str:
+        """mdBook's ``print.html``: every page of the book in one, which prints the book. Ids are
+        made unique as mdBook makes them (:func:`octavo.mdbook.web.print_ids`), and a link to a
+        page of the book goes to its place in this one (to a page: to its first id)."""
+        written = [page.chapter for page in self.pages]
+        bodies = [mdbook_notes(chapter.html) if chapter else "" for chapter in written]
+        ids = mdbook.print_ids(bodies, [{h.id: h.text for h in c.headings} if c else {} for c in written])
+        where = {page.id: number for number, page in enumerate(self.pages)}
+
+        def url_for(chapter: str, fragment: str) -> str:
+            if chapter not in where:
+                return self.sitemap.url(chapter, fragment)
+            own, fragment = ids[where[chapter]], mdbook_notes(f' id="{fragment}"')[5:-1]  # a note's: mdBook's
+            return "#" + PLACED + (own.get(fragment, fragment) if fragment else next(iter(own.values()), ""))
+
+        chapters = [Markup(mdbook.print_body(str(web_body(Markup(mdbook_notes(xrefs.relink(
+            chapter.html, self.assembled.xrefs, url_for, None, str))), intro=False)), ids[number],
+            lambda html: html.replace('href="#' + PLACED, 'href="#')))
+            for number, chapter in enumerate(written) if chapter is not None]
+        meta = self.assembled.book.config.meta
+        return templates.render(
+            self.env, "web/print.html.j2", **{**self.context(0), "next": None, "head_title": meta.title},
+            title=meta.title, kind="print", current="_print", chapters=chapters)
 
     def html(self, position: int) -> bytes:
         """The page's HTML as UTF-8, as it is written."""
