@@ -85,36 +85,50 @@ def _grid_aligns(rule: str, walls: list[int]) -> Aligns:
     return aligns
 
 
+class _Lines:
+    """A block's lines from ``start`` on, each read when asked for:
+    a rule that looks at a few of them must not slice every line to the chapter's end, which at
+    each block start is quadratic in the chapter's length."""
+
+    def __init__(self, state: StateBlock, start: int, end: int) -> None:
+        self.state, self.start, self.end = state, start, end
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __getitem__(self, offset: int) -> str:
+        state, n = self.state, self.start + offset
+        return state.src[state.bMarks[n] + state.blkIndent: state.eMarks[n]].rstrip()
+
+
+
 def simple_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if state.sCount[start] - state.blkIndent >= 4 or start + 1 >= end:
         return False
 
-    def raw(offset: int) -> str:  # read line by line: slicing every line to the end is quadratic
-        n = start + offset
-        return state.src[state.bMarks[n] + state.blkIndent: state.eMarks[n]].rstrip()
-
-    last = end - start
-    headless = _dash_line(raw(0)) is not None
+    raw = _Lines(state, start, end)
+    last = len(raw)
+    headless = _dash_line(raw[0]) is not None
     dash_at = 0 if headless else 1
-    columns = _dash_line(raw(dash_at))
-    if columns is None or (not headless and not raw(0).strip()):
+    columns = _dash_line(raw[dash_at])
+    if columns is None or (not headless and not raw[0].strip()):
         return False
     current = dash_at + 1
     body: list[str] = []
-    while current < last and raw(current).strip():
-        if headless and _dash_line(raw(current)) is not None:
+    while current < last and raw[current].strip():
+        if headless and _dash_line(raw[current]) is not None:
             break
-        body.append(raw(current))
+        body.append(raw[current])
         current += 1
     if headless:
-        if current >= last or _dash_line(raw(current)) is None or not body:
+        if current >= last or _dash_line(raw[current]) is None or not body:
             return False
         current += 1
     elif not body:
         return False
     if not silent:
-        header = None if headless else _cells(raw(0), columns)
-        aligns = _simple_aligns(raw(0) if not headless else body[0], columns)
+        header = None if headless else _cells(raw[0], columns)
+        aligns = _simple_aligns(raw[0] if not headless else body[0], columns)
         _emit(state, header, [_cells(row, columns) for row in body], aligns, start, start + current)
     state.line = start + current
     return True
@@ -123,7 +137,7 @@ def simple_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
 def multiline_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if state.sCount[start] - state.blkIndent >= 4 or start + 2 >= end:
         return False
-    raw = [state.src[state.bMarks[n] + state.blkIndent: state.eMarks[n]].rstrip() for n in range(start, end)]
+    raw = _Lines(state, start, end)
     headless = _dash_line(raw[0]) is not None
     if not headless and not RULE.match(raw[0]):
         return False
@@ -146,7 +160,7 @@ def multiline_table(state: StateBlock, start: int, end: int, silent: bool) -> bo
     if current >= len(raw) or not rows or (current + 1 < len(raw) and raw[current + 1].strip()):
         return False
     if not silent:
-        width = max(len(line) for line in raw[: current + 1])
+        width = max(len(raw[n]) for n in range(current + 1))
         edge = [*columns[:-1], (columns[-1][0], max(width, columns[-1][1]))]
         aligns = _simple_aligns(heading[0] if heading else rows[0][0], columns)
         _emit(state, _joined(heading, edge) if heading else None, [_joined(row, edge) for row in rows], aligns,
