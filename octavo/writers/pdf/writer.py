@@ -44,7 +44,7 @@ from octavo.paths import OutsideBook, book_relative
 from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
 from octavo.writers.base import Writer
-from octavo.writers.pdf import weasy
+from octavo.writers.pdf import glyphs, weasy
 from octavo.writers.pdf.body import url_maker
 from octavo.writers.pdf.cache import CachedPool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
@@ -100,6 +100,7 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
             chosen = printing_band(count)
         results = {unit: result for unit, (_, result) in done.items()}
         problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
+        problems += glyphs.missing(assembled.book, font_files(assembled.book))
         if has_errors(problems):
             raise BookError(problems)
         cover = _lay_out_cover(assembled, slots, results, renderer, pool, files) if printing else None
@@ -328,6 +329,14 @@ def font_licences(book: Book) -> dict[str, bytes]:
     to the PDF that embeds them, as ``Alegreya-OFL.txt``."""
     return {f"Alegreya-{file.name}": file.read_bytes()
             for href, file in styles.book_face_files(book, "pdf") if file.suffix == ".txt"}
+
+
+def font_files(book: Book) -> list[Path]:
+    """The font files the PDF's sheets bring besides the installed ones: the book face's and
+    those the book's own sheets load with ``@font-face`` (the others are skipped by suffix)."""
+    root = book.config.root
+    return [*(file for _, file in styles.book_face_files(book, "pdf")),
+            *(root / asset for asset in styles.layers(book, "pdf")[0].assets)]
 
 
 def shared_uses(assembled: Assembled) -> tuple[Use, ...]:
