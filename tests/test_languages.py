@@ -209,3 +209,24 @@ def test_a_chapter_and_a_passage_in_another_language(tmp_path: Path) -> None:
     assert "«\u202foui\u202f»" in text  # French quotation marks, with their thin spaces
     assert two.xpath("string(//x:p[@class='callout-title'])", namespaces={"x": NS["x"]}) == "Note"
     assert one.get("lang") == "en" and two.get("lang") == "en"  # the book's, on the page itself
+
+
+def test_quotes_follow_the_language_of_the_passage(tmp_path: Path) -> None:
+    from conftest import build_into
+
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "Quotes"\nlanguage = "en"\nchapters = ["a.md"]\n')
+    (tmp_path / "a.md").write_text(
+        '# One\n\nShe said "hello", then [il a dit "oui" et \'non\']{lang=fr}, then \'bye\'.\n\n'
+        '::: {lang=de}\nEr sagte "Hallo" und [sie "ja"]{lang=en-GB}.\n:::\n\n'
+        '## A "titre" {lang=fr}\n\n"Back" in English.\n')
+    build_into(tmp_path, tmp_path / "out", ["epub"])
+    epub = Epub(next((tmp_path / "out").glob("*.epub")))
+    assert epubcheck_messages(epub.path) == []
+    x = {"x": NS["x"]}
+    page = epub.xml("a.xhtml")
+    paragraphs = [re.sub(r"[ \n]+", " ", p.xpath("string()")).strip()  # not str.split(): U+202F is a space
+                  for p in page.xpath("//x:section//x:p", namespaces=x)]
+    assert paragraphs[0] == "She said “hello”, then il a dit «\u202foui\u202f» et ‹\u202fnon\u202f›, then ‘bye’."
+    assert paragraphs[1] == "Er sagte „Hallo“ und sie “ja”."
+    assert paragraphs[2] == "“Back” in English."
+    assert page.xpath("string(//x:h2)", namespaces=x) == "A «\u202ftitre\u202f»"
