@@ -230,3 +230,46 @@ def test_quotes_follow_the_language_of_the_passage(tmp_path: Path) -> None:
     assert paragraphs[1] == "Er sagte „Hallo“ und sie “ja”."
     assert paragraphs[2] == "“Back” in English."
     assert page.xpath("string(//x:h2)", namespaces=x) == "A «\u202ftitre\u202f»"
+
+
+def test_the_pdfs_own_page_names_are_in_the_books_language(tmp_path: Path) -> None:
+    from conftest import build_into, copy_book
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from octavo.options import Progress
+
+    root = copy_book(book("de"), tmp_path / "book")
+    Image.new("RGB", (600, 900), (120, 40, 40)).save(root / "cover.png")
+    config = root / "book.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[book]\n", '[book]\ncover = "cover.png"\n'),
+                      encoding="utf-8")
+    steps: list[Progress] = []
+    build_into(root, tmp_path / "out", ["pdf"], progress=steps.append)
+    reader = PdfReader(next((tmp_path / "out").glob("*.pdf")))
+    assert reader.page_labels[:3] == ["Umschlag", "Umschlaginnenseite", "i"]
+    assert {"Umschlag", "Schmutztitel", "Titelseite", "Impressum", "Inhalt"} <= {step.label for step in steps}
+
+
+def test_serves_its_error_page_in_the_books_language(tmp_path: Path) -> None:
+    from conftest import copy_book
+    from test_serve import fetch
+
+    from octavo.serve import make_server
+
+    root = copy_book(book("ar"), tmp_path / "book")
+    (root / "01-tariq.md").unlink()
+    with make_server(root, port=0, out=tmp_path / "out") as preview:
+        status, html = fetch(preview.url)
+    assert status == 500
+    page = html5lib_parse(html)
+    assert (page.get("lang"), page.get("dir")) == ("ar", "rtl")
+    assert page.findtext(".//{*}h1") == "تعذّر بناء الكتاب"
+    assert page.findtext(".//{*}title") == "فشل البناء · book"
+    assert "01-tariq.md" in "".join(page.find(".//{*}pre").itertext())
+
+
+def html5lib_parse(html: str) -> Any:
+    import html5lib
+
+    return html5lib.parse(html)

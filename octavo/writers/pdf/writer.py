@@ -109,7 +109,8 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     path = dest / f"{assembled.slug}.pdf"
     made, licences = assembled.built.strftime("D:%Y%m%d%H%M%SZ"), font_licences(assembled.book)
     problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan}, made,
-                      config.meta.authors, config.meta, licences, printing and config.pdf.marks)
+                      config.meta.authors, config.meta, licences, printing and config.pdf.marks,
+                      (config.words.label("cover"), config.words.label("inside-cover")))
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -314,14 +315,14 @@ def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, 
 def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
           files: dict[str, str], created: str, authors: tuple[str, ...] = (),
           book: Metadata | None = None, attachments: Mapping[str, bytes] | None = None,
-          crop_marks: bool = False) -> list[Diagnostic]:
+          crop_marks: bool = False, covers: tuple[str, str] = ("Cover", "Inside cover")) -> list[Diagnostic]:
     joined = Joined(created, authors, book, attachments, crop_marks)
     for slot in slots:
         if slot.unit is None:
             joined.blank()
         else:
             joined.append(slot, results[slot.unit], stamps.get(slot.unit))
-    return joined.finish(page_labels(slots), path, files)
+    return joined.finish(page_labels(slots, covers), path, files)
 
 
 def font_licences(book: Book) -> dict[str, bytes]:
