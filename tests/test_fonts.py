@@ -12,6 +12,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import BOOKS, CORPUS, build_into
+from test_pdf import mini_book
 
 from octavo.writers.pdf import glyphs
 
@@ -43,19 +44,8 @@ def test_a_cjk_pdf_embeds_the_face_of_its_language(lang: str, face: str, sentenc
     assert sentence in "".join(text(pdf).split())  # pdftotext breaks the lines, not the characters
 
 
-def book_with(tmp_path: Path, chapters: dict[str, str]) -> Path:
-    root = tmp_path / "book"
-    root.mkdir()
-    names = ", ".join(f'"{name}"' for name in chapters)
-    (root / "book.toml").write_text(f'[book]\ntitle = "Glyphs"\nauthors = ["A. Tester"]\nlanguage = "en"\n'
-                                    f"chapters = [{names}]\n", encoding="utf-8")
-    for name, body in chapters.items():
-        (root / name).write_text(body, encoding="utf-8")
-    return root
-
-
 def test_a_character_no_font_has_is_one_warning_at_its_first_line(tmp_path: Path) -> None:
-    root = book_with(tmp_path, {
+    root = mini_book(tmp_path, {
         "one.md": "---\ntitle: One\n---\n# One\n\nPlain text, Greek λόγος, Hebrew שלום.\n",
         "two.md": "# Two\n\nA line.\n\nA private sign \ue000 here,\n\nand again \ue000, with \U0010fffd too.\n",
         "three.md": "# Three\n\nOnce more \ue000.\n",
@@ -74,7 +64,7 @@ def test_pepys_dashes_are_drawn_without_a_warning(tmp_path: Path) -> None:
     excerpt = next(line for line in lines if "\u2e3b" in line)
     start = excerpt.index("\u2e3b")
     passage = excerpt[max(0, start - 200):start + 200] + " The two-em dash \u2e3a of the diary."
-    root = book_with(tmp_path, {"pepys.md": f"# An excerpt\n\n{passage}\n"})
+    root = mini_book(tmp_path, {"pepys.md": f"# An excerpt\n\n{passage}\n"})
     result = build_into(root, tmp_path / "out", ["pdf"])
     assert [d for d in result.diagnostics if d.code == "pdf.no-glyph"] == []
     pdf = next((tmp_path / "out").glob("*.pdf"))
