@@ -9,14 +9,16 @@ their source line (``data-line``) so that later checks can point at ``file:line`
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from functools import lru_cache
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError
@@ -98,6 +100,7 @@ def parser(language: str, smart: bool = True, math_syntax: str = "tex", labels: 
     md.use(highlight.code_plugin)
     if math_syntax != "none":
         md.use(mathjax_plugin if math_syntax == "mathjax" else math_plugin)
+    md.core.ruler.at("smartquotes", quotes_by_language(language))  # enabled with ``smart`` as before
     if smart:
         md.core.ruler.before("smartquotes", "octavo_dashes", dashes)
     md.core.ruler.push("octavo_heading_attrs", heading_attrs)
@@ -145,6 +148,70 @@ def dashes(state: StateCore) -> None:
             if child.type == "text" and ("--" in child.content or "..." in child.content):
                 for pattern, char in DASHES:
                     child.content = pattern.sub(char, child.content)
+
+
+def quotes_of(language: str) -> str | list[str]:
+    """The quotes of a language (English's for one octavo has none for)."""
+    return QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+
+
+class _Quoting:
+    """All markdown-it's quote pass reads of its state: the four quotes to put in."""
+
+    def __init__(self, quotes: str | list[str]) -> None:
+        self.md = SimpleNamespace(options=SimpleNamespace(quotes=quotes))
+
+
+def quotes_by_language(language: str) -> Callable[[StateCore], None]:
+    """markdown-it's smart quotes, in the language of the element the quotes stand in: the book's
+    or chapter's, a ``::: {lang=de}`` div's or a ``[text]{lang=fr}`` span's. Each run of text in
+    a language with other quotes is paired on its own, so a quote cannot open in one and close
+    in the other."""
+
+    def rule(state: StateCore) -> None:
+        blocks = [language]
+        for i, token in enumerate(state.tokens):
+            if token.nesting == 1:
+                own = token.attrGet("lang") or (_heading_lang(state.tokens[i + 1]) if token.type == "heading_open"
+                                                 and i + 1 < len(state.tokens) else None)
+                blocks.append(str(own or blocks[-1]))
+            elif token.nesting == -1 and len(blocks) > 1:
+                blocks.pop()
+            elif token.type == "inline" and token.children and QUOTE_RE.search(token.content):
+                for quotes, tokens in _runs(token.children, quotes_of(blocks[-1])):
+                    process_inlines(tokens, cast(StateCore, _Quoting(quotes)))
+
+    return rule
+
+
+def _heading_lang(inline: Token) -> str | None:
+    """The ``lang`` of a heading's ``{lang=fr}``, which :func:`heading_attrs` moves later on."""
+    last = inline.children[-1] if inline.children else None
+    match = HEADING_ATTRS.search(last.content) if last is not None and last.type == "text" else None
+    if match is None:
+        return None
+    try:
+        return parse_attrs(match.group(1))[1].get("lang")
+    except ParseError:
+        return None
+
+
+def _runs(children: list[Token], quotes: str | list[str]) -> list[tuple[str | list[str], list[Token]]]:
+    """An inline's tokens, grouped by the quotes of the span they are in (the outer ones first)."""
+    runs = [(quotes, list[Token]())]
+    open_runs = [0]
+    for child in children:
+        if child.nesting == -1 and len(open_runs) > 1:
+            open_runs.pop()
+        runs[open_runs[-1]][1].append(child)
+        if child.nesting == 1:
+            inner = quotes_of(str(child.attrGet("lang"))) if child.attrGet("lang") else runs[open_runs[-1]][0]
+            if inner != runs[open_runs[-1]][0]:
+                runs.append((inner, []))
+                open_runs.append(len(runs) - 1)
+            else:
+                open_runs.append(open_runs[-1])
+    return runs
 
 
 def heading_attrs(state: StateCore) -> None:

@@ -36,6 +36,7 @@ from markupsafe import Markup
 from octavo import styles, templates
 from octavo.config import load_config
 from octavo.diagnostics import BookError, Diagnostic, summary
+from octavo.i18n import messages
 from octavo.memo import Recall
 from octavo.options import DEFAULT_OUTPUT, output_dir, resolve
 from octavo.output import holds_outputs
@@ -202,7 +203,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             return
         is_page = path.endswith(("/", ".html"))
         if problems and is_page:
-            page = error_page(self.preview.book.name, problems, version)
+            page = error_page(self.preview.book, problems, version)
             self.reply(page.encode(), "text/html; charset=utf-8", HTTPStatus.INTERNAL_SERVER_ERROR)
             return
         file = Path(self.translate_path(self.path))
@@ -234,10 +235,15 @@ def with_reload(html: str, version: int) -> str:
     return html + script if at < 0 else html[:at] + script + html[at:]
 
 
-def error_page(title: str, problems: list[str], version: int) -> str:
-    env = templates.environment(None)  # octavo's own template: the book's may be what is broken
+def error_page(book: Path, problems: list[str], version: int) -> str:
+    """The failed build's problems, in the book's language when its book.toml still reads."""
+    config, _ = load_config(book)
+    words = config.words if config is not None else messages("en")
+    # octavo's own template: the book's may be what is broken
+    env = templates.environment(None, words=words)
     reload = Markup(RELOAD % (version, VERSION_PATH))  # our own constant
-    return templates.render(env, "web/error.html.j2", title=title, messages=problems, reload=reload)
+    return templates.render(env, "web/error.html.j2", title=book.name, messages=problems, reload=reload,
+                            lang=words.language, dir=config.direction if config is not None else "ltr")
 
 
 def make_server(book: Path, host: str = "127.0.0.1", port: int = 0, formats: Sequence[str] = ("web",),

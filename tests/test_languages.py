@@ -209,3 +209,67 @@ def test_a_chapter_and_a_passage_in_another_language(tmp_path: Path) -> None:
     assert "«\u202foui\u202f»" in text  # French quotation marks, with their thin spaces
     assert two.xpath("string(//x:p[@class='callout-title'])", namespaces={"x": NS["x"]}) == "Note"
     assert one.get("lang") == "en" and two.get("lang") == "en"  # the book's, on the page itself
+
+
+def test_quotes_follow_the_language_of_the_passage(tmp_path: Path) -> None:
+    from conftest import build_into
+
+    (tmp_path / "book.toml").write_text('[book]\ntitle = "Quotes"\nlanguage = "en"\nchapters = ["a.md"]\n')
+    (tmp_path / "a.md").write_text(
+        '# One\n\nShe said "hello", then [il a dit "oui" et \'non\']{lang=fr}, then \'bye\'.\n\n'
+        '::: {lang=de}\nEr sagte "Hallo" und [sie "ja"]{lang=en-GB}.\n:::\n\n'
+        '## A "titre" {lang=fr}\n\n"Back" in English.\n')
+    build_into(tmp_path, tmp_path / "out", ["epub"])
+    epub = Epub(next((tmp_path / "out").glob("*.epub")))
+    assert epubcheck_messages(epub.path) == []
+    x = {"x": NS["x"]}
+    page = epub.xml("a.xhtml")
+    paragraphs = [re.sub(r"[ \n]+", " ", p.xpath("string()")).strip()  # not str.split(): U+202F is a space
+                  for p in page.xpath("//x:section//x:p", namespaces=x)]
+    assert paragraphs[0] == "She said “hello”, then il a dit «\u202foui\u202f» et ‹\u202fnon\u202f›, then ‘bye’."
+    assert paragraphs[1] == "Er sagte „Hallo“ und sie “ja”."
+    assert paragraphs[2] == "“Back” in English."
+    assert page.xpath("string(//x:h2)", namespaces=x) == "A «\u202ftitre\u202f»"
+
+
+def test_the_pdfs_own_page_names_are_in_the_books_language(tmp_path: Path) -> None:
+    from conftest import build_into, copy_book
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from octavo.options import Progress
+
+    root = copy_book(book("de"), tmp_path / "book")
+    Image.new("RGB", (600, 900), (120, 40, 40)).save(root / "cover.png")
+    config = root / "book.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[book]\n", '[book]\ncover = "cover.png"\n'),
+                      encoding="utf-8")
+    steps: list[Progress] = []
+    build_into(root, tmp_path / "out", ["pdf"], progress=steps.append)
+    reader = PdfReader(next((tmp_path / "out").glob("*.pdf")))
+    assert reader.page_labels[:3] == ["Umschlag", "Umschlaginnenseite", "i"]
+    assert {"Umschlag", "Schmutztitel", "Titelseite", "Impressum", "Inhalt"} <= {step.label for step in steps}
+
+
+def test_serves_its_error_page_in_the_books_language(tmp_path: Path) -> None:
+    from conftest import copy_book
+    from test_serve import fetch
+
+    from octavo.serve import make_server
+
+    root = copy_book(book("ar"), tmp_path / "book")
+    (root / "01-tariq.md").unlink()
+    with make_server(root, port=0, out=tmp_path / "out") as preview:
+        status, html = fetch(preview.url)
+    assert status == 500
+    page = html5lib_parse(html)
+    assert (page.get("lang"), page.get("dir")) == ("ar", "rtl")
+    assert page.findtext(".//{*}h1") == "تعذّر بناء الكتاب"
+    assert page.findtext(".//{*}title") == "فشل البناء · book"
+    assert "01-tariq.md" in "".join(page.find(".//{*}pre").itertext())
+
+
+def html5lib_parse(html: str) -> Any:
+    import html5lib
+
+    return html5lib.parse(html)

@@ -99,13 +99,15 @@ def numbers(slots: list[Slot], results: Mapping[str, LayoutResult]) -> dict[str,
     return found
 
 
-def page_labels(slots: list[Slot]) -> list[tuple[int, dict[str, Any]]]:
-    """The /PageLabels number tree as (first page index, label dictionary) ranges."""
+def page_labels(slots: list[Slot], covers: tuple[str, str] = ("Cover", "Inside cover")
+                ) -> list[tuple[int, dict[str, Any]]]:
+    """The /PageLabels number tree as (first page index, label dictionary) ranges; ``covers``
+    names the cover and the blank page behind it, in the book's language."""
     ranges: list[tuple[int, dict[str, Any]]] = []
     matter = None
     for slot in slots:
         if slot.matter == "cover":
-            ranges.append((slot.first, {"P": slot.label()}))
+            ranges.append((slot.first, {"P": covers[0] if slot.unit else covers[1]}))
         elif slot.matter != matter:
             ranges.append((slot.first, {"S": "r" if slot.matter == "front" else "D", "St": slot.start}))
         matter = slot.matter

@@ -55,7 +55,7 @@ def units(assembled: Assembled, cover: bool = True) -> list[Unit]:
     words = assembled.book.config.words
     if assembled.book.cover and cover:
         result.append(Unit("octavo--cover", words.label("cover"), "cover", "templates/pdf/cover.html.j2"))
-    result.append(Unit("octavo--halftitle", "Half-title", "front", "templates/pdf/halftitle.html.j2"))
+    result.append(Unit("octavo--halftitle", words.label("half-title"), "front", "templates/pdf/halftitle.html.j2"))
     result.append(Unit("octavo--titlepage", words.label("title-page"), "front", "templates/pdf/titlepage.html.j2"))
     result.append(Unit("octavo--copyright", words.label("copyright"), "front", "templates/pdf/copyright.html.j2",
                        recto=False))

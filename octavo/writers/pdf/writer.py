@@ -45,7 +45,7 @@ from octavo.paths import OutsideBook, book_relative
 from octavo.pool import Pool, workers
 from octavo.stack import in_one_chunk
 from octavo.writers.base import Writer
-from octavo.writers.pdf import weasy
+from octavo.writers.pdf import glyphs, weasy
 from octavo.writers.pdf.body import url_maker
 from octavo.writers.pdf.cache import CachedPool, salt
 from octavo.writers.pdf.folios import analyse, root_tag
@@ -101,6 +101,7 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
             chosen = printing_band(count)
         results = {unit: result for unit, (_, result) in done.items()}
         problems = list(dict.fromkeys(p for result in results.values() for p in result.problems))
+        problems += glyphs.missing(assembled.book, font_files(assembled.book))
         if has_errors(problems):
             raise BookError(problems)
         cover = _lay_out_cover(assembled, slots, results, renderer, pool, files) if printing else None
@@ -109,7 +110,8 @@ def write_pdf(assembled: Assembled, dest: Path, options: Options) -> list[Path]:
     path = dest / f"{assembled.slug}.pdf"
     made, licences = assembled.built.strftime("D:%Y%m%d%H%M%SZ"), font_licences(assembled.book)
     problems += _join(slots, results, stamps, path, {unit.id: unit.source for unit in plan}, made,
-                      config.meta.authors, config.meta, licences, printing and config.pdf.marks)
+                      config.meta.authors, config.meta, licences, printing and config.pdf.marks,
+                      (config.words.label("cover"), config.words.label("inside-cover")))
     if has_errors(problems):
         path.unlink(missing_ok=True)
         raise BookError(problems)
@@ -315,14 +317,14 @@ def _stamp(slots: list[Slot], done: dict[str, Done], folio_job: Callable[[Slot, 
 def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str, bytes], path: Path,
           files: dict[str, str], created: str, authors: tuple[str, ...] = (),
           book: Metadata | None = None, attachments: Mapping[str, bytes] | None = None,
-          crop_marks: bool = False) -> list[Diagnostic]:
+          crop_marks: bool = False, covers: tuple[str, str] = ("Cover", "Inside cover")) -> list[Diagnostic]:
     joined = Joined(created, authors, book, attachments, crop_marks)
     for slot in slots:
         if slot.unit is None:
             joined.blank()
         else:
             joined.append(slot, results[slot.unit], stamps.get(slot.unit))
-    return joined.finish(page_labels(slots), path, files)
+    return joined.finish(page_labels(slots, covers), path, files)
 
 
 def font_licences(book: Book) -> dict[str, bytes]:
@@ -330,6 +332,14 @@ def font_licences(book: Book) -> dict[str, bytes]:
     to the PDF that embeds them, as ``Alegreya-OFL.txt``."""
     return {f"Alegreya-{file.name}": file.read_bytes()
             for href, file in styles.book_face_files(book, "pdf") if file.suffix == ".txt"}
+
+
+def font_files(book: Book) -> list[Path]:
+    """The font files the PDF's sheets bring besides the installed ones: the book face's and
+    those the book's own sheets load with ``@font-face`` (the others are skipped by suffix)."""
+    root = book.config.root
+    return [*(file for _, file in styles.book_face_files(book, "pdf")),
+            *(root / asset for asset in styles.layers(book, "pdf")[0].assets)]
 
 
 def shared_uses(assembled: Assembled) -> tuple[Use, ...]:
