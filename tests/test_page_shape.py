@@ -1,5 +1,6 @@
 """The PDF's typography, measured by benchmarks/page_shape.py on the sample book and Sherlock,
-held to the targets a book designer sets: hyphenation, widows and orphans, the text layer.
+held to the targets a book designer sets: hyphenation, widows and orphans, chapters' last
+pages, the text layer.
 
 The two PDFs are the session's builds (the same as tests/test_pdf.py reads). Figures before and
 after the book face and hyphenation rules are in benchmarks/README.md.
@@ -55,6 +56,13 @@ def test_hyphenation_is_to_book_standard(measured: tuple[str, Path, Any]) -> Non
 def test_no_widows_orphans_or_overfull_lines(measured: tuple[str, Path, Any]) -> None:
     _, _, report = measured
     assert (report.widows, report.orphans, report.overfull_lines) == (0, 0, 0), report.where
+
+
+def test_no_chapter_ends_on_a_page_of_fewer_than_four_lines(measured: tuple[str, Path, Any]) -> None:
+    """Lines are pushed forward onto a chapter's last page of one to three lines (weasy/ends.py):
+    the sample's references and its second chapter, and Sherlock's first story, ended on one."""
+    _, _, report = measured
+    assert report.short_last_pages == 0, report.where.get("short last page")
 
 
 def test_every_word_is_found_in_the_text_layer(measured: tuple[str, Path, Any]) -> None:

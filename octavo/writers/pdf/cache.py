@@ -29,7 +29,7 @@ CODE = ("writers/pdf/layout.py", "writers/pdf/folios.py", "writers/pdf/jobs.py",
         "writers/pdf/weasy/__init__.py", "writers/pdf/weasy/notes.py", "writers/pdf/weasy/note_area.py",
         "writers/pdf/weasy/resume.py", "writers/pdf/weasy/margins.py", "writers/pdf/weasy/checked.py",
         "writers/pdf/weasy/flate.py", "writers/pdf/weasy/kinds.py", "writers/pdf/weasy/leaders.py",
-        "writers/pdf/weasy/starts.py",
+        "writers/pdf/weasy/starts.py", "writers/pdf/weasy/ends.py",
         "writers/pdf/tags.py",  # the unit's structure tree, tidied where it is laid out
         "assets.py", "raster.py", "svg.py", "urls.py",  # how a resource WeasyPrint refused is explained
         *i18n.CODE)  # the words of the book's language

@@ -220,6 +220,21 @@ class Engine:
             if now >= left:
                 break
             best, recording, left, kept = document, later, now, tuple(rules)
+        return self._fill_last_page(job, html, best, recording, kept)
+
+    def _fill_last_page(self, job: LayoutJob, html: HTML, best: Document, recording: Recording | None,
+                        kept: tuple[str, ...]) -> tuple[Document, tuple[str, ...]]:
+        """Laid out again with the rule of ``weasy.short_end`` if its last page holds fewer than four
+        lines; kept if that page then holds more, with no page added and no footnote moved off."""
+        fix = weasy.short_end(best, html)
+        if fix is None or fix.rule in kept:
+            return best, kept
+        rules = [*kept, fix.rule]
+        pages = weasy.pages_to_remake(best, recording, [fix.element])
+        document, _ = self._render(html, job, rules, (recording, pages) if recording is not None else None)
+        if (len(document.pages) == len(best.pages) and weasy.last_lines(document) > weasy.last_lines(best)
+                and len(footnotes.displaced(document, html)) <= len(footnotes.displaced(best, html))):
+            return document, tuple(rules)
         return best, kept
 
     def _render(self, html: HTML, job: LayoutJob, rules: list[str],

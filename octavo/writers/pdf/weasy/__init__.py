@@ -11,7 +11,7 @@ Four *patches* replace functions, to make the same PDF faster:
   keeps the pages its new rules do not touch);
 - :mod:`flate` gives pydyf a zlib at level 6 instead of 9 while a PDF is written.
 
-Three *readers* read WeasyPrint's page boxes, which are not its API either:
+Five *readers* read WeasyPrint's page boxes, which are not its API either:
 
 - :mod:`notes` finds the paragraph whose lines pushed a footnote off the page of its call, for
   the rules that keep it there (without it, the note stays where WeasyPrint put it);
@@ -21,9 +21,11 @@ Three *readers* read WeasyPrint's page boxes, which are not its API either:
   (without it, a screen reader reads the dots of the contents).
 - :mod:`starts` reads the words each page begins with, for the EPUB's page-list (without it,
   the EPUB has none).
+- :mod:`ends` counts the lines on a unit's last page, for the rule that pushes lines forward onto
+  a chapter's last page of one to three (without it, such a page stays).
 
 Why one door: each rests on code that is not WeasyPrint's API and is only right for the code it
-was checked against. So all seven are on for WeasyPrint :data:`PINNED` only (one version guard) and
+was checked against. So all nine are on for WeasyPrint :data:`PINNED` only (one version guard) and
 all off, with a notice, on any other version. On the pinned version, one that no longer applies
 (a locally patched WeasyPrint) turns them all off with a notice, and fails the tests.
 
@@ -58,7 +60,7 @@ if TYPE_CHECKING:
 PINNED = "70.0"  # the WeasyPrint every patch and reader was checked against; pyproject.toml pins it too
 SWITCH = "OCTAVO_WEASY_PATCHES"  # "0": the patches off
 PATCHES = ("note_area", "margins", "resume", "flate")
-READERS = ("notes", "kinds", "leaders", "starts")
+READERS = ("notes", "kinds", "leaders", "starts", "ends")
 Mode = Literal["patched", "readers", "off"]  # patches and readers, readers only, nothing
 
 _mode: Mode = "off"  # in this process (switch())
@@ -147,6 +149,25 @@ def fixes(document: Document, html: HTML) -> list[Fix]:
     from octavo.writers.pdf.weasy import notes
 
     return notes.fixes(document, html)
+
+
+def short_end(document: Document, html: HTML) -> Fix | None:
+    """The rule that should fill a chapter's last page of fewer than four lines; None if it has
+    them, if no rule can, or when off."""
+    if not reading():
+        return None
+    from octavo.writers.pdf.weasy import ends
+
+    return ends.fix(document, html)
+
+
+def last_lines(document: Document) -> int:
+    """Lines in the flow of the document's last page; 0 when off."""
+    if not reading():
+        return 0
+    from octavo.writers.pdf.weasy import ends
+
+    return ends.last_lines(document)
 
 
 def pages_to_remake(document: Document, recording: Recording | None, elements: Iterable[Any]) -> frozenset[int]:

@@ -61,14 +61,14 @@ def fixes(document: Document, html: HTML) -> list[Fix]:
         if found is None:
             continue
         element, lines = found
-        row = _row_of(element, parents)
+        row = row_of(element, parents)
         if row is not None:
             element, rule = row, "break-before: page;"
         elif lines <= 2 and not _on_page(document, number - 1, element):
-            element, rule = _first_heading_before(element, parents), "break-before: page;"
+            element, rule = first_heading_before(element, parents), "break-before: page;"
         else:
             rule = "widows: 1;"
-        selector = _selector(element, parents)
+        selector = selector_of(element, parents)
         css = f"{selector} {{ {rule} }}"
         if selector and all(fix.rule != css for fix in rules):
             rules.append(Fix(css, element))
@@ -80,10 +80,10 @@ def _on_page(document: Document, number: int, element: Any) -> bool:
     if number < 0:
         return False
     page_box = getattr(document.pages[number], "_page_box", None)
-    return any(box.element is element for box, _ in _flow_blocks(page_box))
+    return any(box.element is element for box, _ in flow_blocks(page_box))
 
 
-def _flow_blocks(box: Any) -> Iterator[tuple[Box, int]]:
+def flow_blocks(box: Any) -> Iterator[tuple[Box, int]]:
     """(block, number of its lines on the page) in document order, outside margins and notes."""
     if isinstance(box, MarginBox | FootnoteAreaBox) or not isinstance(box, ParentBox):
         return
@@ -92,19 +92,19 @@ def _flow_blocks(box: Any) -> Iterator[tuple[Box, int]]:
         yield box, lines
     for child in box.children:
         if not isinstance(child, LineBox):
-            yield from _flow_blocks(child)
+            yield from flow_blocks(child)
 
 
 def _last_paragraph(page_box: Any) -> tuple[Any, int] | None:
     last = None
-    for box, lines in _flow_blocks(page_box):
+    for box, lines in flow_blocks(page_box):
         last = (box, lines)
     if last is None or isinstance(last[0].style, AnonymousStyle) or last[0].element is None:
         return None
     return last[0].element, last[1]
 
 
-def _row_of(element: Any, parents: dict[Any, Any]) -> Any:
+def row_of(element: Any, parents: dict[Any, Any]) -> Any:
     """The table row of a cell's block, or None: a cell takes no break rule, its row does."""
     while element is not None and element.tag not in ("td", "th"):
         if element.tag in ("table", "body"):
@@ -113,7 +113,7 @@ def _row_of(element: Any, parents: dict[Any, Any]) -> Any:
     return None if element is None else parents.get(element)
 
 
-def _first_heading_before(element: Any, parents: dict[Any, Any]) -> Any:
+def first_heading_before(element: Any, parents: dict[Any, Any]) -> Any:
     """The first of the headings right before ``element`` (they must go with it), or itself."""
     parent = parents.get(element)
     if parent is None:
@@ -125,7 +125,7 @@ def _first_heading_before(element: Any, parents: dict[Any, Any]) -> Any:
     return siblings[position]
 
 
-def _selector(element: Any, parents: dict[Any, Any]) -> str | None:
+def selector_of(element: Any, parents: dict[Any, Any]) -> str | None:
     """``html > body > section:nth-of-type(1) > p:nth-of-type(7)`` for ``element``."""
     steps: list[str] = []
     while element is not None:
