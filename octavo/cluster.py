@@ -2,9 +2,10 @@
 
 Dask is an optional extra (``pip install 'octavo[dask]'``), imported here only, and only when a
 cluster is asked for. While :func:`connect` holds, :mod:`octavo.pool` sends every pool's tasks
-to the cluster. A worker takes a book's tasks only if it reads the same book folder (a shared
-filesystem: :func:`readers`); a book no worker can read is built on this machine, whole, so no
-worker ever works from half a book.
+to the cluster. A worker that reads the same book folder (a shared filesystem: :func:`readers`)
+takes any of the book's tasks; the others, only its chapters' rendering and PDF layouts, with the
+book's files sent along (:mod:`octavo.mirror`), so no worker ever works from half a book. The
+web edition's pages, written into the output folder, are made by the readers, or here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from octavo.mirror import Bundle, pack
 from octavo.pool import distributed
 
 if TYPE_CHECKING:
@@ -83,6 +85,17 @@ def readers(client: Client, root: Path, output: Path) -> list[str]:
     mine = tree_digest(str(root.resolve()), str(output.resolve()))
     seen = client.run(tree_digest, str(root.resolve()), str(output.resolve()))
     return sorted(worker for worker, theirs in seen.items() if theirs == mine)
+
+
+def placement(client: Client, root: Path, output: Path, allow_remote: bool) -> tuple[list[str], Bundle | None]:
+    """The workers that read the book, and, when some do not, the bundle of its files they get
+    with its tasks (none for a book with downloaded images, kept in its output folder: only its
+    readers, or this machine, build it)."""
+    seeing = readers(client, root, output)
+    everyone = set(client.scheduler_info().get("workers", {}))
+    if everyone <= set(seeing) or allow_remote:
+        return seeing, None
+    return seeing, pack(root, output, frozenset(seeing))
 
 
 def tree_digest(root: str, output: str) -> str | None:

@@ -41,7 +41,7 @@ from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
 from octavo.model import Assembled, Book, PrintPage
 from octavo.options import Options, Progress
 from octavo.paths import OutsideBook, book_relative
-from octavo.pool import Pool, workers
+from octavo.pool import Pool, portable, workers
 from octavo.stack import in_one_chunk
 from octavo.writers.base import Writer
 from octavo.writers.pdf import weasy
@@ -230,6 +230,7 @@ class JobMaker(Protocol):
     def __call__(self, request: Request) -> LayoutJob: ...
 
 
+@portable  # reads the book under job.root, returns the PDF's bytes
 @in_one_chunk
 def layout_chapter(_: None, job: LayoutJob) -> LayoutResult:
     """:func:`layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
@@ -238,6 +239,7 @@ def layout_chapter(_: None, job: LayoutJob) -> LayoutResult:
     return run(job)
 
 
+@portable
 @in_one_chunk
 def layout_folios(_: None, job: FolioJob) -> bytes | None:
     """:func:`layout.layout_folios`, imported where it runs."""
