@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from octavo.mirror import Bundle, pack
+from octavo.mirror import Bundle, book_files, pack
 from octavo.pool import distributed
 
 if TYPE_CHECKING:
@@ -80,8 +80,8 @@ def _dashboard(client: Client) -> str | None:
 
 
 def readers(client: Client, root: Path, output: Path) -> list[str]:
-    """The workers that read the book at ``root`` as this process does (the same files, of the
-    same sizes, under the same path) and can reach its output folder's parent."""
+    """The workers that read the book at ``root`` as this process does (the same files, with the
+    same bytes, under the same path) and can reach its output folder's parent."""
     mine = tree_digest(str(root.resolve()), str(output.resolve()))
     seen = client.run(tree_digest, str(root.resolve()), str(output.resolve()))
     return sorted(worker for worker, theirs in seen.items() if theirs == mine)
@@ -99,15 +99,18 @@ def placement(client: Client, root: Path, output: Path, allow_remote: bool) -> t
 
 
 def tree_digest(root: str, output: str) -> str | None:
-    """The names and sizes of the book's files (not its outputs'), or None when this machine
-    has no such book or cannot reach the output folder's parent. Run on each worker."""
+    """The names and contents of the book's files (not its outputs'), or None when this machine
+    has no such book, cannot read it or cannot reach the output folder's parent. Run on each
+    worker: one that sees a stale copy (an edit not yet synced, even of the same size) is no reader."""
     base = Path(root)
     out = Path(output)
     if not base.is_dir() or not out.parent.is_dir():
         return None
     listing = hashlib.sha256()
-    for path in sorted(base.rglob("*")):
-        name = path.relative_to(base)
-        if path.is_file() and out not in path.parents and ".git" not in name.parts:
-            listing.update(f"{name.as_posix()}\0{path.stat().st_size}\n".encode())
+    try:
+        for path in book_files(base, out):
+            listing.update(f"{path.relative_to(base.resolve()).as_posix()}\0".encode())
+            listing.update(hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return None
     return listing.hexdigest()

@@ -111,8 +111,10 @@ def relocated(value: T, old: str, new: str) -> T:
 def _moved(value: Any, moves: list[tuple[str, str]], seen: dict[int, Any]) -> Any:
     if isinstance(value, str):
         for old, new in moves:
-            if old in value:
-                value = value.replace(old, new)
+            if value == old:
+                return new
+            if old + "/" in value:  # a path under the folder, wherever it is in the text
+                value = value.replace(old + "/", new + "/")
         return value
     if isinstance(value, (bytes, int, float, bool)) or value is None:
         return value
