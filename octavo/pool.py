@@ -29,6 +29,7 @@ import gc
 import multiprocessing
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ R = TypeVar("R")
 S = TypeVar("S")
 Start = Literal["fork", "spawn"]
 
+SETTLE_SECONDS = 30  # for a cluster pool's cancelled tasks to be handed over when it closes
 PARALLEL_MIN_BYTES = 512 * 1024  # of chapters to make: below this, starting processes costs more than it saves
 
 _shared: Any = None  # in a worker: the ``shared`` of the pool that started it
@@ -112,15 +114,25 @@ class ClusterPool(Pool[S]):
         done: Future[R] = Future()
 
         def hand_over(finished: Any) -> None:
-            self.running.discard(finished)
             try:
                 done.set_result(finished.result())
             except BaseException as exc:  # raised by result(), as a process pool's future would
                 done.set_exception(exc)
+            finally:
+                self.running.discard(finished)
 
         self.running.add(remote)
         remote.add_done_callback(hand_over)
         return done
+
+    def settle(self) -> None:
+        """Cancels the tasks still under way (a failed book's) and waits for their futures to be
+        handed over: a hand-over that ran after the client closed would wait for it forever."""
+        if self.running:
+            self.client.cancel(list(self.running))
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while self.running and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def portable(task: Callable[P, R]) -> Callable[P, R]:
@@ -204,7 +216,14 @@ def workers(jobs: int, shared: S, start: Start = "fork") -> Iterator[Pool[S]]:
     """
     if _client is not None:  # a thread of the cluster's client: never fork it
         allowed = _allowed()
-        yield Pool(shared) if allowed is None else ClusterPool(shared, _client, *allowed)
+        if allowed is None:
+            yield Pool(shared)
+            return
+        pool = ClusterPool(shared, _client, *allowed)
+        try:
+            yield pool
+        finally:
+            pool.settle()
         return
     if jobs < 2 or (start == "fork" and not can_fork()):
         yield Pool(shared)
