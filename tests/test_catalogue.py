@@ -306,8 +306,9 @@ def pictured_book(folder: Path) -> Path:
 
 
 def test_a_worker_that_cannot_see_the_book_gets_its_files_with_the_tasks(tmp_path: Path) -> None:
-    """The book's folder is hidden from the only worker: it renders the chapters and lays out the
-    PDF from the files sent to it, and every output is the local build's, byte for byte."""
+    """The book's folder is hidden from one of two workers: it renders chapters and lays out PDF
+    units from the files sent to it (the other, which sees the book, reads it where it is and
+    makes the web pages), and every output is the local build's, byte for byte."""
     hidden = tmp_path / "books"
     pictured_book(hidden / "pictured")
     here = octavo("build-all", catalogue(tmp_path / "local.toml", {"books/pictured": "local"}), "-f", "web",
@@ -316,10 +317,11 @@ def test_a_worker_that_cannot_see_the_book_gets_its_files_with_the_tasks(tmp_pat
     running = DaskCluster(tmp_path)
     try:
         blind_worker(running, "blind", hidden)
-        running.wait_for(1)
+        running.worker("sees")
+        running.wait_for(2)
         with running.client() as client:
             sight = client.run(os.path.isdir, str(hidden / "pictured"))
-        assert list(sight.values()) == [False]  # the namespace really hides the book
+        assert sorted(sight.values()) == [False, True]  # the namespace really hides the book
         there = octavo("build-all", catalogue(tmp_path / "remote.toml", {"books/pictured": "dask"}),
                        "--scheduler", running.address, "-f", "web", "-f", "epub", "-f", "pdf", env=EPOCH)
         ran = task_counts(running)
@@ -330,7 +332,8 @@ def test_a_worker_that_cannot_see_the_book_gets_its_files_with_the_tasks(tmp_pat
     made = files(tmp_path / "dask")
     assert made == files(tmp_path / "local")
     assert {"pictured-book.epub", "pictured-book.pdf", "site/001-part.html", "site/images/map.svg"} <= made.keys()
-    assert ran.get("blind", 0) > 0, ran  # its chapters and PDF units were made there
+    assert ran.get("blind", 0) > 0, ran  # chapters and PDF units were made from the copy
+    assert ran.get("sees", 0) > 0, ran  # and at least the web pages where the book is
 
 
 def test_a_worker_that_cannot_get_the_files_fails_the_book_whole(tmp_path: Path) -> None:
