@@ -81,10 +81,11 @@ def _dashboard(client: Client) -> str | None:
 
 def readers(client: Client, root: Path, output: Path) -> list[str]:
     """The workers that read the book at ``root`` as this process does (the same files, with the
-    same bytes, under the same path) and can reach its output folder's parent."""
+    same bytes, under the same path) and see where its outputs go; none when this process cannot
+    read the book itself."""
     mine = tree_digest(str(root.resolve()), str(output.resolve()))
     seen = client.run(tree_digest, str(root.resolve()), str(output.resolve()))
-    return sorted(worker for worker, theirs in seen.items() if theirs == mine)
+    return sorted(worker for worker, theirs in seen.items() if mine is not None and theirs == mine)
 
 
 def placement(client: Client, root: Path, output: Path, allow_remote: bool) -> tuple[list[str], Bundle | None]:
@@ -95,18 +96,23 @@ def placement(client: Client, root: Path, output: Path, allow_remote: bool) -> t
     everyone = set(client.scheduler_info().get("workers", {}))
     if everyone <= set(seeing) or allow_remote:
         return seeing, None
-    return seeing, pack(root, output, frozenset(seeing))
+    try:
+        return seeing, pack(root, output, frozenset(seeing))
+    except OSError:  # a file this process cannot read: the build says which, none is sent
+        return seeing, None
 
 
 def tree_digest(root: str, output: str) -> str | None:
-    """The names and contents of the book's files (not its outputs'), or None when this machine
-    has no such book, cannot read it or cannot reach the output folder's parent. Run on each
-    worker: one that sees a stale copy (an edit not yet synced, even of the same size) is no reader."""
+    """The names and contents of the book's files (not its outputs'), and the output folder's
+    nearest existing ancestor, or None when this machine has no such book or cannot read it. Run
+    on each worker: one that sees a stale copy (an edit not yet synced, even of the same size) is
+    no reader, nor is one that does not see where the outputs go."""
     base = Path(root)
     out = Path(output)
-    if not base.is_dir() or not out.parent.is_dir():
+    if not base.is_dir():
         return None
-    listing = hashlib.sha256()
+    reached = next(folder for folder in (out, *out.parents) if folder.is_dir())
+    listing = hashlib.sha256(f"{reached}\0".encode())
     try:
         for path in book_files(base, out):
             listing.update(f"{path.relative_to(base.resolve()).as_posix()}\0".encode())
