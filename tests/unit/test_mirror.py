@@ -83,3 +83,17 @@ def test_a_tasks_paths_move_to_the_copy_and_its_results_back() -> None:
     failure = mirror.relocated(BookError([error("x.y", "bad", "/tmp/copy/b/ch.md", 3)]), "/tmp/copy/b", "/books/b")
     assert [d.path for d in failure.diagnostics] == ["/books/b/ch.md"]
     assert dataclasses.replace(moved_ctx, root="/books/b") == ctx
+
+
+def test_a_worker_sees_the_book_only_with_the_same_bytes_and_output_place(tmp_path: Path) -> None:
+    from octavo.cluster import tree_digest
+
+    book = small_book(tmp_path / "book")
+    first = tree_digest(str(book), str(tmp_path / "out" / "book"))
+    assert first is not None and first == tree_digest(str(book), str(tmp_path / "out" / "book"))
+    (book / "images" / "a.png").write_bytes(b"\x89PNG not REALLY")  # an edit of the same size
+    edited = tree_digest(str(book), str(tmp_path / "out" / "book"))
+    assert edited != first
+    (tmp_path / "out").mkdir()  # the nearest folder of the outputs differs, as on a machine that lacks it
+    assert tree_digest(str(book), str(tmp_path / "out" / "book")) != edited
+    assert tree_digest(str(tmp_path / "no-book"), str(tmp_path / "out")) is None
