@@ -86,7 +86,6 @@ def unpack(bundle: Bundle, where: str) -> str:
                 if not folder.is_dir():  # another process of this machine was not first
                     raise
         except OSError as exc:
-            shutil.rmtree(partial, ignore_errors=True)
             raise BookError([cannot_get(bundle, where, exc)]) from None
         finally:
             shutil.rmtree(partial, ignore_errors=True)
@@ -123,10 +122,10 @@ def _moved(value: Any, moves: list[tuple[str, str]], seen: dict[int, Any]) -> An
     made: Any = value
     if isinstance(value, Path):
         made = type(value)(_moved(str(value), moves, seen))
-    elif isinstance(value, (tuple, list, frozenset, set)):
+    elif type(value) in (tuple, list, frozenset, set):  # not a named tuple: none is sent with a task
         items = [_moved(item, moves, seen) for item in value]
         if any(a is not b for a, b in zip(items, value, strict=True)):
-            made = type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
+            made = type(value)(items)
     elif isinstance(value, Mapping) and isinstance(value, dict):
         pairs = [(_moved(k, moves, seen), _moved(v, moves, seen)) for k, v in value.items()]
         if any(a is not k or b is not v for (a, b), (k, v) in zip(pairs, value.items(), strict=True)):
