@@ -16,7 +16,7 @@ from typing import TypeVar
 from octavo import highlight, i18n
 from octavo.memo import NO_CACHE, Memo, code_digest, digest
 from octavo.model import Chapter, RenderedChapter
-from octavo.pool import gc_paused, spreading, workers
+from octavo.pool import gc_paused, portable, spreading, workers
 from octavo.render import RenderContext, render_chapter
 
 CODE = ("markdown.py", "highlight.py", "math.py", "render.py", "sanitize.py", "assets.py", "paths.py", "urls.py",
@@ -78,6 +78,7 @@ def _with_digest(rendered: RenderedChapter, key: str, stamps: Stamps) -> Rendere
     return replace(rendered, digest=digest(key, sorted(stamps.items())))
 
 
+@portable  # reads images under ctx.root, returns the chapters
 def _render(ctx: RenderContext, chapters: list[Chapter]) -> list[RenderedChapter]:
     with gc_paused():
         return [render_chapter(chapter, ctx) for chapter in chapters]

@@ -218,7 +218,7 @@ def _on_cluster(found: list[catalogue.Entry], options_for: Callable[[catalogue.E
                 workers: int | None) -> list[catalogue.Outcome]:
     """The catalogue on a Dask cluster: a few books at a time, their tasks spread over the workers."""
     from octavo import catalogue
-    from octavo.cluster import ClusterError, connect, readers
+    from octavo.cluster import ClusterError, connect, placement
     from octavo.pool import sees
 
     try:
@@ -227,7 +227,7 @@ def _on_cluster(found: list[catalogue.Entry], options_for: Callable[[catalogue.E
                 click.echo(f"Dask dashboard: {run.dashboard}", err=True)
 
             def placed(entry: catalogue.Entry, options: Options) -> AbstractContextManager[None]:
-                return sees(readers(run.client, entry.root, options.output))
+                return sees(*placement(run.client, entry.root, options.output, options.allow_remote))
 
             return catalogue.build_all(found, options_for, at_once=max(2, run.workers), placed=placed, done=done)
     except ClusterError as exc:

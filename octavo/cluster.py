@@ -2,9 +2,10 @@
 
 Dask is an optional extra (``pip install 'octavo[dask]'``), imported here only, and only when a
 cluster is asked for. While :func:`connect` holds, :mod:`octavo.pool` sends every pool's tasks
-to the cluster. A worker takes a book's tasks only if it reads the same book folder (a shared
-filesystem: :func:`readers`); a book no worker can read is built on this machine, whole, so no
-worker ever works from half a book.
+to the cluster. A worker that reads the same book folder (a shared filesystem: :func:`readers`)
+takes any of the book's tasks; the others, only its chapters' rendering and PDF layouts, with the
+book's files sent along (:mod:`octavo.mirror`), so no worker ever works from half a book. The
+web edition's pages, written into the output folder, are made by the readers, or here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from octavo.mirror import Bundle, book_files, pack
 from octavo.pool import distributed
 
 if TYPE_CHECKING:
@@ -78,23 +80,43 @@ def _dashboard(client: Client) -> str | None:
 
 
 def readers(client: Client, root: Path, output: Path) -> list[str]:
-    """The workers that read the book at ``root`` as this process does (the same files, of the
-    same sizes, under the same path) and can reach its output folder's parent."""
+    """The workers that read the book at ``root`` as this process does (the same files, with the
+    same bytes, under the same path) and see where its outputs go; none when this process cannot
+    read the book itself."""
     mine = tree_digest(str(root.resolve()), str(output.resolve()))
     seen = client.run(tree_digest, str(root.resolve()), str(output.resolve()))
-    return sorted(worker for worker, theirs in seen.items() if theirs == mine)
+    return sorted(worker for worker, theirs in seen.items() if mine is not None and theirs == mine)
+
+
+def placement(client: Client, root: Path, output: Path, allow_remote: bool) -> tuple[list[str], Bundle | None]:
+    """The workers that read the book, and, when some do not, the bundle of its files they get
+    with its tasks (none for a book with downloaded images, kept in its output folder: only its
+    readers, or this machine, build it)."""
+    seeing = readers(client, root, output)
+    everyone = set(client.scheduler_info().get("workers", {}))
+    if everyone <= set(seeing) or allow_remote:
+        return seeing, None
+    try:
+        return seeing, pack(root, output, frozenset(seeing))
+    except OSError:  # a file this process cannot read: the build says which, none is sent
+        return seeing, None
 
 
 def tree_digest(root: str, output: str) -> str | None:
-    """The names and sizes of the book's files (not its outputs'), or None when this machine
-    has no such book or cannot reach the output folder's parent. Run on each worker."""
+    """The names and contents of the book's files (not its outputs'), and the output folder's
+    nearest existing ancestor, or None when this machine has no such book or cannot read it. Run
+    on each worker: one that sees a stale copy (an edit not yet synced, even of the same size) is
+    no reader, nor is one that does not see where the outputs go."""
     base = Path(root)
     out = Path(output)
-    if not base.is_dir() or not out.parent.is_dir():
+    if not base.is_dir():
         return None
-    listing = hashlib.sha256()
-    for path in sorted(base.rglob("*")):
-        name = path.relative_to(base)
-        if path.is_file() and out not in path.parents and ".git" not in name.parts:
-            listing.update(f"{name.as_posix()}\0{path.stat().st_size}\n".encode())
+    reached = next(folder for folder in (out, *out.parents) if folder.is_dir())
+    listing = hashlib.sha256(f"{reached}\0".encode())
+    try:
+        for path in book_files(base, out):
+            listing.update(f"{path.relative_to(base.resolve()).as_posix()}\0".encode())
+            listing.update(hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        return None
     return listing.hexdigest()

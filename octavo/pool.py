@@ -17,8 +17,10 @@ A task must be a module-level function (it is sent by name) and its arguments sm
 
 - A Dask cluster (``octavo build-all --cluster`` or ``--scheduler``, :mod:`octavo.cluster`): while
   :func:`distributed` holds a client, every pool sends its tasks there, with ``shared`` scattered to
-  the workers once; :func:`sees` limits a thread's tasks to the workers that can read its book
-  (none: they run here). Futures come back as the local pool's would.
+  the workers once; :func:`sees` says which workers read a thread's book and, when some do not,
+  the :class:`~octavo.mirror.Bundle` of its files that goes to those with a :func:`portable` task
+  (another task goes only to the readers; with none, it runs here). Futures come back as the local
+  pool's would.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import gc
 import multiprocessing
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,16 +38,20 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec,
 if TYPE_CHECKING:
     from distributed import Client
 
+    from octavo.mirror import Bundle
+
 P = ParamSpec("P")
 R = TypeVar("R")
 S = TypeVar("S")
 Start = Literal["fork", "spawn"]
 
+SETTLE_SECONDS = 30  # for a cluster pool's cancelled tasks to be handed over when it closes
 PARALLEL_MIN_BYTES = 512 * 1024  # of chapters to make: below this, starting processes costs more than it saves
 
 _shared: Any = None  # in a worker: the ``shared`` of the pool that started it
 _client: Client | None = None  # the run's Dask client, while :func:`distributed` holds it
-_where = threading.local()  # .workers: the Dask workers that can read this thread's book
+_where = threading.local()  # .workers, .bundle: the Dask workers that read this thread's book, the others' copy
+_portable: set[Callable[..., Any]] = set()  # tasks that run as well on a copy of the book (mirror.run_from)
 
 
 def _adopt(shared: object) -> None:
@@ -77,39 +84,80 @@ class Pool(Generic[S]):
 class ClusterPool(Pool[S]):
     """Sends tasks to a Dask cluster; ``shared`` goes to each worker once, not with each task.
 
-    A task whose worker dies is run again on another (Dask retries it): the tasks are pure.
+    A :func:`portable` task may go to any worker (one that does not see the book gets its
+    ``bundle`` and runs on a copy of it); any other only to the ``readers``, or runs here when
+    there are none. A task whose worker dies is run again on another (Dask retries it): the
+    tasks are pure.
     """
 
-    def __init__(self, shared: S, client: Client, allowed: list[str]) -> None:
+    def __init__(self, shared: S, client: Client, readers: list[str], bundle: Bundle | None = None) -> None:
         super().__init__(shared)
-        self.client, self.allowed = client, allowed
-        # a task that returns ``shared``, not scattered data: should every worker holding it die,
-        # the scheduler makes it again instead of forgetting the tasks that need it
-        self.ref = None if shared is None else client.submit(_value, shared, pure=False, workers=allowed)
+        self.client, self.readers, self.bundle = client, readers, bundle
+        self.refs: dict[str, Any] = {}  # shared and the bundle, once sent
         self.running: set[Any] = set()  # Dask forgets a task whose client future is dropped: held until done
 
+    def _ref(self, name: str, value: object, where: list[str] | None) -> Any:
+        """A task that returns ``value``, not scattered data: should every worker holding it die,
+        the scheduler makes it again instead of forgetting the tasks that need it."""
+        if value is not None and name not in self.refs:
+            self.refs[name] = self.client.submit(_value, value, pure=False, workers=where)
+        return self.refs.get(name)
+
     def submit(self, task: Callable[Concatenate[S, P], R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
-        remote = self.client.submit(_given, task, self.ref, args, kwargs, pure=False, workers=self.allowed)
+        anywhere = self.bundle is not None and task in _portable
+        if not anywhere and not self.readers:
+            return super().submit(task, *args, **kwargs)
+        where = None if anywhere else self.readers
+        bundle = self._ref("bundle", self.bundle, None) if anywhere else None
+        remote = self.client.submit(_given, task, self._ref("shared", self.shared, where), bundle, args, kwargs,
+                                    pure=False, workers=where)
         done: Future[R] = Future()
 
         def hand_over(finished: Any) -> None:
-            self.running.discard(finished)
             try:
                 done.set_result(finished.result())
             except BaseException as exc:  # raised by result(), as a process pool's future would
                 done.set_exception(exc)
+            finally:
+                self.running.discard(finished)
 
         self.running.add(remote)
         remote.add_done_callback(hand_over)
         return done
+
+    def settle(self) -> None:
+        """Cancels the tasks still under way (a failed book's) and waits for their futures to be
+        handed over: a hand-over that ran after the client closed would wait for it forever."""
+        if self.running:
+            self.client.cancel(list(self.running))
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while self.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def portable(task: Callable[P, R]) -> Callable[P, R]:
+    """Marks ``task`` as one that reads the book only through the paths in its inputs and hands
+    back its results (it writes no file): a worker without the book runs it on a copy."""
+    _portable.add(task)
+    return task
 
 
 def _value(shared: S) -> S:
     return shared
 
 
-def _given(task: Callable[..., R], shared: object, args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
+def _given(task: Callable[..., R], shared: object, bundle: Bundle | None, args: tuple[Any, ...],
+           kwargs: dict[str, Any]) -> R:
     with gc_paused():
+        if bundle is not None:
+            from distributed import get_worker
+
+            from octavo.mirror import run_from
+
+            where = get_worker().address
+            if where not in bundle.readers:
+                return run_from(bundle, where, lambda shared, args, kwargs: task(shared, *args, **kwargs),
+                                shared, args, kwargs)
         return task(shared, *args, **kwargs)
 
 
@@ -125,22 +173,25 @@ def distributed(client: Client) -> Iterator[None]:
 
 
 @contextmanager
-def sees(workers: list[str]) -> Iterator[None]:
-    """This thread's tasks go only to ``workers`` (the ones that read its book's files); to none:
-    they run in this process."""
-    _where.workers = workers
+def sees(workers: list[str], bundle: Bundle | None = None) -> Iterator[None]:
+    """This thread's tasks go only to ``workers`` (the ones that read its book's files), or, with
+    the ``bundle`` of the book's files, portable ones to any worker; with neither: they run in
+    this process."""
+    _where.workers, _where.bundle = workers, bundle
     try:
         yield
     finally:
-        del _where.workers
+        del _where.workers, _where.bundle
 
 
-def _allowed() -> list[str] | None:
-    """The workers this thread's tasks may go to, or None when they run on this machine."""
+def _allowed() -> tuple[list[str], Bundle | None] | None:
+    """The readers of this thread's book and the others' bundle, or None when its tasks run on this
+    machine."""
     if _client is None:
         return None
-    allowed: list[str] | None = getattr(_where, "workers", None)
-    return allowed if allowed is None or allowed else None
+    readers: list[str] = getattr(_where, "workers", None) or []
+    bundle: Bundle | None = getattr(_where, "bundle", None)
+    return (readers, bundle) if readers or bundle is not None else None
 
 
 def spreading(jobs: int, tasks: int, size: int) -> bool:
@@ -165,7 +216,14 @@ def workers(jobs: int, shared: S, start: Start = "fork") -> Iterator[Pool[S]]:
     """
     if _client is not None:  # a thread of the cluster's client: never fork it
         allowed = _allowed()
-        yield Pool(shared) if allowed is None else ClusterPool(shared, _client, allowed)
+        if allowed is None:
+            yield Pool(shared)
+            return
+        pool = ClusterPool(shared, _client, *allowed)
+        try:
+            yield pool
+        finally:
+            pool.settle()
         return
     if jobs < 2 or (start == "fork" and not can_fork()):
         yield Pool(shared)

@@ -2,7 +2,8 @@
 
 The cluster is real: `dask scheduler` and two `dask worker` processes on 127.0.0.1, as a publisher
 would start them; the catalogue is built through them and compared byte for byte with the local
-build; a worker is killed while it holds tasks; a worker that cannot see a book gets none of it.
+build; a worker is killed while it holds tasks; a worker that cannot see a book gets its files with
+the tasks, or fails the book whole.
 """
 
 from __future__ import annotations
@@ -157,9 +158,9 @@ class DaskCluster:
         self.processes[name] = subprocess.Popen([*prefix, *dask_command(*args)], stdout=log, stderr=log, env=env,
                                                 start_new_session=True)
 
-    def worker(self, name: str, prefix: tuple[str, ...] = ()) -> None:
+    def worker(self, name: str, *more: str, prefix: tuple[str, ...] = ()) -> None:
         self.start(name, "worker", self.address, "--name", name, "--nthreads", "1", "--no-nanny",
-                   "--no-dashboard", "--host", "127.0.0.1", prefix=prefix)
+                   "--no-dashboard", "--host", "127.0.0.1", *more, prefix=prefix)
 
     def client(self):  # type: ignore[no-untyped-def]
         from distributed import Client
@@ -279,29 +280,85 @@ def test_an_unreachable_scheduler_is_named_before_anything_is_written(tmp_path: 
     assert not (book / "dist").exists()
 
 
-def test_a_worker_that_cannot_see_the_book_gets_none_of_its_tasks(tmp_path: Path) -> None:
-    """A worker in its own mount namespace, with an empty file system over the books' folder (no
-    shared file system): the book is built whole by the worker that sees it, never half by each."""
+def blind_worker(running: DaskCluster, name: str, hidden: Path, tmp: Path | None = None) -> None:
+    """A worker in its own mount namespace, with an empty file system over ``hidden`` (it cannot see
+    the books: no shared file system); ``tmp``, a small file system of its own, is its TMPDIR."""
+    small = f' && mount -t tmpfs -o size=16k none "{tmp}" && export TMPDIR="{tmp}"' if tmp else ""
+    scratch = running.folder / f"{name}-scratch"
+    running.worker(name, "--local-directory", str(scratch), prefix=(
+        "unshare", "--mount", "--propagation", "private", "sh", "-c",
+        f'mount -t tmpfs none "{hidden}"{small} && exec "$0" "$@"'))
+
+
+def pictured_book(folder: Path) -> Path:
+    """A small generated book with a picture in its first chapter and on its cover: files a
+    worker without the book must be sent to render the chapter and lay out the PDF."""
+    book = generated_book(folder, 4, "Pictured Book")
+    (book / "images").mkdir()
+    shutil.copy(ROOT / "book" / "images" / "stakeholder-map.svg", book / "images" / "map.svg")
+    shutil.copy(ROOT / "book" / "images" / "cover.svg", book / "images" / "cover.svg")
+    with (book / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write('cover = "images/cover.svg"\n')
+    chapter = book / "001-part.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n![A map of stakeholders](images/map.svg)\n",
+                       encoding="utf-8")
+    return book
+
+
+def test_a_worker_that_cannot_see_the_book_gets_its_files_with_the_tasks(tmp_path: Path) -> None:
+    """The book's folder is hidden from one of two workers: it renders chapters and lays out PDF
+    units from the files sent to it (the other, which sees the book, reads it where it is and
+    makes the web pages), and every output is the local build's, byte for byte."""
     hidden = tmp_path / "books"
-    book = generated_book(hidden / "generated", 60, "Generated Book")
-    here = octavo("build-all", catalogue(tmp_path / "local.toml", {"books/generated": "local"}), "-f", "web",
-                  "-f", "epub", env=EPOCH)
+    pictured_book(hidden / "pictured")
+    here = octavo("build-all", catalogue(tmp_path / "local.toml", {"books/pictured": "local"}), "-f", "web",
+                  "-f", "epub", "-f", "pdf", env=EPOCH)
     assert here.returncode == 0, here.stderr
     running = DaskCluster(tmp_path)
     try:
+        blind_worker(running, "blind", hidden)
         running.worker("sees")
-        running.worker("blind", prefix=("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                                        f'mount -t tmpfs none "{hidden}" && exec "$0" "$@"'))
         running.wait_for(2)
         with running.client() as client:
-            sight = client.run(os.path.isdir, str(book))
+            sight = client.run(os.path.isdir, str(hidden / "pictured"))
         assert sorted(sight.values()) == [False, True]  # the namespace really hides the book
-        there = octavo("build-all", catalogue(tmp_path / "remote.toml", {"books/generated": "dask"}),
-                       "--scheduler", running.address, "-f", "web", "-f", "epub", env=EPOCH)
+        there = octavo("build-all", catalogue(tmp_path / "remote.toml", {"books/pictured": "dask"}),
+                       "--scheduler", running.address, "-f", "web", "-f", "epub", "-f", "pdf", env=EPOCH)
         ran = task_counts(running)
     finally:
         running.stop()
 
     assert there.returncode == 0, there.stderr
-    assert files(tmp_path / "dask") == files(tmp_path / "local")
-    assert ran.get("sees", 0) > 0 and ran.get("blind", 0) == 0, ran
+    made = files(tmp_path / "dask")
+    assert made == files(tmp_path / "local")
+    assert {"pictured-book.epub", "pictured-book.pdf", "site/001-part.html", "site/images/map.svg"} <= made.keys()
+    assert ran.get("blind", 0) > 0, ran  # chapters and PDF units were made from the copy
+    assert ran.get("sees", 0) > 0, ran  # and at least the web pages where the book is
+
+
+def test_a_worker_that_cannot_get_the_files_fails_the_book_whole(tmp_path: Path) -> None:
+    """The worker cannot see the book, and its temporary folder is too small for the copy: the book
+    fails with a diagnostic naming the cause, and its previous outputs stay as they were."""
+    hidden = tmp_path / "books"
+    book = generated_book(hidden / "generated", 20, "Generated Book")
+    listing = catalogue(tmp_path / "remote.toml", {"books/generated": "dask"})
+    first = octavo("build-all", listing, "-f", "web", "-f", "epub")
+    assert first.returncode == 0, first.stderr
+    before = files(tmp_path / "dask")
+    (book / "002-part.md").write_text("# Two, revised\n\nNew words.\n", encoding="utf-8")
+    (tmp_path / "small").mkdir()
+    running = DaskCluster(tmp_path)
+    try:
+        blind_worker(running, "blind", hidden, tmp=tmp_path / "small")
+        running.wait_for(1)
+        run = octavo("build-all", listing, "--scheduler", running.address, "-f", "web", "-f", "epub", "--no-cache")
+    finally:
+        running.stop()
+
+    assert run.returncode == 1
+    assert "1 books: 0 built, 0 unchanged, 1 failed" in run.stderr
+    assert f"{book}: error: the Dask worker tcp://127.0.0.1:" in run.stderr
+    assert "cannot see the book's folder and could not write the copy sent to it" in run.stderr
+    assert "No space left on device" in run.stderr and "[cluster.files]" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert files(tmp_path / "dask") == before

@@ -36,7 +36,8 @@ RENDERING = {"octavo.assets", "octavo.markdown", "octavo.highlight", "octavo.mat
 # published files compared byte for byte).
 WRITING = RENDERING | {"octavo.styles", "octavo.codestyle", "octavo.transforms.xrefs", "octavo.output",
                        "octavo.signals", "octavo.pool", "octavo.batch", "octavo.writers.epub.container",
-                       "octavo.writers.web.search"}
+                       "octavo.writers.web.search",
+                       "octavo.mirror"}  # where a task runs (its paths moved to a copy and back), not what it makes
 CACHES = [  # (the module whose results are cached, its code list, what it reads that is keyed otherwise)
     ("octavo.render", batch.CODE, NOT_KEYED),
     # layout reads styles' folder only; the model (and its rendered chapter) come in through styles

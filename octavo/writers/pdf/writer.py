@@ -42,7 +42,7 @@ from octavo.i18n import direction
 from octavo.model import Assembled, Book, PrintPage
 from octavo.options import Options, Progress
 from octavo.paths import OutsideBook, book_relative
-from octavo.pool import Pool, workers
+from octavo.pool import Pool, portable, workers
 from octavo.stack import in_one_chunk
 from octavo.writers.base import Writer
 from octavo.writers.pdf import glyphs, weasy
@@ -234,6 +234,7 @@ class JobMaker(Protocol):
     def __call__(self, request: Request) -> LayoutJob: ...
 
 
+@portable  # reads the book under job.root, returns the PDF's bytes
 @in_one_chunk
 def layout_chapter(_: None, job: LayoutJob) -> LayoutResult:
     """:func:`layout.layout_chapter`, imported where it runs (a worker), not where it is sent from."""
@@ -242,6 +243,7 @@ def layout_chapter(_: None, job: LayoutJob) -> LayoutResult:
     return run(job)
 
 
+@portable
 @in_one_chunk
 def layout_folios(_: None, job: FolioJob) -> bytes | None:
     """:func:`layout.layout_folios`, imported where it runs."""
