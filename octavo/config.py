@@ -29,7 +29,7 @@ RUN_TABLES = ("preprocessor",)  # ... but octavo.mdbook runs these, so the notic
 
 BOOK_KEYS = {
     "title", "subtitle", "authors", "language", "identifier", "publisher", "date", "description",
-    "subjects", "rights", "cover", "chapters", "front", "back", "parts",
+    "subjects", "rights", "cover", "chapters", "front", "back", "appendices", "parts",
     # what a publisher fills in: the series, each edition's ISBN, who else made the book
     "series", "series-number", "isbn", "contributors", "made-with-octavo",
     # citations, named as pandoc names them (citation-style is another name for csl)
@@ -139,11 +139,12 @@ class Outline:
     front: tuple[str, ...] = ()
     parts: tuple[PartSpec, ...] = ()
     back: tuple[str, ...] = ()
+    appendices: tuple[str, ...] = ()  # back matter lettered A, B, …, after ``back``
     src: str | None = None
 
     @property
     def explicit(self) -> bool:
-        return self.chapters is not None or bool(self.front or self.parts or self.back)
+        return self.chapters is not None or bool(self.front or self.parts or self.back or self.appendices)
 
 
 @dataclass(frozen=True)
@@ -443,6 +444,7 @@ def _outline(r: _Reader, book: Mapping[str, Any]) -> Outline:
         front=r.strings(book, "front", "book.") or (),
         parts=tuple(parts),
         back=r.strings(book, "back", "book.") or (),
+        appendices=r.strings(book, "appendices", "book.") or (),
         src=r.string(book, "src", "book."),
     )
 

@@ -38,7 +38,8 @@ RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd
 # The keys of [labels] in book.toml and the message each replaces; "{number}" in a book's own
 # label stands for the number ("Kap. {number}").
 LABELS: Mapping[str, str] = {
-    "contents": "Contents", "chapter": "Chapter %(number)s", "part": "Part %(number)s",
+    "contents": "Contents", "chapter": "Chapter %(number)s", "appendix": "Appendix %(number)s",
+    "part": "Part %(number)s",
     "previous": "Previous", "next": "Next", "notes": "Notes", "search": "Search",
     "search-the-book": "Search the book", "start-reading": "Start reading", "copyright": "Copyright",
     "cover": "Cover", "inside-cover": "Inside cover", "half-title": "Half-title", "title-page": "Title page",

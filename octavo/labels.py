@@ -35,6 +35,7 @@ def words(language: str, labels: Labels = ()) -> Mapping[str, str]:
     # patterns, filled in by join(): "%(label)s %(number)s" and the chapter's "Chapter %(number)s"
     table["numbered"] = say.gettext("%(label)s %(number)s")
     table["chapter"] = say.gettext("Chapter %(number)s")
+    table["appendix"] = say.gettext("Appendix %(number)s")
     return table
 
 

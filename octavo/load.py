@@ -129,6 +129,7 @@ def _outline(root: Path, config: Config) -> tuple[list[Source], list[str], list[
                 sources.append(Source(part.intro, Kind.PART_INTRO, part=index))
             sources += [Source(p, Kind.CHAPTER, part=index) for p in part.chapters]
         sources += [Source(p, Kind.BACK) for p in outline.back]
+        sources += [Source(p, Kind.BACK, appendix=True) for p in outline.appendices]
         return _listed_at(sources, (root / config.file).read_text(encoding="utf-8-sig"), config.file), \
             [p.title for p in outline.parts], []
     src = outline.src or "src"
@@ -254,6 +255,7 @@ def _chapter_from(path: str, body: str, first_line: int, meta: dict[str, Any], s
         draft=bool(meta.get("draft", False)),
         bibliography=bibliography,
         language=language,
+        appendix=source.appendix,
     ), problems
 
 

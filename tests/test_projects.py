@@ -81,6 +81,19 @@ def test_an_unnumbered_chapter_between_numbered_ones_takes_no_number(quarto: Epu
         ("intro.qmd", "1"), ("moon.qmd", "2"), ("sun.md", "3"), ("units.qmd", ""), ("gauges.qmd", "4")]
 
 
+def test_appendices_are_lettered_as_quarto_letters_them(quarto: Epub) -> None:
+    """Quarto's ``appendices:``: "Appendix A" over the title, its table A.1, references that say so."""
+    book = number_chapters(load_book(QUARTO)[0])
+    assert [(c.source, c.number, c.appendix) for c in book.back] == [("references.qmd", "", False),
+                                                                  ("tables.qmd", "A", True)]
+    page = quarto.xml("tables.xhtml")
+    assert text(page.xpath("//x:h1", namespaces=NS)[0]).startswith("Appendix A")
+    assert page.xpath("//x:section/@epub:type", namespaces=NS) == ["appendix"]
+    assert text(page.xpath("//x:caption", namespaces=NS)[0]).startswith("Table A.1")
+    gauges = text(quarto.xml("gauges.xhtml").xpath("//x:p[contains(., 'spring tides')]", namespaces=NS)[0])
+    assert "in Table A.1, in Appendix A." in gauges
+
+
 def test_links_to_quartos_html_names_land_on_the_chapters(quarto: Epub) -> None:
     page = quarto.xml("gauges.xhtml")
     assert page.xpath("//x:a[.='the introduction']/@href", namespaces=NS) == ["intro.xhtml"]

@@ -40,6 +40,7 @@ class Chapter:
     # After mdBook's includes: (line of ``text``, file, line of that file) where the source changes
     line_map: tuple[tuple[int, str, int], ...] = ()
     language: str | None = None  # front matter's language, when the chapter is not in the book's
+    appendix: bool = False  # back matter lettered as an appendix ("Appendix A"): [book] appendices
 
 
 @dataclass(frozen=True)
@@ -99,4 +100,5 @@ class Source:
     numbered: bool = True
     part: int | None = None
     listed_in: str = ""  # the file whose outline lists it (book.toml, src/SUMMARY.md), for messages
+    appendix: bool = False
     line: int | None = None  # its line there

@@ -37,3 +37,4 @@ class Page:
     entries: tuple[TocEntry, ...] = field(default=())  # a part page's list of its chapters
     label: str = ""  # a part page's number label ("Part II"), taken off the front of its title
     heading: str = ""  # a part page's title without that label, as escaped HTML
+    appendix: bool = False  # its number is an appendix's letter ("Appendix A")

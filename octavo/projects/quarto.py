@@ -3,7 +3,8 @@
 Quarto's reading order is ``book.chapters`` (files, and ``part:`` groups whose value is a title
 or a file that opens the part) then ``book.appendices``. Chapters before the first numbered one
 whose heading is marked ``{.unnumbered}`` (the usual ``index.qmd`` preface) are front matter; loose
-chapters after the parts (``references.qmd``) and the appendices are back matter.
+chapters after the parts (``references.qmd``) are back matter, and the appendices back
+matter lettered A, B, … ("Appendix A"), as Quarto letters them.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def _outline(root: Path, book: dict[str, Any], name: str, text: str) -> tuple[di
     chapters: list[str] = []
     parts: list[dict[str, Any]] = []
     back: list[str] = []
+    lettered: list[str] = []
     items = book.get("chapters", [])
     if not isinstance(items, list):
         problems.append(error("quarto.chapters", "'book.chapters' must be a list", name, line_of(text, "chapters:")))
@@ -78,8 +80,8 @@ def _outline(root: Path, book: dict[str, Any], name: str, text: str) -> tuple[di
     for item in appendices if isinstance(appendices, list) else []:
         path = _path(item)
         if path is not None:
-            back.append(path)
-    return {"front": front, "chapters": chapters, "parts": parts, "back": back}, problems
+            lettered.append(path)
+    return {"front": front, "chapters": chapters, "parts": parts, "back": back, "appendices": lettered}, problems
 
 
 def _part(root: Path, item: dict[str, Any], name: str, text: str, problems: list[Diagnostic]) -> dict[str, Any]:

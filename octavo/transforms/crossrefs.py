@@ -23,7 +23,6 @@ import difflib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from string import ascii_uppercase
 
 from lxml import etree
 
@@ -35,6 +34,7 @@ from octavo.memo import digest
 from octavo.model import Book, Chapter, Heading, Kind, RenderedChapter, Target
 from octavo.refs import kind_of
 from octavo.render import XREF
+from octavo.transforms import numbering
 
 PAGE_CLASS = "xref-page"  # an empty span after a reference, where the PDF writes "on page N"
 XREF_ATTRIBUTES = ("data-xref", "data-xref-form", "data-xref-page")
@@ -91,7 +91,7 @@ def _entries(book: Book, rendered: Mapping[str, RenderedChapter], numbered: bool
     entries: dict[str, Entry] = {}
     places: dict[str, tuple[str, int | None]] = {}
     problems: list[Diagnostic] = []
-    letters = {chapter.id: _letter(n) for n, chapter in enumerate(book.back)}
+    letters = _letters(book.back)
     running: Counter[str] = Counter()  # the count of pages without a chapter number or a letter
     for chapter in book.chapters():
         page = rendered[chapter.id]
@@ -116,7 +116,7 @@ def _entries(book: Book, rendered: Mapping[str, RenderedChapter], numbered: bool
             parent = entries.get(target.within) if target.within else None
             if parent is not None and parent.bare:
                 subs[target.within] += 1
-                letter = f"({_letter(subs[target.within] - 1).lower()})"
+                letter = f"({numbering.letter(subs[target.within] - 1).lower()})"
                 shown = f"{parent.bare}{letter}"
                 entries[target.id] = Entry(chapter.id, join(table, word, shown), shown, letter)
                 continue
@@ -128,9 +128,12 @@ def _entries(book: Book, rendered: Mapping[str, RenderedChapter], numbered: bool
     return entries, problems
 
 
-def _letter(n: int) -> str:
-    """A, B, … Z, AA, AB, …: appendix letters."""
-    return _letter(n // 26 - 1) + ascii_uppercase[n % 26] if n >= 26 else ascii_uppercase[n]
+def _letters(back: tuple[Chapter, ...]) -> dict[str, str]:
+    """The letter that prefixes a back-matter page's figures: its appendix letter when the book has
+    appendices (its other back matter counts on unlettered), else its place (A for the first)."""
+    if any(chapter.appendix for chapter in back):
+        return {chapter.id: chapter.number for chapter in back if chapter.appendix and chapter.number}
+    return {chapter.id: numbering.letter(n) for n, chapter in enumerate(back)}
 
 
 def _section(chapter: Chapter, page: RenderedChapter, target: Target, prefix: str,
@@ -142,6 +145,8 @@ def _section(chapter: Chapter, page: RenderedChapter, target: Target, prefix: st
     if heading is title:
         if chapter.kind is Kind.CHAPTER and chapter.number:
             return Entry(chapter.id, table["chapter"] % {"number": chapter.number}, chapter.number, "")
+        if chapter.appendix and chapter.number:
+            return Entry(chapter.id, table["appendix"] % {"number": chapter.number}, chapter.number, "")
         return Entry(chapter.id, page.title, page.title, "")
     number = _section_numbers(page.headings, title).get(heading.id, "")
     if not prefix or not number:

@@ -152,4 +152,4 @@ def _plain(html: str) -> str:
 
 
 def _page(chapter: Chapter, page: RenderedChapter, kind: str) -> Page:
-    return Page(chapter.id, kind, page.title, page.title_html, page, number=chapter.number)
+    return Page(chapter.id, kind, page.title, page.title_html, page, number=chapter.number, appendix=chapter.appendix)

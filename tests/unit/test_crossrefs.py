@@ -111,6 +111,29 @@ def test_labels_are_in_the_books_language(language: str, expected: list[str], tm
     assert problems == [] and caption == expected[0] and expected[1] in text(one)
 
 
+@pytest.mark.parametrize(("language", "figure", "appendix"),
+                         [("en", "Figure", "Appendix"), ("de", "Abbildung", "Anhang")])
+def test_appendices_are_lettered_and_other_back_matter_is_not(language: str, figure: str, appendix: str,
+                                                             tmp_path: Path) -> None:
+    files = {"back-notes.md": "# Notes\n\n![N](a.svg){#fig-note}\n",
+             "one.md": "# One\n\nSee @fig-b, @sec-second and @fig-note.\n",
+             "appx1.md": "# First\n\n![A](a.svg){#fig-a}\n",
+             "appx2.md": "# Second {#sec-second}\n\n![B](a.svg){#fig-b}\n"}
+    root = book(tmp_path, {k: v for k, v in files.items() if not k.startswith("appx")}, language=language)
+    for name in ("appx1.md", "appx2.md"):
+        (root / name).write_text(files[name], encoding="utf-8")
+    toml = (root / "book.toml").read_text(encoding="utf-8")
+    (root / "book.toml").write_text(toml.replace("back = ['back-notes.md']\n",
+                                                 "back = ['back-notes.md']\nappendices = ['appx1.md', 'appx2.md']\n"),
+                                    encoding="utf-8")
+    assembled, problems = made(root)
+    assert problems == []
+    assert [(c.id, c.number) for c in assembled.book.back] == [("back-notes", None), ("appx1", "A"), ("appx2", "B")]
+    assert captions(page(assembled, "appx2")) == [f"{figure} B.1: B"]
+    assert captions(page(assembled, "back-notes")) == [f"{figure} 1: N"]  # not lettered: not an appendix
+    assert f"See {figure} B.1, {appendix} B" in text(page(assembled, "one"))
+
+
 def test_numbering_follows_number_figures(tmp_path: Path) -> None:
     files = {"one.md": "# One\n\n![Map](a.svg){#fig-map}\n"}
     unset, _ = made(book(tmp_path / "unset", files))
