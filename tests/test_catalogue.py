@@ -191,12 +191,12 @@ def cluster(tmp_path: Path) -> Iterator[DaskCluster]:
 
 
 def three_books(tmp_path: Path) -> list[Path]:
-    return [copy_book(ROOT / "book", tmp_path / "sample"), first_stories(tmp_path / "sherlock", 4),
+    return [copy_book(ROOT / "book", tmp_path / "sample"), first_stories(tmp_path / "sherlock", 2),
             generated_book(tmp_path / "generated", 40, "Generated Book")]
 
 
 def first_stories(target: Path, count: int) -> Path:
-    """Sherlock with its first ``count`` stories: a real book with a cover, at a third of the
+    """Sherlock with its first ``count`` stories: a real book with a cover, at a fraction of the
     layout time of all twelve (the test lays each PDF out twice, locally and on the cluster)."""
     book = copy_book(CORPUS / "sherlock", target)
     stories = sorted(book.glob("0*.md"))
