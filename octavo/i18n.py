@@ -123,14 +123,14 @@ class Messages:
         except (UnknownLocaleError, ValueError):
             return Locale("en")
 
-    def names(self, people: list[str] | tuple[str, ...]) -> str:
-        """``A``, ``A and B``, ``A, B and C`` as the language lists names (Babel's CLDR lists)."""
-        people = [p for p in people if p]
-        if catalogue_language(self.language) in (None, "en") or not people:
-            if len(people) < 3:
-                return " and ".join(people)
-            return ", ".join(people[:-1]) + " and " + people[-1]
-        return format_list(people, locale=self.locale)
+    def listing(self, items: list[str] | tuple[str, ...]) -> str:
+        """``A``, ``A and B``, ``A, B and C`` as the language lists things (authors, the targets of
+        one cross-reference): Babel's CLDR lists, or, in English or under a book's own ``[labels]
+        and``, commas and that word (CLDR's English list has the serial comma; octavo's has not)."""
+        items = [item for item in items if item]
+        if len(items) > 1 and (LABELS["and"] in self._own or catalogue_language(self.language) in (None, "en")):
+            return ", ".join(items[:-1]) + f" {self.label('and')} " + items[-1]
+        return format_list(items, locale=self.locale) if items else ""
 
     def date(self, year: int, month: int | None = None, day: int | None = None) -> str:
         """A date as the language writes it: "27 November 2026", "27. November 2026", "2026年11月27日"."""

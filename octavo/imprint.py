@@ -28,7 +28,7 @@ EDITIONS = {"epub": "EPUB", "print": "print"}
 
 def names(people: Sequence[str], words: Messages | None = None) -> str:
     """``A``, ``A and B``, ``A, B and C``: names as a sentence in the book's language lists them."""
-    return (words or messages("en")).names(tuple(people))
+    return (words or messages("en")).listing(tuple(people))
 
 
 def human_date(date: str | None, language: str = "en") -> str:
@@ -71,7 +71,7 @@ def imprint(meta: Metadata, words: Messages | None = None) -> Imprint:
     """The copyright page of the book ``meta`` describes, in the words of its language."""
     say = words or messages(meta.language)
     year = (meta.date or "")[:4] if re.match(r"\d{4}", meta.date or "") else ""
-    authors = say.names(meta.authors)
+    authors = say.listing(meta.authors)
     rights = meta.rights or ((say("Copyright © %(year)s %(names)s", year=year, names=authors) if year
                               else say("Copyright © %(names)s", names=authors)) if meta.authors else "")
     when = human_date(meta.date, meta.language)
@@ -86,7 +86,7 @@ def imprint(meta: Metadata, words: Messages | None = None) -> Imprint:
                   if meta.series_number else meta.series)
     roles = dict.fromkeys(c.role for c in meta.contributors)
     credits = tuple(say(CREDITS.get(role, "Contributions by %(names)s"),
-                        names=say.names([c.name for c in meta.contributors if c.role == role])) for role in roles)
+                        names=say.listing([c.name for c in meta.contributors if c.role == role])) for role in roles)
     isbns = tuple(say("ISBN %(number)s (%(edition)s)", number=number,
                       edition=say(EDITIONS[edition]) if edition in EDITIONS else edition)
                   for edition, number in meta.isbns)

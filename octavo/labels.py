@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from babel.lists import format_list
-
-from octavo.i18n import Messages, catalogue_language, messages
+from octavo.i18n import Messages, messages
 
 # key -> the English message (the catalogues' msgid); "chapter" is the whole label, "Chapter 3"
 KEYS: Mapping[str, str] = {
@@ -54,11 +52,8 @@ def separators(language: str, count: int, labels: Labels = ()) -> list[str]:
     Babel's CLDR lists give them, unless the book names its own "and" in ``[labels]``."""
     if count < 2:
         return []
-    say = _messages(language, labels)
-    if "and" in dict(labels) or catalogue_language(language) in (None, "en"):
-        return [", "] * (count - 2) + [f" {say(KEYS['and'])} "]
     marks = [f"\x00{n}\x00" for n in range(count)]
-    listed = format_list(marks, locale=say.locale)
+    listed = _messages(language, labels).listing(marks)
     return [listed.split(marks[n])[1].split(marks[n + 1])[0] for n in range(count - 1)]
 
 

@@ -56,7 +56,7 @@ def environment(book_root: Path | None = None, compiled: Path | None = None,
     )
     words = words or messages("en")
     install(env, words)
-    env.filters["names"] = words.names  # book.authors|names: "A and B", "A, B and C" in the book's language
+    env.filters["names"] = words.listing  # book.authors|names: "A and B", "A, B and C" in the book's language
     return env
 
 

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from octavo import i18n
 from octavo.config import load_config
 from octavo.imprint import CREDITS, imprint
-from octavo.labels import KEYS, numbered, words
+from octavo.labels import KEYS, numbered, separators, words
 from octavo.templates import DEFAULTS
 from octavo.writers.web.writer import SCRIPT_WORDS
 
@@ -166,3 +166,16 @@ def test_search_indexes_cjk_as_pairs_of_characters() -> None:
     assert "小镇的河边有一家老茶馆" not in found  # no run is one long word a query never matches
     assert {"図書", "書館", "館が"} <= index_words("図書館が")  # the voiced kana kept whole (NFC)
     assert index_words("Hello world, café") == {"hello", "world", "cafe"}
+
+
+def test_lists_of_names_and_of_references_join_alike() -> None:
+    """Authors and the targets of one cross-reference are one list rule: commas and "and" in
+    English (no serial comma), CLDR's list elsewhere, and a book's own ``and`` for both."""
+    english, german = i18n.messages("en"), i18n.messages("de")
+    assert english.listing(["A", "B", "C"]) == "A, B and C"
+    assert german.listing(["A", "B", "C"]) == "A, B und C"
+    assert i18n.messages("ja").listing(["A", "B"]) == "A、B"
+    own = i18n.messages("de", {"and": "&"})
+    assert own.listing(["A", "B", "C"]) == "A, B & C"
+    assert separators("de", 3, (("and", "&"),)) == [", ", " & "]
+    assert separators("ar", 2) == [" و"]
