@@ -119,8 +119,8 @@ def missing(book: Book, fonts: Iterable[Path]) -> list[Diagnostic]:
         bad = [char for char in found if unicodedata.category(char) not in INVISIBLE
                and not 0xFE00 <= ord(char) <= 0xFE0F and not 0xE0100 <= ord(char) <= 0xE01EF
                and not _drawable(ord(char), own, system)]
-        for char in sorted(bad, key=chapter.text.index):
-            line = chapter.first_line + chapter.text.count("\n", 0, chapter.text.index(char))
+        for at, char in sorted((chapter.text.index(char), char) for char in bad):
+            line = chapter.first_line + chapter.text.count("\n", 0, at)
             problem = warning(
                 "pdf.no-glyph", f"no font has a glyph for {describe(char)}: the PDF shows an empty box",
                 chapter.source, line,
