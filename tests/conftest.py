@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.util
 import os
 import shutil
 import zipfile
@@ -35,6 +36,35 @@ NS = {
     "ncx": "http://www.daisy.org/z3986/2005/ncx/",
     "c": "urn:oasis:names:tc:opendocument:xmlns:container",
 }
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, which Playwright drives (no browser download)
+BROWSER_FIXTURES = {"browser", "chromium"}  # the module fixtures that launch it
+
+
+def missing_tool(marker: str) -> str | None:
+    """Why the tests marked ``marker`` cannot run on this machine, or None when they can."""
+    if marker == "ace" and not (shutil.which("ace-puppeteer") or shutil.which("ace")):
+        return "Ace by DAISY is not installed: .ci/run installs it with npm"
+    if marker == "browser" and not CHROMIUM.exists():
+        return f"Chromium is not at {CHROMIUM}: apt-get install chromium"
+    if marker == "browser" and importlib.util.find_spec("playwright") is None:
+        return "Playwright is not installed: pip install -e '.[test]'"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test whose tool is missing fails, saying which and how to get it: a skip would let a run
+    without Ace or Chromium pass with nothing checked. ``-m "not ace"`` leaves them out on purpose."""
+    for marker in ("ace", "browser"):
+        if item.get_closest_marker(marker) and (why := missing_tool(marker)):
+            pytest.fail(f"{why} (or leave these tests out: pytest -m 'not {marker}')", pytrace=False)
 
 
 def copy_book(source: Path, dest: Path) -> Path:

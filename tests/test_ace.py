@@ -6,7 +6,6 @@ table headers) is checked in its EPUB directly."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +15,7 @@ from conftest import BOOKS, CORPUS, CORPUS_SKIPS, MDBOOK_GUIDE, MDBOOK_REPO, ROO
 from octavo.check import run_ace, source_locator
 from octavo.pipeline import assemble
 
-pytestmark = pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil.which("ace") is None,
-                                reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
+pytestmark = pytest.mark.ace
 
 
 @pytest.mark.parametrize("book", [ROOT / "book", CORPUS / "sherlock", MDBOOK_GUIDE,

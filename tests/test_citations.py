@@ -7,7 +7,6 @@ least 95% of the citations and of the entries must read the same, whitespace nor
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -100,8 +99,7 @@ def test_pdf_and_web_carry_the_citations_and_the_list(citing_book: Path) -> None
     assert 'id="ref-knuth1984texbook"' in refs and 'role="doc-bibliography"' in refs
 
 
-@pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil.which("ace") is None,
-                    reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
+@pytest.mark.ace
 def test_ace_finds_nothing_in_a_citing_book(citing_book: Path) -> None:
     epub = citing_book / "works-cited.epub"
     assembled, _ = assemble(citing_book.parent / "citations")

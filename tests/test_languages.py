@@ -9,7 +9,6 @@ right, its pages in order (read back with pdftotext)."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -89,8 +88,7 @@ def test_direction_of_every_document_and_the_spine(lang: str, build_book: Callab
     assert languages == {"zh-CN" if lang == "zh" else lang}
 
 
-@pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil.which("ace") is None,
-                    reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
+@pytest.mark.ace
 @pytest.mark.parametrize("lang", LANGS)
 def test_ace_finds_no_violation(lang: str, build_book: Callable[..., Path]) -> None:
     out = build_book(book(lang))
@@ -118,7 +116,6 @@ def arabic(build_book: Callable[..., Path]) -> Path:
     return build_book(book("ar"), ("epub", "pdf", "web"))
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 def test_arabic_pdf_reads_in_order_with_the_gutter_on_the_right(arabic: Path) -> None:
     import pypdf
 

@@ -388,6 +388,7 @@ def test_hidden_lines_are_not_searched(hidden_out: Path) -> None:
     assert "visible" in searched and "secret" not in searched
 
 
+@pytest.mark.browser
 def test_hidden_lines_are_behind_a_toggle_in_the_web_edition(hidden_out: Path) -> None:
     from playwright.sync_api import sync_playwright
 

@@ -4,7 +4,6 @@ as their source; built without it, it claims nothing."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -69,7 +68,6 @@ def test_the_pdf_is_written_before_the_epub_and_the_site_last() -> None:
     assert writing_order(["epub", "web"]) == ["epub", "web"]
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_each_marker_starts_where_the_pdf_page_starts_across_a_long_book(build_book: Built) -> None:
     out = build_book(SHERLOCK, BOTH)
     epub, pdf = PagedEpub(out / "the-adventures-of-sherlock-holmes.epub"), next(out.glob("*.pdf"))
@@ -124,8 +122,7 @@ def test_epubcheck_finds_nothing_in_the_paged_epub(build_book: Built) -> None:
     assert epubcheck_messages(build_book(SAMPLE, BOTH) / "inner-leadership.epub") == []
 
 
-@pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil.which("ace") is None,
-                    reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
+@pytest.mark.ace
 def test_ace_finds_no_violation_in_the_paged_epub(build_book: Built) -> None:
     out = build_book(SAMPLE, BOTH)
     epub = out / "inner-leadership.epub"

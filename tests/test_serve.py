@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_into, copy_book, corpus_book
+from conftest import CHROMIUM, ROOT, build_into, copy_book, corpus_book
 
 from octavo.options import resolve
 from octavo.pipeline import build
@@ -111,13 +111,12 @@ def test_reload_script_goes_before_the_end_of_the_body() -> None:
     assert VERSION_PATH in with_reload("<p>fragment</p>", 1)
 
 
+@pytest.mark.browser
 def test_an_open_page_reloads_itself_after_a_save(preview: Preview) -> None:
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip(f"the browser test needs Chromium at {chromium} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs playwright")
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=[
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
         page = browser.new_page()

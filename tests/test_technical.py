@@ -147,8 +147,7 @@ def test_epubcheck_reports_nothing(epub: Epub) -> None:
     assert epubcheck_messages(epub.path) == []
 
 
-@pytest.mark.skipif(shutil.which("ace-puppeteer") is None and shutil.which("ace") is None,
-                    reason="Ace by DAISY is not installed (.ci/run installs it with npm)")
+@pytest.mark.ace
 def test_ace_finds_no_violation(out: Path) -> None:
     assembled, _ = assemble(out.parent / BOOK.name)
     epub = next(out.glob("*.epub"))

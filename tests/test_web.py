@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import BOOKS as TEST_BOOKS
-from conftest import CORPUS, CORPUS_SKIPS, MDBOOK_GUIDE, ROOT, copy_book
+from conftest import CHROMIUM, CORPUS, CORPUS_SKIPS, MDBOOK_GUIDE, ROOT, copy_book
 from lxml import html as lxml_html
 
 from octavo import templates
@@ -29,7 +29,6 @@ from octavo.writers.web.search import BLOCK, CONTINUE, FINAL, encode, words
 from octavo.writers.web.sidebar import SideContents
 from octavo.writers.web.writer import SiteMap, demote_headings, web_body
 
-CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = ROOT / "book"
 PEPYS = CORPUS / "pepys"
 BOOKS = [SAMPLE, PEPYS, CORPUS / "sherlock", MDBOOK_GUIDE]
@@ -384,9 +383,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
