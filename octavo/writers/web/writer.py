@@ -58,6 +58,7 @@ EPUB_TYPE = re.compile(r' epub:type="[^"]*"(?=[^<>]*>)')
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
 PLACED = "\x01"  # marks a link the print page placed, which its ids' renaming leaves alone
+SIDE_CONTENTS = "\x02side-contents\x02"  # where a page's side contents go once it is rebased (no XML text has \x02)
 SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 # An id of a footnote or of its call, or a link to one: the notes of markdown.py, with label and number.
 NOTE_ID = re.compile(r'(\s(?:id="|href="#))(note|noteref)-([A-Za-z0-9-]+?)(?:-(\d+))?"')
@@ -246,17 +247,20 @@ class SiteWork:
 
 
 def _index_block(work: SiteWork, start: int) -> search.Block:
+    """A block of the search index, and its pages' text scripts, from the sections it parsed."""
     with gc_paused():  # see gc_paused: a task is short, and its garbage is collected after it
-        return search.index_block(work.search, start)
+        parsed: dict[int, list[search.Section]] = {}
+        block = search.index_block(work.search, start, parsed)
+        for number in range(start, min(start + search.BLOCK, len(work.search.pages))):
+            _write(work.pages.site, search.text_href(number), search.text_script(
+                work.search.pages[number], number, parsed.get(number)).encode("utf-8"), work.pages.previous)
+        return block
 
 
 def _write_pages(work: SiteWork, first: int, last: int) -> None:
     with gc_paused():
         for position in range(first, last):
             _write(work.pages.site, work.pages.chain[position].href, work.pages.html(position), work.pages.previous)
-            number = position - 1
-            _write(work.pages.site, search.text_href(number),
-                   search.text_script(work.search.pages[number], number).encode("utf-8"), work.pages.previous)
 
 
 class SitePages:
@@ -296,6 +300,11 @@ class SitePages:
             "downloads": [replace(item, size="") for item in downloads],
         }
         self.sidebar = SideContents(self.env, assembled.toc, sitemap.url)
+        # octavo's own page templates print side_contents as it is, so a page can be rebased
+        # without it and get its rebased copy after (SideContents.rebased), which costs less
+        self.own_pages = self.sidebar.own and all(
+            Path(self.env.get_template(name).filename or "") == templates.DEFAULTS / name
+            for name in ("web/base.html.j2", "web/chapter.html.j2", "web/part.html.j2"))
         self.memo = assembled.memo.area("web")
         self.keys = self._keys() if self.memo.folder else []
         for name in ("web/index.html.j2", *sorted({self.template(page) for page in self.pages})):
@@ -416,9 +425,13 @@ class SitePages:
                         intro=page.kind == "part")
         if self.assembled.book.mdbook_src is not None:
             body = Markup(mdbook_notes(body))
-        return rebase(templates.render(self.env, self.template(page), **self.context(position), title=page.title,
-                                       kind=page.kind, current=page.id, page=page, body=body),
-                      self.chain[position].href)
+        file, context = self.chain[position].href, self.context(position)
+        later = self.own_pages and "/" in file  # the side contents, rebased on their own
+        if later:
+            context["side_contents"] = Markup(SIDE_CONTENTS)
+        html = rebase(templates.render(self.env, self.template(page), **context, title=page.title,
+                                       kind=page.kind, current=page.id, page=page, body=body), file)
+        return html.replace(SIDE_CONTENTS, self.sidebar.rebased(page.id, file, rebase)) if later else html
 
 
 def safe_site(site: SiteOptions) -> SiteOptions:
