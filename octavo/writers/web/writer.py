@@ -57,7 +57,6 @@ FORMATS = (("epub", "EPUB"), ("pdf", "PDF"))
 EPUB_TYPE = re.compile(r' epub:type="[^"]*"(?=[^<>]*>)')
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
-PLACED = "\x01"  # marks a link the print page placed, which its ids' renaming leaves alone
 SIDE_CONTENTS = "\x02side-contents\x02"  # where a page's side contents go once it is rebased (no XML text has \x02)
 SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 # An id of a footnote or of its call, or a link to one: the notes of markdown.py, with label and number.
@@ -392,9 +391,11 @@ class SitePages:
     def print_page(self) -> str:
         """mdBook's ``print.html``: every page of the book in one, which prints the book. Ids are
         made unique as mdBook makes them (:func:`octavo.mdbook.web.print_ids`), and a link to a
-        page of the book goes to its place in this one (to a page: to its first id)."""
+        page of the book goes to its place in this one (to a page: to its first id). A page
+        break comes before each chapter but the first unless ``[output.html.print] page-break``
+        is false."""
         written = [page.chapter for page in self.pages]
-        bodies = [mdbook_notes(chapter.html) if chapter else "" for chapter in written]
+        bodies = [mdbook_notes(chapter.html) if chapter else "" for chapter in written]  # mdBook's note ids
         ids = mdbook.print_ids(bodies, [{h.id: h.text for h in c.headings} if c else {} for c in written])
         where = {page.id: number for number, page in enumerate(self.pages)}
 
@@ -402,16 +403,16 @@ class SitePages:
             if chapter not in where:
                 return self.sitemap.url(chapter, fragment)
             own, fragment = ids[where[chapter]], mdbook_notes(f' id="{fragment}"')[5:-1]  # a note's: mdBook's
-            return "#" + PLACED + (own.get(fragment, fragment) if fragment else next(iter(own.values()), ""))
+            return "#" + mdbook.PLACED + (own.get(fragment, fragment) if fragment else next(iter(own.values()), ""))
 
-        chapters = [Markup(mdbook.print_body(str(web_body(Markup(mdbook_notes(xrefs.relink(
-            chapter.html, self.assembled.xrefs, url_for, None, str))), intro=False)), ids[number],
-            lambda html: html.replace('href="#' + PLACED, 'href="#')))
-            for number, chapter in enumerate(written) if chapter is not None]
+        chapters = [Markup(mdbook.print_body(str(web_body(Markup(xrefs.relink(
+            body, self.assembled.xrefs, url_for, None, str)), intro=False)), ids[number]))
+            for number, (chapter, body) in enumerate(zip(written, bodies, strict=True)) if chapter is not None]
         meta = self.assembled.book.config.meta
         return templates.render(
             self.env, "web/print.html.j2", **{**self.context(0), "next": None, "head_title": meta.title},
-            title=meta.title, kind="print", current="_print", chapters=chapters)
+            title=meta.title, kind="print", current="_print", chapters=chapters,
+            page_break=self.assembled.book.config.mdbook.print_page_break)
 
     def html(self, position: int) -> bytes:
         """The page's HTML as UTF-8, as it is written."""
