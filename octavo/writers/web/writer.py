@@ -301,9 +301,9 @@ class SitePages:
         self.sidebar = SideContents(self.env, assembled.toc, sitemap.url)
         # octavo's own page templates print side_contents as it is, so a page can be rebased
         # without it and get its rebased copy after (SideContents.rebased), which costs less
-        self.own_pages = self.sidebar.own and all(
-            Path(self.env.get_template(name).filename or "") == templates.DEFAULTS / name
-            for name in ("web/base.html.j2", "web/chapter.html.j2", "web/part.html.j2"))
+        book_templates = assembled.book.config.root / "templates"
+        self.own_pages = self.sidebar.own and not any(
+            (book_templates / "web" / name).is_file() for name in ("base.html.j2", "chapter.html.j2", "part.html.j2"))
         self.memo = assembled.memo.area("web")
         self.keys = self._keys() if self.memo.folder else []
         for name in ("web/index.html.j2", *sorted({self.template(page) for page in self.pages})):
