@@ -202,6 +202,7 @@ class MdBookHtml:
     redirect: tuple[tuple[str, str], ...] = ()  # (old page, where it went), as written
     input_404: str | None = None  # input-404: the 404 page's Markdown file in src/ (mdBook's default 404.md)
     print_page: bool = True  # [output.html.print] enable: the book on one page, print.html
+    print_page_break: bool = True  # [output.html.print] page-break: a page break before each chapter of it
 
 
 @dataclass(frozen=True)
@@ -565,6 +566,7 @@ def _mdbook_html(r: _Reader, output: Mapping[str, Any]) -> MdBookHtml:
         input_404 = None
     printing = r.table(html, "print")
     enable = r.boolean(printing, "enable", where + "print.")
+    page_break = r.boolean(printing, "page-break", where + "print.")
     for key in ("git-repository-url", "edit-url-template"):
         value = r.string(html, key, where)
         if value is not None and not re.match(r"^https?://", value):
@@ -579,6 +581,7 @@ def _mdbook_html(r: _Reader, output: Mapping[str, Any]) -> MdBookHtml:
         redirect=tuple(pairs),
         input_404=input_404,
         print_page=enable is not False,
+        print_page_break=page_break is not False,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from html import escape
 from pathlib import Path
 
@@ -221,6 +222,11 @@ class _Walker:
         self.inspected: dict[str, Inspection] = {}
         self.noted: set[tuple[str, str]] = set()
 
+    @cached_property
+    def real_root(self) -> Path:
+        """The book folder with its symlinks resolved, once for all the chapter's paths."""
+        return self.root.resolve()
+
     def walk(self, root: etree._Element) -> None:
         for element in urls.BEARING(root):
             for name, value, kind in urls.attributes(element):
@@ -271,7 +277,7 @@ class _Walker:
             return
         target, _, fragment = href.partition("#")
         try:
-            path = book_relative(self.root, self.base, target)
+            path = book_relative(self.root, self.base, target, self.real_root)
         except OutsideBook:
             if element.tag == "a" and not target.startswith("/") and "\\" not in target:
                 self._outside(element, name, href, line)
@@ -338,7 +344,7 @@ class _Walker:
             return url
         if not is_url(url):
             try:
-                book_relative(self.root, self.base, url)
+                book_relative(self.root, self.base, url, self.real_root)
             except OutsideBook:
                 self.problems.append(error("link.outside", f"{name} '{url}' leaves the book folder",
                                            self.chapter.source, line, hint=f"a {name} may name a web address only"))
@@ -365,7 +371,7 @@ class _Walker:
                       "download it into the book folder, or build with --allow-remote")
             return None
         try:
-            path = book_relative(self.root, self.base, url)
+            path = book_relative(self.root, self.base, url, self.real_root)
         except OutsideBook:
             self.fail(line, "image.outside", f"image '{url}' is outside the book folder",
                       "copy the image into the book folder")

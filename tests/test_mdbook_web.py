@@ -8,12 +8,14 @@ output, or say why not.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CORPUS_SKIPS, MDBOOK_GUIDE, build_into, copy_project, epubcheck_messages
@@ -213,6 +215,57 @@ def test_the_print_page_holds_every_chapter_unless_output_html_print_says_not(tm
     assert not (tmp_path / "out-off" / "site" / "print.html").exists()
     start = lxml_html.fromstring((tmp_path / "out-off" / "site" / "guide" / "start.html").read_bytes())
     assert not start.xpath("//a[@class='print-link']")
+
+
+BREAKS = "() => [...document.querySelectorAll('body *')].filter(e => getComputedStyle(e).breakBefore === 'page').length"
+
+
+def printed(chromium: Any, page_file: Path) -> tuple[int, list[str]]:
+    """A print page as Chromium prints it: how many elements break the page before them, and the
+    text of each page of the PDF."""
+    page = chromium.new_page()
+    page.add_init_script("window.print = () => {};")  # the page asks to be printed once loaded: here it is, to PDF
+    page.goto(page_file.as_uri())
+    page.emulate_media(media="print")
+    breaks = page.evaluate(BREAKS)
+    pdf = page.pdf(format="A4")
+    page.close()
+    return breaks, [" ".join((sheet.extract_text() or "").split()) for sheet in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def three_chapters(root: Path, toml: str = "") -> Path:
+    (root / "src").mkdir(parents=True)
+    (root / "book.toml").write_text(f'[book]\ntitle = "Breaks"\n\n{toml}', encoding="utf-8")
+    (root / "src" / "SUMMARY.md").write_text("# Summary\n\n- [One](one.md)\n- [Two](two.md)\n    - [Sub](sub.md)\n",
+                                             encoding="utf-8")
+    for name in ("one", "two", "sub"):
+        (root / "src" / f"{name}.md").write_text(f"# {name.title()}\n\nThe text of {name}.\n", encoding="utf-8")
+    return root
+
+
+def test_the_print_page_breaks_pages_between_chapters_as_mdbook_does(tmp_path: Path, chromium: Any) -> None:
+    book = three_chapters(tmp_path / "book")
+    theirs = printed(chromium, run_mdbook(book) / "print.html")
+    build_into(book, tmp_path / "out", ["web"])
+    ours = printed(chromium, tmp_path / "out" / "site" / "print.html")
+    assert ours[0] == theirs[0] == 2  # before each chapter but the first
+    for pages in (ours[1], theirs[1]):
+        assert len(pages) == 3, pages
+        assert ["The text of one." in pages[0], "The text of two." in pages[1], "The text of sub." in pages[2]] \
+            == [True] * 3, pages
+
+
+def test_the_print_page_runs_on_without_page_breaks_when_output_html_print_says_so(
+        tmp_path: Path, chromium: Any) -> None:
+    """mdBook's documented ``[output.html.print] page-break = false``, which mdBook 0.4 honours
+    (mdBook 0.5.4 writes the breaks whatever it says): the chapters follow each other."""
+    book = three_chapters(tmp_path / "book", "[output.html.print]\npage-break = false\n")
+    build_into(book, tmp_path / "out", ["web"])
+    breaks, pages = printed(chromium, tmp_path / "out" / "site" / "print.html")
+    assert breaks == 0
+    assert len(pages) == 1 and all(f"The text of {name}." in pages[0] for name in ("one", "two", "sub")), pages
+    page = lxml_html.fromstring((tmp_path / "out" / "site" / "print.html").read_bytes())
+    assert [h.text_content() for h in page.xpath("//article//h1")] == ["One", "Two", "Sub"]
 
 
 def test_a_missing_input_404_is_an_error_at_its_line(tmp_path: Path) -> None:

@@ -181,7 +181,8 @@ def structure(page: etree._Element) -> list[tuple[str, ...]]:
                               " | //x:span[@class='smallcaps'] | //x:p[@class='raw-note']", namespaces=NS):
         tag = etree.QName(element).localname
         if tag == "table":
-            found.append(("table", *(text(c) for c in element.xpath(".//x:th | .//x:td", namespaces=NS))))
+            cells = (text(c) for c in element.xpath(".//x:th | .//x:td", namespaces=NS))
+            found.append(("table", *widths(element), *cells))
         elif tag == "div":
             found.append(("lines", *"".join(element.itertext()).replace("\u00a0", " ").strip("\n").split("\n")))
         elif tag in ("h1", "h2"):
@@ -211,7 +212,8 @@ def test_pandoc_markdown_reads_as_pandoc_reads_it(pandoc: Epub, tmp_path: Path) 
         assert structure(our_page) == structure(their_page)
     assert ("lines", "Ninety steps up,", "    ninety steps down,", "and the light between.") \
         in structure(our_pages[0])
-    assert ("table", "Oil", "Burns", "Colza", "Clean", "Whale", "Bright") in structure(our_pages[2])
+    assert ("table", "width:32%", "width:15%", "width:16%", "Oil", "Burns", "Colza", "Clean", "Whale", "Bright") \
+        in structure(our_pages[2])  # the grid table's relative widths, as pandoc's
     assert text(our_pages[1].xpath("//x:table/x:caption", namespaces=NS)[0]) == "Sizes of the lamp’s parts"
 
 
@@ -251,6 +253,51 @@ def cells(table: etree._Element) -> list[tuple[str, str, str]]:
     """(tag, text-align, text) of each cell of a table, pandoc's or octavo's."""
     return [(etree.QName(cell).localname, (cell.get("style") or "").replace(" ", "").rstrip(";"), text(cell))
             for cell in table.xpath(".//*[local-name()='th' or local-name()='td']")]
+
+
+def widths(table: etree._Element) -> tuple[str, ...]:
+    """A table's width and its columns' (``width:NN%``, "" for none) as pandoc or octavo writes them."""
+    def style(element: etree._Element) -> str:
+        return (element.get("style") or "").replace(" ", "").rstrip(";")
+
+    return (style(table), *(style(col) for col in table.xpath("./*[local-name()='colgroup']/*[local-name()='col']")))
+
+
+GRID = """\
++--------------+-------+------------------------+
+| Lamp         | Oil   | Notes                  |
++==============+=======+========================+
+| Argand       | Colza | Hollow wick,           |
+|              |       | glass chimney.         |
++--------------+-------+------------------------+
+
++-------------------------------------------+--------------------------------------+
+| A table wider than pandoc's 72 columns    | so its widths are shares of its own  |
++-------------------------------------------+--------------------------------------+
+
++-----+----+
+| a   | b  |
++=====+====+
+| c   | d  |
++-----+----+
+"""
+
+
+def test_grid_and_multiline_tables_keep_pandocs_relative_column_widths() -> None:
+    """Each table's width and its columns' as pandoc's HTML has them (``<col style="width: 16%">``),
+    for the multiline tables of pandoc's own example and grid tables narrower and wider than the
+    72 columns the widths are shares of; a simple table has none, in pandoc as here."""
+    for source in (MULTILINE, GRID):
+        theirs = etree.fromstring(f"<div>{pypandoc.convert_text(source, 'html', format='markdown')}</div>")
+        ours = etree.fromstring(f"<div>{to_xhtml(source, 'en')[0]}</div>")
+        found = [widths(table) for table in ours.xpath("//table")]
+        assert found == [widths(table) for table in theirs.xpath("//table")]
+        assert all(table.xpath("*[1][self::caption] or not(caption)") for table in ours.xpath("//table"))
+    assert found == [("width:67%", "width:20%", "width:11%", "width:34%"), ("", "width:53%", "width:46%"),
+                     ("width:15%", "width:8%", "width:6%")]
+    multiline = etree.fromstring(f"<div>{to_xhtml(MULTILINE, 'en')[0]}</div>").xpath("//table")
+    assert [widths(table) for table in multiline] == [("width:86%", "width:16%", "width:11%", "width:22%",
+                                                       "width:36%")] * 2 + [("",)]
 
 
 def test_multiline_tables_read_as_pandoc_reads_them(pandoc: Epub) -> None:

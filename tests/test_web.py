@@ -167,6 +167,40 @@ def test_side_contents_made_once_equal_the_macro_for_every_page(book: Path) -> N
         assert str(sidebar.for_page(current)) == str(nav.sidebar_list(assembled.toc, sitemap.url, current)), current
 
 
+def test_side_contents_rebased_once_equal_the_list_rebased_for_every_page() -> None:
+    """An mdBook page in a folder gets the plain list rebased once for its depth with its own
+    entry spliced in: the same as its own list rebased whole, for every page of the guide."""
+    assembled, _ = assemble(MDBOOK_GUIDE, skip_preprocessors=CORPUS_SKIPS.get(MDBOOK_GUIDE, ()))
+    sitemap = SiteMap(assembled.pages, assembled.book.mdbook_src)
+    sidebar = SideContents(templates.environment(MDBOOK_GUIDE), assembled.toc, sitemap.url)
+    files = {page.id: sitemap.file(page.id) for page in sitemap.written}
+    assert len({file.count("/") for file in files.values()}) > 1  # pages at the top and in folders
+    for current, file in files.items():
+        assert sidebar.rebased(current, file, web.rebase) == web.rebase(str(sidebar.render(current)), file), file
+
+
+def test_a_book_template_may_do_what_it_likes_with_the_side_contents(tmp_path: Path) -> None:
+    """A book's own page template gets the side contents as they are, in a page in a folder too."""
+    book = tmp_path / "book"
+    (book / "src" / "guide").mkdir(parents=True)
+    (book / "book.toml").write_text('[book]\ntitle = "Own"\n', encoding="utf-8")
+    (book / "src" / "SUMMARY.md").write_text("# Summary\n\n- [Start](README.md)\n- [Guide](guide/one.md)\n",
+                                             encoding="utf-8")
+    (book / "src" / "README.md").write_text("# Start\n\nHello.\n", encoding="utf-8")
+    (book / "src" / "guide" / "one.md").write_text("# Guide\n\nThere.\n", encoding="utf-8")
+    build(book, resolve(book, output=tmp_path / "plain", formats=["web"]))
+    (book / "templates" / "web").mkdir(parents=True)
+    (book / "templates" / "web" / "chapter.html.j2").write_text(
+        '{% extends "!default/web/chapter.html.j2" %}\n{% block sidebar %}{{ super() }}'
+        '<p class="words">{{ side_contents|striptags }}</p>{% endblock %}\n', encoding="utf-8")
+    build(book, resolve(book, output=tmp_path / "own", formats=["web"]))
+    plain, own = (parse(tmp_path / out / "site" / "guide" / "one.html") for out in ("plain", "own"))
+    assert own.xpath("//nav[@id='_toc']//a/@href") == plain.xpath("//nav[@id='_toc']//a/@href")
+    assert "../index.html" in own.xpath("//nav[@id='_toc']//a/@href")
+    listed = " ".join(plain.xpath("//nav[@id='_toc']/ol[last()]")[0].text_content().split())
+    assert own.xpath("string(//p[@class='words'])") == listed == "1 Start 2 Guide"
+
+
 def test_a_book_nav_or_sidebar_block_is_used_on_every_page(tmp_path: Path) -> None:
     """A book's own web/nav.j2 is called for each page; a book's sidebar block replaces the list."""
     book = copy_book(SAMPLE, tmp_path / "book")

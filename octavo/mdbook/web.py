@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urljoin
 
 # In a page's HTML (octavo's own serialisation: each attribute after one space, in double quotes),
 # an id, and a link to an id of the same page.
 ID_ATTR = re.compile(r'(\sid=")([^"]*)"')
 LOCAL_HREF = re.compile(r'(\shref="#)([^"]*)"')
+PLACED = "\x01"  # marks a link to the book on one page already placed, which print_body leaves alone
 
 
 def page_path(source: str, src: str) -> str:
@@ -82,8 +83,10 @@ def print_ids(bodies: Sequence[str], headings: Sequence[Mapping[str, str]]) -> l
     return found
 
 
-def print_body(body: str, ids: Mapping[str, str], linked: Callable[[str], str]) -> str:
+def print_body(body: str, ids: Mapping[str, str]) -> str:
     """A page's HTML for the book on one page: its ids as ``ids`` says and its links within
-    itself to match; ``linked`` makes the placed links (``#`` + a marker) plain again."""
+    itself to match; the links already placed in the page (``#`` + :data:`PLACED`) are left as
+    they are, but for the marker."""
     body = ID_ATTR.sub(lambda m: f'{m.group(1)}{ids.get(m.group(2), m.group(2))}"', body)
-    return linked(LOCAL_HREF.sub(lambda m: f'{m.group(1)}{ids.get(m.group(2), m.group(2))}"', body))
+    body = LOCAL_HREF.sub(lambda m: f'{m.group(1)}{ids.get(m.group(2), m.group(2))}"', body)
+    return body.replace('href="#' + PLACED, 'href="#')

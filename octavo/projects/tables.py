@@ -9,6 +9,10 @@ a header, with the dash groups) and closes with one, and blank lines part its ro
 inline Markdown (several lines of a grid or multiline cell are one paragraph); a grid row that
 spans columns is left as text, as it was.
 A ``Table: caption`` beside either is its caption, as for pipe tables (:mod:`octavo.blocks`).
+
+Grid and multiline tables keep pandoc's relative column widths: a column's share of a 72-character
+line (pandoc's ``--columns``) is its share of the text width, written as pandoc writes it in HTML,
+``<col style="width:NN%">`` and the table's own width when the columns fill less than the line.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from itertools import pairwise
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
 
 GRID_RULE = re.compile(r"^\+(?:[-=:]+\+)+\s*$")
 DASHES = re.compile(r"-{2,}")
 RULE = re.compile(r"^-{3,}$")  # the line of dashes across a multiline table
+COLUMNS = 72  # pandoc's default --columns: the line width the relative column widths are shares of
 Aligns = list[str]  # "", "left", "right" or "center" per column
 
 
@@ -71,7 +77,7 @@ def grid_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if lines or not (rows or header):
         return False
     if not silent:
-        _emit(state, header, rows, aligns, start, current)
+        _emit(state, header, rows, aligns, start, current, [b - a for a, b in pairwise(walls)])
     state.line = current
     return True
 
@@ -164,9 +170,20 @@ def multiline_table(state: StateBlock, start: int, end: int, silent: bool) -> bo
         edge = [*columns[:-1], (columns[-1][0], max(width, columns[-1][1]))]
         aligns = _simple_aligns(heading[0] if heading else rows[0][0], columns)
         _emit(state, _joined(heading, edge) if heading else None, [_joined(row, edge) for row in rows], aligns,
-              start, start + current + 1)
+              start, start + current + 1, _multiline_lengths(columns))
     state.line = start + current + 1
     return True
+
+
+def _multiline_lengths(columns: list[tuple[int, int]]) -> list[int]:
+    """Each column's width in characters as pandoc measures a multiline table's: its dashes and
+    the spaces after them, the last one's dashes and one more. A last column a character or two
+    narrower than the one before it counts as wide as that one, the spaces between columns being
+    counted in all the others, as pandoc does."""
+    lengths = [after[0] - before[0] for before, after in pairwise(columns)] + [columns[-1][1] - columns[-1][0] + 1]
+    if len(lengths) > 1 and 0 < lengths[-2] - lengths[-1] <= 2:
+        lengths[-1] = lengths[-2]
+    return lengths
 
 
 def _closes(line: str, headless: bool) -> bool:
@@ -205,10 +222,13 @@ def _simple_aligns(line: str, columns: list[tuple[int, int]]) -> Aligns:
 
 
 def _emit(state: StateBlock, header: list[str] | None, rows: list[list[str]], aligns: Aligns,
-          start: int, end: int) -> None:
-    """The tokens of markdown-it's table rule, so captions, styles and writers treat it as one."""
+          start: int, end: int, lengths: list[int] | None = None) -> None:
+    """The tokens of markdown-it's table rule, so captions, styles and writers treat it as one;
+    with the columns' ``lengths`` in characters, a ``colgroup`` of their relative widths first."""
     table = state.push("table_open", "table", 1)
     table.map = [start, end]
+    if lengths:
+        _colgroup(state, table, lengths)
     if header is not None:
         state.push("thead_open", "thead", 1)
         _row(state, header, aligns, "th", start)
@@ -218,6 +238,18 @@ def _emit(state: StateBlock, header: list[str] | None, rows: list[list[str]], al
         _row(state, row, aligns, "td", start)
     state.push("tbody_close", "tbody", -1)
     state.push("table_close", "table", -1)
+
+
+def _colgroup(state: StateBlock, table: Token, lengths: list[int]) -> None:
+    """pandoc's relative widths: each column's characters over 72, or over the table's when it is
+    wider; a column's percentage cut to a whole number, the table's rounded (as pandoc's HTML)."""
+    widths = [length / max(sum(lengths), COLUMNS) for length in lengths]
+    if sum(widths) < 1:
+        table.attrSet("style", f"width:{round(sum(widths) * 100)}%")
+    state.push("colgroup_open", "colgroup", 1)
+    for width in widths:
+        state.push("col", "col", 0).attrSet("style", f"width:{int(100 * width)}%")
+    state.push("colgroup_close", "colgroup", -1)
 
 
 def _row(state: StateBlock, cells: list[str], aligns: Aligns, tag: str, line: int) -> None:

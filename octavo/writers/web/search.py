@@ -156,12 +156,13 @@ class Block:
     merged: Merged | None = None
 
 
-def index_block(index: SearchIndex, start: int) -> Block:
+def index_block(index: SearchIndex, start: int, parsed: dict[int, list[Section]] | None = None) -> Block:
     """The sections of the block of pages from ``start`` and its inverted index as JSON.
 
     With a cache, a block whose pages are unchanged is read whole (its sections' heads, a line
     of JSON, then the block's); otherwise the block kept from the previous build, if any, is
-    updated, and each page's words come from the cache if it has them.
+    updated, and each page's words come from the cache if it has them. The sections of the pages
+    it parsed go into ``parsed`` by page number, for their :func:`text_script` to use.
     """
     numbers = range(start, min(start + BLOCK, len(index.pages)))
     keys = index.keys[numbers.start:numbers.stop]
@@ -173,11 +174,11 @@ def index_block(index: SearchIndex, start: int) -> Block:
     previous = index.memo.recent(f"block-{start}") if key else None
     if not isinstance(previous, Merged) or len(previous.keys) != len(keys):
         previous = None
-    pages = {position: _page_words(index, number) for position, number in enumerate(numbers)
+    pages = {position: _page_words(index, number, parsed) for position, number in enumerate(numbers)
              if previous is None or previous.keys[position] != keys[position]}
     merged = _update(previous, keys, pages) if previous is not None else None
     if merged is None:
-        pages.update((position, _page_words(index, number)) for position, number in enumerate(numbers)
+        pages.update((position, _page_words(index, number, parsed)) for position, number in enumerate(numbers)
                      if position not in pages)
         merged = _merge(keys, [pages[position] for position in range(len(numbers))])
     made = Block([head for page in merged.heads for head in page], merged.json(),
@@ -247,16 +248,19 @@ def _order(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(listed, key=_utf16) if astral else sorted(listed))
 
 
-def _page_words(index: SearchIndex, number: int) -> Indexed:
-    if not index.keys:
-        return page_words((number, index.pages[number]))
-    with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
-        entry = index.memo.load(index.keys[number])
-        if entry is not None:
-            return [(tuple(head), found) for head, found in json.loads(entry)]
-    made = page_words((number, index.pages[number]))
-    index.memo.store(index.keys[number], json.dumps(made, ensure_ascii=False).encode())
-    return made
+def _page_words(index: SearchIndex, number: int, parsed: dict[int, list[Section]] | None = None) -> Indexed:
+    if index.keys:
+        with contextlib.suppress(ValueError):  # an unreadable entry is only a miss
+            entry = index.memo.load(index.keys[number])
+            if entry is not None:
+                return [(tuple(head), found) for head, found in json.loads(entry)]
+    sections = page_sections(index.pages[number], number)
+    if parsed is not None:
+        parsed[number] = sections
+    found = section_words(sections)
+    if index.keys:
+        index.memo.store(index.keys[number], json.dumps(found, ensure_ascii=False).encode())
+    return found
 
 
 def script(pages: Iterable[Page], file_of: Callable[[str], str], blocks: Iterable[Block]) -> str:
@@ -285,7 +289,11 @@ def page_words(item: tuple[int, Page]) -> Indexed:
     a long book can be indexed in several processes. The words are in no particular order (the
     block sorts them)."""
     number, page = item
-    return [((s.page, s.fragment, s.title), list(words(" ".join(s.texts)))) for s in page_sections(page, number)]
+    return section_words(page_sections(page, number))
+
+
+def section_words(sections: list[Section]) -> Indexed:
+    return [((s.page, s.fragment, s.title), list(words(" ".join(s.texts)))) for s in sections]
 
 
 def words(text: str) -> set[str]:
@@ -454,14 +462,15 @@ def text_href(number: int) -> str:
     return f"{TEXTS}/{number}.js"
 
 
-def text_script(page: Page, number: int) -> str:
+def text_script(page: Page, number: int, sections: list[Section] | None = None) -> str:
     """The page's sections' text, for the search results to quote the passage that matched.
 
     One script per page, loaded by ``octavo.js`` only for the pages a search lists: the index
     holds no text (that keeps it small), and a script, unlike ``fetch()``, loads from ``file://``.
-    Its sections are the index's sections of that page, in the same order.
+    Its sections are the index's sections of that page, in the same order (``sections``, when
+    the index has just made them: parsing the page once serves both).
     """
-    sections = page_sections(page, number)
-    sections[0].texts = sections[0].texts[1:]  # the page's title, which the result shows already
-    texts = [" ".join(" ".join(section.texts).split()) for section in sections]
+    sections = page_sections(page, number) if sections is None else sections
+    # the first section's first text is the page's title, which the result shows already
+    texts = [" ".join(" ".join(section.texts[0 if at else 1:]).split()) for at, section in enumerate(sections)]
     return f"window.octavoText({number},{json.dumps(texts, ensure_ascii=False, separators=(',', ':'))});\n"

@@ -51,11 +51,12 @@ class SideContents:
         self._nav: Any = None
         self._plain: Markup | None = None
         self._owners = own_entries(toc) if self.own else {}
+        self._rebased: dict[int, str] = {}  # the plain list for a page that many folders down
 
     def __getstate__(self) -> dict[str, Any]:
         """Without the Jinja environment, which cannot be pickled: a cluster's worker gets this
         from :class:`~octavo.writers.web.writer.SitePages`, which gives it the worker's own."""
-        return {**vars(self), "env": None, "_nav": None}
+        return {**vars(self), "env": None, "_nav": None, "_rebased": {}}
 
     def for_page(self, current: str) -> Deferred:
         return Deferred(lambda: self.render(current))
@@ -71,6 +72,23 @@ class SideContents:
             if self._plain is None:
                 self._plain = Markup(self._nav.sidebar_list(self.toc, self.url, ""))
             return self._splice(current) if current else self._plain
+
+    def rebased(self, current: str, file: str, rebase: Callable[[str, str], str]) -> str:
+        """``rebase(render(current), file)``, the list's paths made for a page at ``file``
+        (:func:`octavo.writers.web.writer.rebase`), without going through the whole list at every
+        page: the plain list is rebased once per folder depth, and the page's entry spliced in."""
+        depth = file.count("/")
+        entry = self._owners.get(current)
+        if not depth or entry is None:
+            return rebase(str(self.render(current)), file)
+        plain = self._rebased.get(depth)
+        if plain is None:
+            plain = self._rebased[depth] = rebase(str(self.render("")), file)  # which loads self._nav
+        with templates.reported(NAV):
+            before = rebase(str(self._nav.sidebar_item(entry, self.url, "")), file)
+            if not before or plain.count(before) != 1:
+                return rebase(str(self.render(current)), file)
+            return plain.replace(before, rebase(str(self._nav.sidebar_item(entry, self.url, current)), file))
 
     def _splice(self, current: str) -> Markup:
         plain = str(self._plain)

@@ -57,7 +57,7 @@ FORMATS = (("epub", "EPUB"), ("pdf", "PDF"))
 EPUB_TYPE = re.compile(r' epub:type="[^"]*"(?=[^<>]*>)')
 HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 TABLE_OPEN = re.compile(r"<table(?=[\s>])")
-PLACED = "\x01"  # marks a link the print page placed, which its ids' renaming leaves alone
+SIDE_CONTENTS = "\x02side-contents\x02"  # where a page's side contents go once it is rebased (no XML text has \x02)
 SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
 # An id of a footnote or of its call, or a link to one: the notes of markdown.py, with label and number.
 NOTE_ID = re.compile(r'(\s(?:id="|href="#))(note|noteref)-([A-Za-z0-9-]+?)(?:-(\d+))?"')
@@ -246,17 +246,20 @@ class SiteWork:
 
 
 def _index_block(work: SiteWork, start: int) -> search.Block:
+    """A block of the search index, and its pages' text scripts, from the sections it parsed."""
     with gc_paused():  # see gc_paused: a task is short, and its garbage is collected after it
-        return search.index_block(work.search, start)
+        parsed: dict[int, list[search.Section]] = {}
+        block = search.index_block(work.search, start, parsed)
+        for number in range(start, min(start + search.BLOCK, len(work.search.pages))):
+            _write(work.pages.site, search.text_href(number), search.text_script(
+                work.search.pages[number], number, parsed.get(number)).encode("utf-8"), work.pages.previous)
+        return block
 
 
 def _write_pages(work: SiteWork, first: int, last: int) -> None:
     with gc_paused():
         for position in range(first, last):
             _write(work.pages.site, work.pages.chain[position].href, work.pages.html(position), work.pages.previous)
-            number = position - 1
-            _write(work.pages.site, search.text_href(number),
-                   search.text_script(work.search.pages[number], number).encode("utf-8"), work.pages.previous)
 
 
 class SitePages:
@@ -296,6 +299,11 @@ class SitePages:
             "downloads": [replace(item, size="") for item in downloads],
         }
         self.sidebar = SideContents(self.env, assembled.toc, sitemap.url)
+        # octavo's own page templates print side_contents as it is, so a page can be rebased
+        # without it and get its rebased copy after (SideContents.rebased), which costs less
+        book_templates = assembled.book.config.root / "templates"
+        self.own_pages = self.sidebar.own and not any(
+            (book_templates / "web" / name).is_file() for name in ("base.html.j2", "chapter.html.j2", "part.html.j2"))
         self.memo = assembled.memo.area("web")
         self.keys = self._keys() if self.memo.folder else []
         for name in ("web/index.html.j2", *sorted({self.template(page) for page in self.pages})):
@@ -383,9 +391,11 @@ class SitePages:
     def print_page(self) -> str:
         """mdBook's ``print.html``: every page of the book in one, which prints the book. Ids are
         made unique as mdBook makes them (:func:`octavo.mdbook.web.print_ids`), and a link to a
-        page of the book goes to its place in this one (to a page: to its first id)."""
+        page of the book goes to its place in this one (to a page: to its first id). A page
+        break comes before each chapter but the first unless ``[output.html.print] page-break``
+        is false."""
         written = [page.chapter for page in self.pages]
-        bodies = [mdbook_notes(chapter.html) if chapter else "" for chapter in written]
+        bodies = [mdbook_notes(chapter.html) if chapter else "" for chapter in written]  # mdBook's note ids
         ids = mdbook.print_ids(bodies, [{h.id: h.text for h in c.headings} if c else {} for c in written])
         where = {page.id: number for number, page in enumerate(self.pages)}
 
@@ -393,16 +403,16 @@ class SitePages:
             if chapter not in where:
                 return self.sitemap.url(chapter, fragment)
             own, fragment = ids[where[chapter]], mdbook_notes(f' id="{fragment}"')[5:-1]  # a note's: mdBook's
-            return "#" + PLACED + (own.get(fragment, fragment) if fragment else next(iter(own.values()), ""))
+            return "#" + mdbook.PLACED + (own.get(fragment, fragment) if fragment else next(iter(own.values()), ""))
 
-        chapters = [Markup(mdbook.print_body(str(web_body(Markup(mdbook_notes(xrefs.relink(
-            chapter.html, self.assembled.xrefs, url_for, None, str))), intro=False)), ids[number],
-            lambda html: html.replace('href="#' + PLACED, 'href="#')))
-            for number, chapter in enumerate(written) if chapter is not None]
+        chapters = [Markup(mdbook.print_body(str(web_body(Markup(xrefs.relink(
+            body, self.assembled.xrefs, url_for, None, str)), intro=False)), ids[number]))
+            for number, (chapter, body) in enumerate(zip(written, bodies, strict=True)) if chapter is not None]
         meta = self.assembled.book.config.meta
         return templates.render(
             self.env, "web/print.html.j2", **{**self.context(0), "next": None, "head_title": meta.title},
-            title=meta.title, kind="print", current="_print", chapters=chapters)
+            title=meta.title, kind="print", current="_print", chapters=chapters,
+            page_break=self.assembled.book.config.mdbook.print_page_break)
 
     def html(self, position: int) -> bytes:
         """The page's HTML as UTF-8, as it is written."""
@@ -416,9 +426,13 @@ class SitePages:
                         intro=page.kind == "part")
         if self.assembled.book.mdbook_src is not None:
             body = Markup(mdbook_notes(body))
-        return rebase(templates.render(self.env, self.template(page), **self.context(position), title=page.title,
-                                       kind=page.kind, current=page.id, page=page, body=body),
-                      self.chain[position].href)
+        file, context = self.chain[position].href, self.context(position)
+        later = self.own_pages and "/" in file  # the side contents, rebased on their own
+        if later:
+            context["side_contents"] = Markup(SIDE_CONTENTS)
+        html = rebase(templates.render(self.env, self.template(page), **context, title=page.title,
+                                       kind=page.kind, current=page.id, page=page, body=body), file)
+        return html.replace(SIDE_CONTENTS, self.sidebar.rebased(page.id, file, rebase)) if later else html
 
 
 def safe_site(site: SiteOptions) -> SiteOptions:
