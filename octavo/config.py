@@ -49,7 +49,7 @@ SITE_KEYS = {"header", "footer", "base-url"}
 STYLE_KEYS = {
     "sheets", "body-font", "body-size", "heading-font", "line-height", "text-color", "accent-color",
     "page-size", "page-margins", "justify", "hyphenate", "code-theme", "code-theme-dark",
-    "book-face",
+    "book-face", "script-faces",
 }
 PDF_KEYS = {"page-references", "profile", "trim", "bleed", "marks", "paper", "paper-ppi", "back-cover"}
 PDF_PROFILES = ("screen", "print")
@@ -506,6 +506,10 @@ def _style(r: _Reader, style: Mapping[str, Any]) -> StyleOptions:
         if key == "book-face" and value not in ("print", "all", "none"):
             r.fail(key, f"'style.book-face' must be \"print\", \"all\" or \"none\", not '{value}'",
                    "print: octavo's face in the PDF only; all: in the EPUB and web edition too")
+            continue
+        if key == "script-faces" and value not in ("print", "epub"):
+            r.fail(key, f"'style.script-faces' must be \"print\" or \"epub\", not '{value}'",
+                   "print: the PDF embeds the faces it draws; epub: the EPUB carries subsets of them too")
             continue
         variables.append((key, str(value)))
     themes = [_code_theme(r, style, key) for key in CODE_THEME_KEYS]

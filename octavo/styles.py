@@ -80,7 +80,7 @@ def book_face_files(book: Book, output: str) -> tuple[tuple[str, Path], ...]:
         return ()
     folder = DEFAULTS / "fonts"
     return tuple((f"css/fonts/{path.relative_to(folder).as_posix()}", path)
-                 for path in sorted(folder.rglob("*")) if path.suffix in (".woff2", ".txt"))
+                 for path in sorted((folder / "alegreya").rglob("*")) if path.suffix in (".woff2", ".txt"))
 
 
 def code_sheet(book: Book, output: str) -> str:

@@ -80,3 +80,26 @@ def test_fontconfig_charsets_are_read_as_merged_ranges() -> None:
     assert glyphs._merged(ranges) == ((0x20,), (0x192,))
     assert glyphs.describe("\u2e3b") == "U+2E3B THREE-EM DASH"
     assert glyphs.describe("\ue000") == "U+E000 a private-use character"
+
+
+def page_fonts(pdf: Path, words: str) -> set[str]:
+    """The fonts of the page whose text holds ``words``, without their subset prefix."""
+    with pikepdf.open(pdf) as document:
+        for number, page in enumerate(document.pages, 1):
+            found = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
+                                   capture_output=True, text=True, check=True).stdout
+            if words in " ".join(found.split()):
+                return {str(font.BaseFont).split("+", 1)[-1] for font in page.Resources.get("/Font", {}).values()}
+    raise AssertionError(f"no page holds {words!r}")
+
+
+@pytest.mark.parametrize(("face", "style"), [("none", "Sans"), ("print", "Serif")])
+def test_a_cjk_heading_gets_its_face_in_the_heading_s_style(face: str, style: str, tmp_path: Path) -> None:
+    """A Japanese heading, and a Japanese passage in a heading, of a German book: the Japanese face
+    first, in the style of the heading face (sans without the book face, Alegreya's serif with it),
+    not the text face that a Japanese passage in a paragraph gets."""
+    chapter = "# 東京 {lang=ja}\n\nEin Satz.\n\n## Reise nach [京都]{lang=ja}\n\nNoch einer.\n"
+    root = mini_book(tmp_path, {"one.md": chapter}, f'language = "de"\n\n[style]\nbook-face = "{face}"\n')
+    build_into(root, tmp_path / "out", ["pdf"])
+    names = page_fonts(next((tmp_path / "out").glob("*.pdf")), "Ein Satz")  # the chapter's page: no contents
+    assert {name for name in names if "CJK" in name} == {f"Noto-{style}-CJK-JP-Bold"}

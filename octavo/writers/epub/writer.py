@@ -25,10 +25,10 @@ from typing import Any
 from ebooklib import epub
 from lxml import etree
 
-from octavo import __version__, i18n, styles, templates
+from octavo import __version__, i18n, scriptfaces, styles, templates
 from octavo.assets import media_type
 from octavo.config import Metadata
-from octavo.diagnostics import BookError, has_errors
+from octavo.diagnostics import BookError, has_errors, warning
 from octavo.i18n import Messages
 from octavo.imprint import imprint
 from octavo.memo import code_digest, digest
@@ -49,7 +49,7 @@ APPLE_FONTS = (b'<?xml version="1.0" encoding="UTF-8"?>\n<display_options>\n<pla
 # what an EPUB page is made by
 CODE = ("writers/epub/writer.py", "writers/epub/ereader.py", "writers/epub/cover.py", "writers/epub/pagelist.py",
         "writers/common.py",
-        "templates.py", "imprint.py", *i18n.CODE)
+        "templates.py", "imprint.py", "scriptfaces.py", *i18n.CODE)
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,18 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
         raise BookError(problems)
     sheets = replace(sheets, sheets=tuple(replace(sheet, text=text) for sheet, text in
                                           zip(sheets.sheets, for_ereaders(s.text for s in sheets.sheets), strict=True)))
+    embed = scriptfaces.wants_epub(assembled.book)
+    if embed:  # the script faces' sheet comes right after octavo's base sheet; its rules once the text is known
+        sheets = replace(sheets, sheets=(*sheets.sheets[:1], styles.Sheet(scriptfaces.SHEET, "", "default"),
+                                         *sheets.sheets[1:]))
     cover = _cover(assembled)
     documents, pages = render_documents(assembled, [s.href for s in sheets.sheets], cover[0] if cover else None)
-    package, contents = _package(assembled, documents, sheets, cover, bool(pages))
+    fonts: list[tuple[str, bytes]] = []
+    if embed:
+        rules, fonts = _script_faces(assembled, documents, options)
+        sheets = replace(sheets, sheets=tuple(replace(sheet, text=rules) if sheet.href == scriptfaces.SHEET else sheet
+                                              for sheet in sheets.sheets))
+    package, contents = _package(assembled, documents, sheets, cover, bool(pages), fonts)
     buffer = io.BytesIO()
     # ebooklib's zip is rewritten below, so it need not spend time compressing; and it only
     # writes the package document and the members' names and order: the contents are ours.
@@ -83,14 +92,63 @@ def write_epub(assembled: Assembled, dest: Path, options: Options) -> list[Path]
     path = dest / f"{assembled.slug}.epub"
     known = {f"{package.FOLDER_NAME}/{doc.name}": doc.key for doc in documents if doc.key}
     members = _members(buffer.getvalue(), assembled.book.config.meta.language, contents)
-    if any((media_type(asset) or "").startswith(("font/", "application/font", "application/vnd.ms-opentype"))
-           for asset in sheets.assets):
+    if fonts or any((media_type(asset) or "").startswith(("font/", "application/font", "application/vnd.ms-opentype"))
+                    for asset in sheets.assets):
         members.append((APPLE_OPTIONS, APPLE_FONTS))
     write_container(path, members, assembled.built, assembled.memo.area("deflate"), known)
     return [path]
 
 
 WRITER = Writer("EPUB 3", ("epub",), write_epub)
+
+# Elements drawn in the heading face (base.css): the headings, and the labels and titles set like them.
+HEADING_TEXT = etree.XPath(
+    "//*[contains('|h1|h2|h3|h4|h5|h6|', concat('|', local-name(), '|'))"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' chapter-number ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' part-number ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' callout-title ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' subtitle ')]")
+
+
+def _script_faces(assembled: Assembled, documents: list[Document], options: Options
+                  ) -> tuple[str, list[tuple[str, bytes]]]:
+    """The ``@font-face`` sheet and the files (subsets, licence) for ``[style] script-faces = "epub"``:
+    the characters of every page the reader sees, those in headings also for the heading chain
+    when the book face does not set headings (:mod:`~octavo.scriptfaces`)."""
+    text: set[str] = set()
+    headings: set[str] = set()
+    for doc in documents:
+        if doc.id == "ncx":
+            continue
+        root = etree.fromstring(doc.content)
+        text.update("".join(root.itertext()))
+        headings.update(char for element in HEADING_TEXT(root) for char in "".join(element.itertext()))
+    book = assembled.book
+    language, book_face = book.config.meta.language, styles.uses_book_face(book, "epub")
+    own = scriptfaces.book_face_codes(book, "epub") if book_face else scriptfaces.LATIN_1
+    faces, missing, left = scriptfaces.plan(scriptfaces.drawn(text), scriptfaces.families("script-serif", language),
+                                            own)
+    if not book_face:  # headings in the sans chain (with the book face, they are in its serif one)
+        more = scriptfaces.plan(scriptfaces.drawn(headings), scriptfaces.families("script-sans", language),
+                                scriptfaces.LATIN_1)
+        faces, missing, left = faces + more[0], missing + more[1], left + more[2]
+    if missing and left:
+        options.report(warning(
+            "epub.script-face", f"the EPUB carries no face for {len(set(left))} character(s) of the book "
+            f"(first U+{min(left):04X}): not installed: "
+            + ", ".join(f"'{family}'" for family in dict.fromkeys(missing)), "book.toml",
+            hint="install the Noto faces (Debian: fonts-noto-core, fonts-noto-cjk) and build again"))
+    memo = assembled.memo.area("fonts")
+    placed: list[tuple[scriptfaces.Face, str]] = []
+    files: list[tuple[str, bytes]] = []
+    for face in faces:
+        data, suffix = scriptfaces.subset_bytes(face, memo)
+        name = f"{face.name}.{suffix}"
+        placed.append((face, f"fonts/noto/{name}"))
+        files.append((f"{scriptfaces.FOLDER}/{name}", data))
+    if faces:
+        files.append((f"{scriptfaces.FOLDER}/OFL.txt", scriptfaces.licence(faces)))
+    return scriptfaces.sheet(placed), files
 
 def _cover(assembled: Assembled) -> tuple[str, bytes] | None:
     """The cover image's name in the EPUB and its bytes: a raster cover as it is, an SVG one
@@ -198,7 +256,8 @@ def _depth(entries: tuple[TocEntry, ...]) -> int:
 
 
 def _package(assembled: Assembled, documents: list[Document], sheets: styles.Styles,
-             cover: tuple[str, bytes] | None = None, paged: bool = False) -> tuple[epub.EpubBook, dict[str, bytes]]:
+             cover: tuple[str, bytes] | None = None, paged: bool = False, fonts: Sequence[tuple[str, bytes]] = ()
+             ) -> tuple[epub.EpubBook, dict[str, bytes]]:
     """ebooklib's book, its items empty, and each item's content by its name in the zip.
 
     ebooklib writes an item's content as it is given and makes the package document from the
@@ -232,6 +291,9 @@ def _package(assembled: Assembled, documents: list[Document], sheets: styles.Sty
     for number, (href, file) in enumerate(styles.book_face_files(assembled.book, "epub"), 1):
         kind = "text/plain" if file.suffix == ".txt" else media_type(href)  # the face's licence, with it
         add(epub.EpubItem(uid=f"font-{number}", file_name=href, media_type=kind), file.read_bytes())
+    for number, (href, data) in enumerate(fonts, 1):  # the script faces' subsets and their licence
+        kind = "text/plain" if href.endswith(".txt") else media_type(href)
+        add(epub.EpubItem(uid=f"script-font-{number}", file_name=href, media_type=kind), data)
     files = dict.fromkeys([*pictures, *sheets.assets])
     if cover is not None:
         name, data = cover

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 import pikepdf
 from markupsafe import Markup
 
-from octavo import styles, templates
+from octavo import scriptfaces, styles, templates
 from octavo.config import CONFIG_NAME, Metadata, key_line
 from octavo.diagnostics import BookError, Diagnostic, error, has_errors, notice
 from octavo.i18n import direction
@@ -330,10 +330,15 @@ def _join(slots: list[Slot], results: dict[str, LayoutResult], stamps: dict[str,
 
 
 def font_licences(book: Book) -> dict[str, bytes]:
-    """The licence of octavo's book face, which the OFL asks to travel with the fonts: attached
-    to the PDF that embeds them, as ``Alegreya-OFL.txt``."""
-    return {f"Alegreya-{file.name}": file.read_bytes()
-            for href, file in styles.book_face_files(book, "pdf") if file.suffix == ".txt"}
+    """The licences the OFL asks to travel with the fonts, attached to the PDF that embeds them:
+    octavo's book face's as ``Alegreya-OFL.txt``, and the Noto faces' for other scripts the text
+    is drawn with as ``Noto-OFL.txt``, headed by each face's copyright."""
+    licences = {f"Alegreya-{file.name}": file.read_bytes()
+                for href, file in styles.book_face_files(book, "pdf") if file.suffix == ".txt"}
+    faces = scriptfaces.pdf_faces(book)
+    if faces:
+        licences["Noto-OFL.txt"] = scriptfaces.licence(faces)
+    return licences
 
 
 def font_files(book: Book) -> list[Path]:
