@@ -456,15 +456,14 @@ NOTEREFS = etree.XPath(".//*[@role='doc-noteref']")  # compiled once, not at eve
 
 def _plain_heading(element: etree._Element) -> etree._Element:
     """A copy of a heading without its note calls, links, ids or TeX annotations, to reuse in a
-    contents list."""
+    contents list (where a link may not be, and an empty element is an EPUBCheck error)."""
     copy = deepcopy(element)
     copy.tail = None  # the text after the heading (raw HTML can put some there) is not part of it
     for note in NOTEREFS(copy):
         parent = note.getparent()
         sanitize.drop(parent if parent is not None and parent.tag == "sup" and len(parent) == 1 else note)
     for anchor in list(copy.iter("a")):
-        anchor.tag = "span"
-        anchor.attrib.clear()
+        sanitize.unwrap(anchor)  # its words stay; an empty one (a link around dropped markup) goes
     for annotation in list(copy.iter(f"{{{sanitize.MATHML_NS}}}annotation")):
         sanitize.drop(annotation)  # a formula's TeX: its text is what MathML shows (α, not \alpha)
     for node in copy.iter():

@@ -254,3 +254,21 @@ def test_attribute_soups_reference_nothing_outside_the_book(soup: list[str], own
             assert SECRET.encode() not in (work / "out" / "soup.pdf").read_bytes()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_link_around_dropped_markup_leaves_no_empty_span_in_the_contents(tmp_path: Path) -> None:
+    """Found by the fuzzer: a heading's link whose words are only a stray end tag (dropped) became an
+    empty ``<span>`` in the navigation document, which EPUBCheck rejects (RSC-005)."""
+    root = tmp_path / "book"
+    root.mkdir()
+    (root / "book.toml").write_text('[book]\ntitle = "Links"\nchapters = ["one.md"]\n', encoding="utf-8")
+    chapter = "# One\n\n## Heading [</table>](one.md#x)\n\n## A [linked](https://example.org/) word\n"
+    (root / "one.md").write_text(chapter, encoding="utf-8")
+    build(root, resolve(root, output=tmp_path / "out", formats=["epub"]))
+    epub = tmp_path / "out" / "links.epub"
+    assert epubcheck_messages(epub) == []
+    with zipfile.ZipFile(epub) as archive:
+        nav = etree.fromstring(archive.read("EPUB/nav.xhtml"))
+    entries = ["".join(a.itertext()) for a in nav.iter("{http://www.w3.org/1999/xhtml}a")]
+    assert "A linked word" in entries and "Heading " in entries
+    assert not list(nav.iter("{http://www.w3.org/1999/xhtml}span"))
