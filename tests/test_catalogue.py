@@ -191,8 +191,8 @@ def cluster(tmp_path: Path) -> Iterator[DaskCluster]:
 
 
 def three_books(tmp_path: Path) -> list[Path]:
-    return [copy_book(ROOT / "book", tmp_path / "sample"), first_stories(tmp_path / "sherlock", 2),
-            generated_book(tmp_path / "generated", 40, "Generated Book")]
+    return [copy_book(ROOT / "book", tmp_path / "sample"), first_stories(tmp_path / "sherlock", 1),
+            generated_book(tmp_path / "generated", 12, "Generated Book")]
 
 
 def first_stories(target: Path, count: int) -> Path:
