@@ -25,7 +25,7 @@ from pathlib import Path
 
 import fontTools
 from fontTools import subset
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTCollection, TTFont
 
 from octavo import styles
 from octavo.memo import Memo, digest
@@ -38,6 +38,7 @@ SHEET = "css/script-faces.css"
 CJK_REGIONS = (("zh-hant", "TC"), ("zh-tw", "TC"), ("zh-hk", "HK"), ("zh", "SC"), ("ko", "KR"), ("ja", "JP"))
 # Every reading system has a face for Latin-1: without the book face, no Noto face is shipped for it.
 LATIN_1 = frozenset(range(0x100))
+FONT_FILES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
 GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math"}
 ROOT = re.compile(r"^:root \{(.*?)^\}", re.S | re.M)
 PROPERTY = re.compile(r"--([\w-]+):\s*([^;]*);")
@@ -117,13 +118,31 @@ def locate(family: str) -> tuple[str, int] | None:
 
 
 @lru_cache(maxsize=128)
-def cmap(path: str, index: int = 0) -> frozenset[int]:
-    """The code points one face has glyphs for (nothing when fontTools cannot read it)."""
+def cmap(path: str, index: int | None = 0, stamp: float = 0.0) -> frozenset[int]:
+    """The code points face ``index`` of a font file has glyphs for, or with None every face of a
+    collection (.ttc); nothing when fontTools cannot read it. ``stamp``, the file's mtime, keys the
+    cache for the book's own files, which may change between builds of one process (``serve``)."""
     try:
-        with TTFont(path, fontNumber=index, lazy=True) as font:
+        if index is None and path.endswith(".ttc"):
+            collection = TTCollection(path, lazy=True)
+            try:
+                return frozenset(code for font in collection.fonts for code in (font.getBestCmap() or {}))
+            finally:
+                collection.close()
+        with TTFont(path, fontNumber=index or 0, lazy=True) as font:
             return frozenset(font.getBestCmap() or {})
-    except Exception:  # a font fontTools cannot read: the build goes on without it
+    except Exception:  # a font fontTools cannot read: the build goes on without it (WeasyPrint reports it)
         return frozenset()
+
+
+def covered_by(files: Iterable[Path]) -> frozenset[int]:
+    """The code points these font files have together (every face of a collection); files of other
+    kinds (a licence beside them) are passed over."""
+    found: set[int] = set()
+    for file in files:
+        if file.suffix.lower() in FONT_FILES and file.is_file():
+            found |= cmap(str(file), None, file.stat().st_mtime)
+    return frozenset(found)
 
 
 def drawn(chars: Iterable[str]) -> frozenset[int]:
@@ -159,11 +178,7 @@ def plan(codes: Iterable[int], chain: Sequence[str], own: frozenset[int], noto_o
 
 def book_face_codes(book: Book, output: str) -> frozenset[int]:
     """What octavo's book face draws in ``output`` (nothing when the output does not use it)."""
-    found: set[int] = set()
-    for _, file in styles.book_face_files(book, output):
-        if file.suffix == ".woff2":
-            found |= cmap(str(file))
-    return frozenset(found)
+    return covered_by(file for _, file in styles.book_face_files(book, output))
 
 
 def pdf_faces(book: Book) -> list[Face]:

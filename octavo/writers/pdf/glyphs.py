@@ -18,13 +18,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
-
 from octavo.diagnostics import Diagnostic, warning
 from octavo.mdbook.includes import relocate
 from octavo.model import Book
+from octavo.scriptfaces import covered_by
 
-FONT_FILES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
 # Characters that need no glyph: controls, format characters (soft hyphen, joiners, marks of
 # direction) and variation selectors, which shape another character.
 INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
@@ -65,25 +63,6 @@ def installed() -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return _merged(r for line in listed.splitlines() for r in _parse(line))
-
-
-@lru_cache(maxsize=64)
-def _cmap(path: str, stamp: float) -> frozenset[int]:
-    """The code points one font file (every face of a collection) has glyphs for."""
-    try:
-        fonts = TTCollection(path, lazy=True).fonts if path.endswith(".ttc") else [TTFont(path, lazy=True)]
-        return frozenset(code for font in fonts for code in (font.getBestCmap() or {}))
-    except Exception:  # a font fontTools cannot read is one WeasyPrint reports itself
-        return frozenset()
-
-
-def covered_by(files: Iterable[Path]) -> frozenset[int]:
-    """The code points these font files have, each file read once per process."""
-    found: set[int] = set()
-    for file in files:
-        if file.suffix.lower() in FONT_FILES and file.is_file():
-            found |= _cmap(str(file), file.stat().st_mtime)
-    return frozenset(found)
 
 
 def _drawable(code: int, own: frozenset[int], system: tuple[tuple[int, ...], tuple[int, ...]]) -> bool:
