@@ -105,6 +105,10 @@ class SearchIndex:
         """The first page of each block."""
         return range(0, len(self.pages), BLOCK)
 
+    def block(self, start: int) -> range:
+        """The pages of the block that begins at page ``start``."""
+        return range(start, min(start + BLOCK, len(self.pages)))
+
     def work(self) -> int:
         """How much there is to index: the size of the chapters whose words the cache lacks."""
         return uncached_size(self.pages, self.keys, self.memo)
@@ -164,7 +168,7 @@ def index_block(index: SearchIndex, start: int, parsed: dict[int, list[Section]]
     updated, and each page's words come from the cache if it has them. The sections of the pages
     it parsed go into ``parsed`` by page number, for their :func:`text_script` to use.
     """
-    numbers = range(start, min(start + BLOCK, len(index.pages)))
+    numbers = index.block(start)
     keys = index.keys[numbers.start:numbers.stop]
     key = digest(code_digest(*CODE), "block", keys) if index.keys else ""
     if key and (entry := index.memo.load(key)) is not None:

@@ -250,7 +250,7 @@ def _index_block(work: SiteWork, start: int) -> search.Block:
     with gc_paused():  # see gc_paused: a task is short, and its garbage is collected after it
         parsed: dict[int, list[search.Section]] = {}
         block = search.index_block(work.search, start, parsed)
-        for number in range(start, min(start + search.BLOCK, len(work.search.pages))):
+        for number in work.search.block(start):
             _write(work.pages.site, search.text_href(number), search.text_script(
                 work.search.pages[number], number, parsed.get(number)).encode("utf-8"), work.pages.previous)
         return block
